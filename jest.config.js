@@ -1,0 +1,16 @@
+// ESM-only dependencies (chalk, ora, execa, faker) load natively: jest runs in
+// ESM mode (NODE_OPTIONS=--experimental-vm-modules, set by `npm test`) and
+// ts-jest emits ESM, so nothing is transpiled to CommonJS behind our back.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Each test file starts its own DynamoDB Local; two at a time fits 2 cores.
+  maxWorkers: 2,
+  testTimeout: 60_000,
+};

