@@ -9,6 +9,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  setupFiles: ['<rootDir>/test/setup-env.cjs'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // Each test file starts its own DynamoDB Local; two at a time fits 2 cores.
   maxWorkers: 2,

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { RuntimeError } from '../errors.js';
+import { action } from './action.js';
+import { intOption } from './options.js';
+
+interface UpOptions {
+  port: number;
+  persist?: boolean;
+  foreground?: boolean;
+  yes?: boolean;
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description(
+      'start the stack: DynamoDB Local, tables, stream and the local pipeline (or deploy with --target aws)',
+    )
+    .option('--port <n>', 'DynamoDB Local port', intOption('--port', 1, 65535), 8000)
+    .option('--persist', 'keep the data on disk across down/up (default: in memory)')
+    .option('--foreground', 'stay attached and show a live summary until Ctrl-C')
+    .option('-y, --yes', 'aws: apply without asking')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ddb-ingest up                     in-memory stack on port 8000
+  $ ddb-ingest up --persist --port 8010
+  $ ddb-ingest up --json | jq -r .streamArn`,
+    )
+    .action(
+      action<UpOptions>(async (ctx, opts) => {
+        if (ctx.target === 'aws') {
+          throw new RuntimeError(
+            'The aws target is not wired into `up` yet.',
+            'Use the Terraform in infra/ directly.',
+          );
+        }
+        const { localUp } = await import('../targets/local/stack.js');
+        const spinner = await ctx.output.spinner('Starting the local stack');
+        try {
+          const result = await localUp(
+            { stack: ctx.stack, stateDir: ctx.stateDir },
+            { port: opts.port, persist: Boolean(opts.persist), onStep: (m) => spinner.update(m) },
+          );
+          spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');
+          if (ctx.output.json) return ctx.output.jsonLine(result);
+          const { style } = ctx.output;
+          ctx.output.line(`endpoint    ${result.endpoint}  (${result.persist ? 'persistent' : 'in memory'})`);
+          ctx.output.line(`source      ${result.tables.source}`);
+          ctx.output.line(`sink        ${result.tables.sink}`);
+          ctx.output.line(`stream      ${result.streamArn}`);
+          ctx.output.info(
+            style.dim('next: ddb-ingest seed --count 1000, ddb-ingest status, ddb-ingest down'),
+          );
+        } catch (err) {
+          spinner.fail('Could not start the local stack');
+          throw err;
+        }
+      }),
+    );
+}

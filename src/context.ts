@@ -1,0 +1,84 @@
+import path from 'node:path';
+import type { AwsConnection } from './aws/clients.js';
+import { type LoadedStack, loadStack, type Stack } from './config/stack.js';
+import { UsageError } from './errors.js';
+import { colorWanted, Output } from './output.js';
+
+export type TargetName = 'local' | 'aws';
+
+/** The global options of every command (see `ddb-ingest --help`). */
+export interface GlobalOptions {
+  config?: string;
+  target?: string;
+  json?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  stateDir?: string;
+}
+
+/** Everything a command needs, resolved once from the global options. */
+export interface Context {
+  stack: Stack;
+  stackFile: LoadedStack;
+  target: TargetName;
+  /** Where local state, logs, the bundle and the DLQ live. */
+  stateDir: string;
+  output: Output;
+  /** --profile / --region / --endpoint-url, falling back to AWS_* variables and the stack file. */
+  aws: { region: string; profile?: string; endpoint?: string };
+  env: NodeJS.ProcessEnv;
+  /** The global options as given, for what must distinguish a flag from a default. */
+  flags: GlobalOptions;
+}
+
+export function parseTarget(value: string | undefined): TargetName {
+  const target = value ?? 'local';
+  if (target !== 'local' && target !== 'aws') {
+    throw new UsageError(`Unknown target "${target}".`, 'Use --target local (the default) or --target aws.');
+  }
+  return target;
+}
+
+export function createOutput(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Output {
+  return new Output({
+    json: Boolean(opts.json),
+    quiet: Boolean(opts.quiet),
+    color: colorWanted(opts.color !== false, env),
+  });
+}
+
+export async function createContext(
+  opts: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Context> {
+  const target = parseTarget(opts.target);
+  const stackFile = await loadStack(opts.config);
+  const stateDir = path.resolve(opts.stateDir ?? path.join(stackFile.dir, '.ddb-ingest'));
+  return {
+    stack: stackFile.stack,
+    stackFile,
+    target,
+    stateDir,
+    output: createOutput(opts, env),
+    aws: {
+      region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? stackFile.stack.region,
+      profile: opts.profile ?? env.AWS_PROFILE,
+      endpoint: opts.endpointUrl ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL,
+    },
+    env,
+    flags: opts,
+  };
+}
+
+/** The connection for the aws target (the local target supplies its own endpoint). */
+export function awsConnection(ctx: Context): AwsConnection {
+  return { region: ctx.aws.region, profile: ctx.aws.profile, endpoint: ctx.aws.endpoint };
+}
+
+/** Context plus the command's own options; `signal` aborts on Ctrl-C. */
+export interface RunContext extends Context {
+  signal: AbortSignal;
+}

@@ -1,0 +1,127 @@
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { Clock } from '../util/time.js';
+
+/** How the writer talks to DynamoDB. */
+export interface BatchWriterOptions {
+  /** Build it with `maxAttempts: 1`: the writer retries itself so it can count and cap retries. */
+  client: DynamoDBClient;
+  tableName: string;
+  /** BatchWriteItem calls in flight at once. */
+  concurrency: number;
+  /** Attempts per batch (first try included) before its remaining items count as not written. */
+  maxAttempts: number;
+  /** First back-off delay; doubles per attempt, with full jitter. */
+  baseDelayMs: number;
+  /** Cap of one back-off delay. */
+  maxDelayMs: number;
+  /** Items per second across all writers; undefined = as fast as DynamoDB takes them. */
+  rate?: number;
+  clock: Clock;
+  /** Random source for the jitter (injectable for tests). */
+  random?: () => number;
+}
+
+export class WriteFailedError extends Error {
+  constructor(
+    readonly notWritten: number,
+    override readonly cause: unknown,
+  ) {
+    super(`gave up after retries: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+const RETRYABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'LimitExceededException',
+  'TimeoutError',
+]);
+
+function isRetryable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  if (e?.name && RETRYABLE.has(e.name)) return true;
+  if ((e?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(e?.code ?? '');
+}
+
+/**
+ * Writes 25-item batches with bounded concurrency: `write` resolves as soon as
+ * a slot is free (back-pressure for the generator), `flush` waits for the rest.
+ * UnprocessedItems and throttling are retried with capped exponential back-off
+ * and full jitter; after `maxAttempts` the batch's remaining items are counted
+ * as not written and no new batches start.
+ */
+export class BatchWriter {
+  written = 0;
+  retries = 0;
+  notWritten = 0;
+  private failure: unknown;
+  private readonly inFlight = new Set<Promise<void>>();
+  private nextSendAt = 0;
+  private readonly random: () => number;
+
+  constructor(private readonly options: BatchWriterOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Queues one batch (at most 25 requests); resolves when another may be queued. */
+  async write(requests: WriteRequest[]): Promise<void> {
+    if (this.failure) {
+      this.notWritten += requests.length;
+      return;
+    }
+    while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+    await this.throttle(requests.length);
+    const task = this.send(requests).finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  /** Waits for every queued batch; throws WriteFailedError when items were not written. */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    if (this.failure) throw new WriteFailedError(this.notWritten, this.failure);
+  }
+
+  private async throttle(items: number): Promise<void> {
+    const { rate, clock } = this.options;
+    if (!rate) return;
+    const now = clock.now();
+    const start = Math.max(now, this.nextSendAt);
+    this.nextSendAt = start + (items * 1000) / rate;
+    if (start > now) await clock.sleep(start - now);
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** attempt);
+    return Math.floor(this.random() * cap);
+  }
+
+  private async send(requests: WriteRequest[]): Promise<void> {
+    const { client, tableName, maxAttempts, clock } = this.options;
+    let pending = requests;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+        const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
+        this.written += pending.length - unprocessed.length;
+        pending = unprocessed;
+        if (pending.length === 0) return;
+        if (attempt + 1 >= maxAttempts) {
+          throw new Error(`${pending.length} items still unprocessed after ${maxAttempts} attempts`);
+        }
+      } catch (err) {
+        if (!isRetryable(err) || attempt + 1 >= maxAttempts) {
+          this.failure ??= err;
+          this.notWritten += pending.length;
+          return;
+        }
+      }
+      this.retries++;
+      await clock.sleep(this.backoff(attempt));
+    }
+  }
+}

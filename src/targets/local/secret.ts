@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Creates the local PII key (HMAC key for `emailHash`) once, readable by the
+ * owner only. The handler gets the file's path, never the key.
+ */
+export async function ensurePiiKeyFile(stateDir: string): Promise<string> {
+  const dir = path.join(stateDir, 'secrets');
+  const file = path.join(dir, 'pii-key');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    const info = await stat(file);
+    if ((info.mode & 0o077) !== 0) await chmod(file, 0o600);
+    return file;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await writeFile(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' }).catch((err) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  });
+  return file;
+}

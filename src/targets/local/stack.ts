@@ -1,0 +1,180 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { type AwsConnection, createDynamoDbClient, LOCAL_CREDENTIALS } from '../../aws/clients.js';
+import type { Stack } from '../../config/stack.js';
+import { describeTable, ensureTables } from '../../dynamo/tables.js';
+import { RuntimeError } from '../../errors.js';
+import type { StatusReport, UpResult } from '../types.js';
+import { isProcessAlive, startDynamoDbLocal, stopProcess, waitForDynamoDb } from './dynamodbLocal.js';
+import { ensurePiiKeyFile } from './secret.js';
+import { type LocalState, readLocalState, stateFile, writeLocalState } from './state.js';
+
+/** Options of the local `up`. */
+export interface LocalUpOptions {
+  /** DynamoDB Local's port. */
+  port: number;
+  /** Keep the database in `<stateDir>/data` across down/up instead of in memory. */
+  persist: boolean;
+  /** Progress messages for the CLI to render. */
+  onStep?: (message: string) => void;
+}
+
+export interface LocalStackPaths {
+  stack: Stack;
+  stateDir: string;
+}
+
+export function localConnection(state: Pick<LocalState, 'dynamodb' | 'region'>): AwsConnection {
+  return { region: state.region, endpoint: state.dynamodb.endpoint, credentials: LOCAL_CREDENTIALS };
+}
+
+/** The running local stack's state, or a clear error telling the user to run `up`. */
+export async function requireLocalStack(stateDir: string): Promise<LocalState> {
+  const state = await readLocalState(stateDir);
+  if (!state || !isProcessAlive(state.dynamodb.pid)) {
+    throw new RuntimeError('The local stack is not running.', 'Start it with `ddb-ingest up`.');
+  }
+  return state;
+}
+
+/**
+ * Starts DynamoDB Local (unless it already runs), creates the tables and the
+ * local PII key, and records everything in the state dir. Running it again
+ * is harmless.
+ */
+export async function localUp(
+  { stack, stateDir }: LocalStackPaths,
+  options: LocalUpOptions,
+): Promise<UpResult> {
+  const step = options.onStep ?? (() => {});
+  const previous = await readLocalState(stateDir);
+  let dynamodb: LocalState['dynamodb'];
+  let alreadyRunning = false;
+  if (previous && isProcessAlive(previous.dynamodb.pid)) {
+    await waitForDynamoDb(previous.dynamodb.endpoint, 10_000, () => isProcessAlive(previous.dynamodb.pid));
+    dynamodb = previous.dynamodb;
+    alreadyRunning = true;
+    step(`DynamoDB Local already running on ${dynamodb.endpoint}`);
+  } else {
+    const dbPath = options.persist ? path.join(stateDir, 'data') : undefined;
+    step(`Starting DynamoDB Local on port ${options.port}${dbPath ? ' (persistent)' : ' (in memory)'}`);
+    const running = await startDynamoDbLocal({
+      port: options.port,
+      dbPath,
+      detached: true,
+      logFile: path.join(stateDir, 'dynamodb.log'),
+    });
+    dynamodb = {
+      pid: running.pid,
+      port: running.port,
+      endpoint: running.endpoint,
+      ...(dbPath ? { dbPath } : {}),
+      startedAt: new Date().toISOString(),
+    };
+  }
+  const conn = localConnection({ dynamodb, region: stack.region });
+  const client = await createDynamoDbClient(conn);
+  try {
+    step('Creating tables');
+    const tables = await ensureTables(client, stack);
+    const piiKeyFile = await ensurePiiKeyFile(stateDir);
+    await writeLocalState(stateDir, {
+      version: 1,
+      region: stack.region,
+      dynamodb,
+      tables,
+      ...(previous?.runner && alreadyRunning ? { runner: previous.runner } : {}),
+      piiKeyFile,
+    });
+    return {
+      target: 'local',
+      endpoint: dynamodb.endpoint,
+      region: stack.region,
+      tables: { source: tables.source, sink: tables.sink },
+      streamArn: tables.streamArn,
+      alreadyRunning,
+      persist: Boolean(dynamodb.dbPath),
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface DownResult {
+  stopped: string[];
+  purged: boolean;
+}
+
+/** Stops what `up` started; `purge` also deletes data, checkpoints, logs and the key. */
+export async function localDown(stateDir: string, options: { purge: boolean }): Promise<DownResult> {
+  const state = await readLocalState(stateDir);
+  const stopped: string[] = [];
+  if (state?.runner && isProcessAlive(state.runner.pid)) {
+    // SIGTERM lets the runner finish its in-flight batch and persist the checkpoint.
+    await stopProcess(state.runner.pid, 35_000);
+    stopped.push(`event source mapping (pid ${state.runner.pid})`);
+  }
+  if (state && isProcessAlive(state.dynamodb.pid)) {
+    await stopProcess(state.dynamodb.pid);
+    stopped.push(`DynamoDB Local (pid ${state.dynamodb.pid})`);
+  }
+  if (options.purge) {
+    await rm(stateDir, { recursive: true, force: true });
+  } else {
+    await rm(stateFile(stateDir), { force: true });
+  }
+  return { stopped, purged: options.purge };
+}
+
+/** Extra status parts the event source mapping contributes (filled in by the runner). */
+export interface EsmStatusSource {
+  read(stateDir: string): Promise<Pick<StatusReport, 'esm' | 'dlq'>>;
+}
+
+const idleEsm: Pick<StatusReport, 'esm' | 'dlq'> = {
+  esm: {
+    state: 'Disabled',
+    lastProcessingResult: null,
+    iteratorAgeMs: null,
+    recordsProcessed: 0,
+    batchesFailed: 0,
+  },
+  dlq: { messages: 0 },
+};
+
+export async function localStatus(
+  { stack, stateDir }: LocalStackPaths,
+  esmSource?: EsmStatusSource,
+): Promise<StatusReport> {
+  const state = await readLocalState(stateDir);
+  const running = Boolean(state && isProcessAlive(state.dynamodb.pid));
+  let sourceExists = false;
+  let sinkExists = false;
+  let streamArn: string | null = state?.tables.streamArn ?? null;
+  if (state && running) {
+    const client = await createDynamoDbClient({ ...localConnection(state), maxAttempts: 1 });
+    try {
+      const source = await describeTable(client, stack.source_table.name);
+      sourceExists = Boolean(source);
+      streamArn = source?.LatestStreamArn ?? null;
+      sinkExists = Boolean(await describeTable(client, stack.sink_table.name));
+    } finally {
+      client.destroy();
+    }
+  }
+  const esm = esmSource ? await esmSource.read(stateDir) : idleEsm;
+  return {
+    target: 'local',
+    running,
+    endpoint: running && state ? state.dynamodb.endpoint : null,
+    region: stack.region,
+    tables: { source: stack.source_table.name, sink: stack.sink_table.name, sourceExists, sinkExists },
+    streamArn,
+    function: { name: stack.function.name },
+    ...esm,
+    processes: {
+      dynamodb: running && state ? state.dynamodb.pid : null,
+      runner: state?.runner && isProcessAlive(state.runner.pid) ? state.runner.pid : null,
+    },
+  };
+}

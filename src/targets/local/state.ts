@@ -1,0 +1,40 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** What `up` started, recorded so that later commands (and `down`) find it. */
+export interface LocalState {
+  version: 1;
+  region: string;
+  dynamodb: {
+    pid: number;
+    port: number;
+    endpoint: string;
+    /** Data directory when started with --persist; absent = in memory. */
+    dbPath?: string;
+    startedAt: string;
+  };
+  tables: { source: string; sink: string; streamArn: string };
+  runner?: { pid: number; startedAt: string };
+  /** Path of the 0600 file holding the local PII key (never the key itself). */
+  piiKeyFile: string;
+}
+
+export const stateFile = (stateDir: string) => path.join(stateDir, 'local.json');
+
+export async function readLocalState(stateDir: string): Promise<LocalState | undefined> {
+  try {
+    return JSON.parse(await readFile(stateFile(stateDir), 'utf8')) as LocalState;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Written to a temp file and renamed, so a crash never leaves half a state file. */
+export async function writeLocalState(stateDir: string, state: LocalState): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const file = stateFile(stateDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, file);
+}

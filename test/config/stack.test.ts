@@ -1,0 +1,98 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadStack, parseStack } from '../../src/config/stack.js';
+import { UsageError } from '../../src/errors.js';
+
+test('an empty object is the default stack from the CLI contract', () => {
+  expect(parseStack({})).toEqual({
+    name: 'ddb-ingest',
+    region: 'us-east-1',
+    source_table: { name: 'ddb-ingest-orders', hash_key: 'orderId', stream_view_type: 'NEW_AND_OLD_IMAGES' },
+    sink_table: { name: 'ddb-ingest-ingested', hash_key: 'pk' },
+    function: {
+      name: 'ddb-ingest-ingest',
+      entry: 'lambda/src/handler.ts',
+      handler: 'handler',
+      runtime: 'nodejs22.x',
+      timeout: 30,
+      memory_size: 256,
+      environment: {},
+    },
+    event_source_mapping: {
+      batch_size: 100,
+      maximum_batching_window_in_seconds: 0,
+      starting_position: 'TRIM_HORIZON',
+      parallelization_factor: 1,
+      bisect_batch_on_function_error: true,
+      maximum_retry_attempts: 5,
+      maximum_record_age_in_seconds: 3600,
+      function_response_types: ['ReportBatchItemFailures'],
+      filter_criteria: { filter: [] },
+      enabled: true,
+    },
+  });
+});
+
+test('partial sections keep the other defaults', () => {
+  const stack = parseStack({ event_source_mapping: { batch_size: 10 }, source_table: { name: 'my-orders' } });
+  expect(stack.event_source_mapping.batch_size).toBe(10);
+  expect(stack.event_source_mapping.maximum_retry_attempts).toBe(5);
+  expect(stack.source_table).toEqual({
+    name: 'my-orders',
+    hash_key: 'orderId',
+    stream_view_type: 'NEW_AND_OLD_IMAGES',
+  });
+});
+
+test.each([
+  [{ event_source_mapping: { batch_size: 0 } }, /event_source_mapping\.batch_size: must be >= 1/],
+  [{ event_source_mapping: { batch_size: 10001 } }, /event_source_mapping\.batch_size: must be <= 10000/],
+  [
+    { event_source_mapping: { starting_position: 'AT_TIMESTAMP' } },
+    /starting_position: must be one of "TRIM_HORIZON", "LATEST"/,
+  ],
+  [
+    { event_source_mapping: { maximum_record_age_in_seconds: 30 } },
+    /maximum_record_age_in_seconds: -1, or 60 to 604800/,
+  ],
+  [{ event_source_mapping: { parallelization_factor: 11 } }, /parallelization_factor: must be <= 10/],
+  [{ function: { runtime: 'nodejs24.x' } }, /function\.runtime: must be one of "nodejs22.x", "nodejs20.x"/],
+  [{ function: { timeout: '30' } }, /function\.timeout: must be number/],
+  [{ function: { memory_size: 64 } }, /function\.memory_size: must be >= 128/],
+  [{ source_table: { nme: 'x' } }, /source_table: unknown key "nme"/],
+  [{ extra: true }, /\(top level\): unknown key "extra"/],
+  [{ source_table: { name: 'a' } }, /source_table\.name: 3-255 characters/],
+  [{ region: 'mars' }, /region: an AWS region/],
+  [
+    { event_source_mapping: { filter_criteria: { filter: Array(6).fill({ pattern: '{}' }) } } },
+    /filter_criteria\.filter: must be <= 5 entries/,
+  ],
+])('invalid stack %j is refused naming the key', (raw, message) => {
+  expect(() => parseStack(raw)).toThrow(UsageError);
+  expect(() => parseStack(raw)).toThrow(message);
+});
+
+describe('loadStack', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'stack-'));
+  });
+
+  test('a missing default file means the default stack', async () => {
+    const loaded = await loadStack(undefined, dir);
+    expect(loaded.exists).toBe(false);
+    expect(loaded.stack.name).toBe('ddb-ingest');
+  });
+
+  test('a missing --config file is a usage error', async () => {
+    await expect(loadStack('nope.json', dir)).rejects.toThrow(/Cannot read stack file .*nope\.json/);
+  });
+
+  test('invalid JSON is a usage error naming the file', async () => {
+    await writeFile(path.join(dir, 'bad.json'), '{ "name": ');
+    const err = await loadStack('bad.json', dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/bad\.json is not valid JSON/);
+  });
+});

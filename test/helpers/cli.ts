@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built CLI (`npm test` builds dist/ before jest runs). */
+export const BIN = path.join(root, 'bin', 'ddb-ingest.js');
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `ddb-ingest` as a user would, in `cwd`, never throwing on a non-zero exit. */
+export async function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  const result = await execa('node', [BIN, ...args], {
+    cwd: options.cwd,
+    env: { NO_COLOR: '1', ...options.env },
+    reject: false,
+    timeout: 120_000,
+  });
+  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
