@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { openSync, readdirSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { RuntimeError } from '../../errors.js';
 import { isPortInUse } from '../../util/net.js';
@@ -25,6 +26,11 @@ export interface DynamoDbLocalOptions {
   readyTimeoutMs?: number;
   /** The java executable (default: `java` on the PATH, or $JAVA_HOME/bin/java). */
   java?: string;
+  /**
+   * Working directory of the process: DynamoDB Local drops a metadata file
+   * there, so it must not be the user's project (default: the OS temp dir).
+   */
+  workDir?: string;
 }
 
 export interface RunningDynamoDbLocal {
@@ -149,7 +155,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     const fd = openSync(options.logFile, 'a');
     stdio = ['ignore', fd, fd];
   }
-  const child = spawn(java, args, { detached: options.detached ?? false, stdio });
+  const child = spawn(java, args, {
+    cwd: options.workDir ?? os.tmpdir(),
+    detached: options.detached ?? false,
+    stdio,
+  });
   let exited = false;
   child.once('exit', () => {
     exited = true;

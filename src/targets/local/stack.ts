@@ -63,6 +63,7 @@ export async function localUp(
       dbPath,
       detached: true,
       logFile: path.join(stateDir, 'dynamodb.log'),
+      workDir: stateDir,
     });
     dynamodb = {
       pid: running.pid,
