@@ -1,0 +1,161 @@
+import type { InvokeOutcome } from '../runtime/invokeOutcome.js';
+import { type RecoveryInfo, ShardReader, sleep, type TrimmedInfo } from '../streams/reader.js';
+import { describeShards, type ShardInfo, ShardLineage, type StreamsClient } from '../streams/shards.js';
+import type { WireRecord } from '../streams/wire.js';
+import { type Clock, systemClock } from '../util/time.js';
+import type { CheckpointStore } from './checkpointStore.js';
+import type { OnFailureMessage } from './onFailureMessage.js';
+import type { EsmSettings } from './settings.js';
+import { type EsmEvent, ShardProcessor } from './shardProcessor.js';
+
+/** Everything the local event source mapping is wired to. */
+export interface EventSourceMappingOptions {
+  streams: StreamsClient;
+  streamArn: string;
+  /** `awsRegion` written into each record. */
+  region: string;
+  settings: EsmSettings;
+  /** Goes into on-failure messages. */
+  functionArn: string;
+  /** Runs the handler on `{ Records }` (the local runtime, or a test double). */
+  invoke(records: WireRecord[]): Promise<InvokeOutcome>;
+  checkpoints: CheckpointStore;
+  onFailure(message: OnFailureMessage): Promise<void>;
+  onEvent?(event: EsmEvent): void;
+  /** The reader recovered from an iterator problem or trimmed data (for the log). */
+  onNotice?(notice: { type: 'recovered'; info: RecoveryInfo } | { type: 'trimmed'; info: TrimmedInfo }): void;
+  clock?: Clock;
+  /** Stops polling; the batch in flight finishes and its checkpoint is kept. */
+  signal: AbortSignal;
+  /** Wait between polls of an idle shard (AWS: about 4 polls a second). */
+  pollIntervalMs?: number;
+  /** How often to look for new shards. */
+  describeIntervalMs?: number;
+}
+
+/**
+ * Lambda's event source mapping for one DynamoDB stream, run locally: every
+ * shard is polled by its own reader (one GetRecords in flight), children start
+ * once their parents are drained, and each shard's records go through a
+ * ShardProcessor (batching, filters, retries, bisection, discard). Shards
+ * resume after their durable checkpoint, or from the starting position when
+ * they have none.
+ */
+export async function runEventSourceMapping(options: EventSourceMappingOptions): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const describeIntervalMs = options.describeIntervalMs ?? 10_000;
+  const { signal, settings, checkpoints } = options;
+  const lineage = new ShardLineage();
+  const running = new Map<string, Promise<void>>();
+  let firstListing = true;
+  let failure: unknown;
+
+  // A shard we have no checkpoint for: the configured start on the first
+  // listing, the shard's beginning for shards that appear later (children).
+  const startOf = (shard: ShardInfo, initial: boolean) => {
+    const checkpoint = checkpoints.sequenceNumber(shard.shardId);
+    if (checkpoint) return { type: 'AFTER_SEQUENCE_NUMBER' as const, sequenceNumber: checkpoint };
+    return initial && settings.StartingPosition === 'LATEST'
+      ? { type: 'LATEST' as const }
+      : { type: 'TRIM_HORIZON' as const };
+  };
+
+  const runShard = async (shard: ShardInfo, initial: boolean): Promise<void> => {
+    const reader = new ShardReader({
+      client: options.streams,
+      streamArn: options.streamArn,
+      shardId: shard.shardId,
+      region: options.region,
+      start: startOf(shard, initial),
+      clock,
+      signal,
+      onRecover: (info) => options.onNotice?.({ type: 'recovered', info }),
+      onTrimmed: (info) => options.onNotice?.({ type: 'trimmed', info }),
+      isShardClosed: async (id) => Boolean(lineage.get(id)?.endingSequenceNumber) || (await isClosedNow(id)),
+    });
+    const processor = new ShardProcessor<WireRecord>({
+      shardId: shard.shardId,
+      streamArn: options.streamArn,
+      functionArn: options.functionArn,
+      settings,
+      clock,
+      invoke: (records) => options.invoke(records),
+      onCheckpoint: (seq) => checkpoints.save(shard.shardId, seq),
+      onFailure: (message) => options.onFailure(message),
+      onEvent: options.onEvent,
+    });
+    // Reading far ahead of a blocked shard (a failing batch being retried) would only fill memory.
+    const maxBuffered = Math.max(settings.BatchSize * settings.ParallelizationFactor * 2, 2_000);
+    try {
+      while (!signal.aborted) {
+        if (processor.pendingCount >= maxBuffered) {
+          processor.dispatch();
+          await sleep(clock, pollIntervalMs, signal);
+          continue;
+        }
+        const page = await reader.next();
+        await processor.enqueue(page.records);
+        processor.dispatch();
+        if (page.ended) {
+          await processor.drain();
+          await checkpoints.finish(shard.shardId);
+          lineage.finish(shard.shardId);
+          return;
+        }
+        const wait = page.full ? 0 : Math.min(pollIntervalMs, processor.msUntilReady());
+        if (wait > 0) await sleep(clock, wait, signal);
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      await processor.stop();
+    }
+  };
+
+  const isClosedNow = async (shardId: string): Promise<boolean> => {
+    const listing = await describeShards(options.streams, options.streamArn, signal);
+    lineage.update(listing.shards);
+    return Boolean(lineage.get(shardId)?.endingSequenceNumber);
+  };
+
+  const startReadyShards = async (): Promise<void> => {
+    const listing = await describeShards(options.streams, options.streamArn, signal);
+    lineage.update(listing.shards);
+    const initial = firstListing;
+    firstListing = false;
+    // A parent finished in an earlier run releases its children in the same pass.
+    for (let ready = lineage.takeReady(); ready.length > 0; ready = lineage.takeReady()) {
+      for (const shard of ready) {
+        if (checkpoints.isFinished(shard.shardId)) {
+          lineage.finish(shard.shardId);
+          continue;
+        }
+        const task = runShard(shard, initial)
+          .catch((err: unknown) => {
+            failure ??= err;
+          })
+          .finally(() => running.delete(shard.shardId));
+        running.set(shard.shardId, task);
+      }
+    }
+  };
+
+  try {
+    while (!signal.aborted && failure === undefined) {
+      await startReadyShards();
+      const deadline = clock.now() + describeIntervalMs;
+      // Look again early when a shard ends: its children are ready now.
+      while (!signal.aborted && failure === undefined && clock.now() < deadline) {
+        const before = running.size;
+        await sleep(clock, Math.min(pollIntervalMs, Math.max(0, deadline - clock.now())), signal).catch(
+          () => {},
+        );
+        if (running.size < before) break;
+      }
+    }
+  } finally {
+    await Promise.allSettled([...running.values()]);
+  }
+  if (failure !== undefined) throw failure;
+}
