@@ -29,7 +29,10 @@ async function fromSsm(name: string, maxAge: number): Promise<Buffer> {
   try {
     value = await getParameter(name, { decrypt: true, maxAge });
   } catch (err) {
-    throw new SecretKeyError(`cannot read the PII key from SSM parameter ${name}: ${(err as Error).name}`);
+    // Powertools wraps the SDK error; its name (AccessDenied, ParameterNotFound...) is what helps.
+    const cause = (err as Error).cause;
+    const reason = cause instanceof Error ? cause.name : (err as Error).name;
+    throw new SecretKeyError(`cannot read the PII key from SSM parameter ${name}: ${reason}`);
   }
   if (typeof value !== 'string') throw new SecretKeyError(`SSM parameter ${name} has no value`);
   try {
