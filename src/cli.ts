@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
+import { dlqCommand } from './commands/dlq.js';
 import { downCommand } from './commands/down.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';

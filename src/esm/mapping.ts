@@ -6,7 +6,10 @@ import { type Clock, systemClock } from '../util/time.js';
 import type { CheckpointStore } from './checkpointStore.js';
 import type { OnFailureMessage } from './onFailureMessage.js';
 import type { EsmSettings } from './settings.js';
-import { type EsmEvent, ShardProcessor } from './shardProcessor.js';
+import { type EsmEvent, type EsmRecord, ShardProcessor } from './shardProcessor.js';
+
+/** A stream record as delivered: records read from a stream always carry their creation time. */
+type DeliveredRecord = WireRecord & EsmRecord;
 
 /** Everything the local event source mapping is wired to. */
 export interface EventSourceMappingOptions {
@@ -31,6 +34,8 @@ export interface EventSourceMappingOptions {
   pollIntervalMs?: number;
   /** How often to look for new shards. */
   describeIntervalMs?: number;
+  /** Wait before retry number `retry` (1-based); the processor's back-off by default. */
+  retryDelayMs?(retry: number): number;
 }
 
 /**
@@ -74,7 +79,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       onTrimmed: (info) => options.onNotice?.({ type: 'trimmed', info }),
       isShardClosed: async (id) => Boolean(lineage.get(id)?.endingSequenceNumber) || (await isClosedNow(id)),
     });
-    const processor = new ShardProcessor<WireRecord>({
+    const processor = new ShardProcessor<DeliveredRecord>({
       shardId: shard.shardId,
       streamArn: options.streamArn,
       functionArn: options.functionArn,
@@ -84,6 +89,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       onCheckpoint: (seq) => checkpoints.save(shard.shardId, seq),
       onFailure: (message) => options.onFailure(message),
       onEvent: options.onEvent,
+      retryDelayMs: options.retryDelayMs,
     });
     // Reading far ahead of a blocked shard (a failing batch being retried) would only fill memory.
     const maxBuffered = Math.max(settings.BatchSize * settings.ParallelizationFactor * 2, 2_000);
@@ -95,7 +101,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
           continue;
         }
         const page = await reader.next();
-        await processor.enqueue(page.records);
+        await processor.enqueue(page.records as DeliveredRecord[]);
         processor.dispatch();
         if (page.ended) {
           await processor.drain();
