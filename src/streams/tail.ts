@@ -1,0 +1,243 @@
+import { UsageError } from '../errors.js';
+import { isIsoTime, parseTimeSpec } from '../logs/timeSpec.js';
+import type { Clock } from '../util/time.js';
+import { type RecoveryInfo, readStream, type StreamStart, type TrimmedInfo } from './reader.js';
+import type { StreamsClient } from './shards.js';
+import {
+  EVENT_NAMES,
+  type EventName,
+  type WireAttributeValue,
+  type WireImage,
+  type WireRecord,
+} from './wire.js';
+
+/** What `tail` was asked for, validated. */
+export interface TailOptions {
+  from: StreamStart;
+  /** false: stop at the end of the open shards. */
+  follow: boolean;
+  /** Stop after this many (matching) records. */
+  limit?: number;
+  /** Only these event names; undefined = all. */
+  events?: EventName[];
+}
+
+/** The flags as the CLI received them (strings, before validation). */
+export interface RawTailOptions {
+  /** `trim-horizon` (default), `latest`, an ISO time, or a sequence number. */
+  from?: string;
+  follow?: boolean;
+  limit?: string | number;
+  /** `INSERT,MODIFY` or several values; case-insensitive. */
+  event?: string | string[];
+}
+
+/**
+ * Validates tail's flags. Bad values are UsageErrors that say what was wrong
+ * and what is allowed.
+ */
+export function parseTailOptions(raw: RawTailOptions, now: number): TailOptions {
+  const options: TailOptions = { from: parseFrom(raw.from, now), follow: raw.follow ?? true };
+  if (raw.limit !== undefined) options.limit = parseLimit(raw.limit);
+  if (raw.event !== undefined) options.events = parseEvents(raw.event);
+  return options;
+}
+
+export function parseFrom(text: string | undefined, now: number): StreamStart {
+  if (text === undefined) return { type: 'trim-horizon' };
+  const value = text.trim();
+  const lower = value.toLowerCase();
+  if (lower === 'trim-horizon' || lower === 'trim_horizon') return { type: 'trim-horizon' };
+  if (lower === 'latest') return { type: 'latest' };
+  if (/^\d{21,40}$/.test(value)) return { type: 'sequence', sequenceNumber: value };
+  if (isIsoTime(value)) return { type: 'time', time: parseTimeSpec(value, now, '--from') };
+  throw new UsageError(
+    `--from "${text}" is not a start position.`,
+    'Use trim-horizon, latest, an ISO time such as 2026-11-25T10:00:00Z, or a stream sequence number (21 to 40 digits).',
+  );
+}
+
+export function parseLimit(value: string | number): number {
+  const text = String(value).trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(
+      `--limit "${value}" is not a positive whole number.`,
+      'Use a number of records such as 10.',
+    );
+  }
+  return n;
+}
+
+export function parseEvents(value: string | string[]): EventName[] {
+  const items = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim().toUpperCase())
+    .filter((v) => v !== '');
+  if (items.length === 0) {
+    throw new UsageError(
+      '--event needs at least one event name.',
+      `Use one or more of ${EVENT_NAMES.join(', ')}.`,
+    );
+  }
+  for (const item of items) {
+    if (!(EVENT_NAMES as readonly string[]).includes(item)) {
+      throw new UsageError(
+        `--event "${item}" is not a stream event name.`,
+        `Use one or more of ${EVENT_NAMES.join(', ')}, separated by commas.`,
+      );
+    }
+  }
+  return [...new Set(items as EventName[])];
+}
+
+export interface TailRun {
+  client: StreamsClient;
+  streamArn: string;
+  /** `awsRegion` of the records (see ReadStreamOptions.region). */
+  region?: string;
+  options: TailOptions;
+  signal?: AbortSignal;
+  clock?: Clock;
+  pollIntervalMs?: number;
+  pageSize?: number;
+  onTrimmed?: (info: TrimmedInfo) => void;
+  onRecover?: (info: RecoveryInfo) => void;
+}
+
+/** The stream's records in Lambda's wire shape, filtered and limited as asked. */
+export async function* tail(run: TailRun): AsyncGenerator<WireRecord, void, undefined> {
+  const { options } = run;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(run.signal?.reason);
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+  if (run.signal?.aborted) controller.abort(run.signal.reason);
+  let count = 0;
+  try {
+    if (options.limit !== undefined && options.limit <= 0) return;
+    for await (const page of readStream({
+      client: run.client,
+      streamArn: run.streamArn,
+      from: options.from,
+      follow: options.follow,
+      signal: controller.signal,
+      ...(run.region ? { region: run.region } : {}),
+      ...(run.clock ? { clock: run.clock } : {}),
+      ...(run.pollIntervalMs !== undefined ? { pollIntervalMs: run.pollIntervalMs } : {}),
+      ...(run.pageSize ? { pageSize: run.pageSize } : {}),
+      ...(run.onTrimmed ? { onTrimmed: run.onTrimmed } : {}),
+      ...(run.onRecover ? { onRecover: run.onRecover } : {}),
+    })) {
+      for (const record of page.records) {
+        if (options.events && !options.events.includes(record.eventName)) continue;
+        yield record;
+        count += 1;
+        if (options.limit !== undefined && count >= options.limit) return;
+      }
+    }
+  } finally {
+    run.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One changed attribute of a MODIFY; a missing side means added or removed. */
+export interface AttributeChange {
+  name: string;
+  old?: string;
+  new?: string;
+}
+
+/** The parts of one human-readable tail line; the CLI adds colours. */
+export interface ChangeLine {
+  /** ISO time from ApproximateCreationDateTime (empty when the record has none). */
+  time: string;
+  event: EventName;
+  /** `orderId=o-1` (several keys joined with ", "). */
+  key: string;
+  sequenceNumber: string;
+  /** MODIFY: attributes whose value changed, sorted by name. */
+  changes: AttributeChange[];
+  /** INSERT/REMOVE: the item's attributes in short form (`a=1 b="x"`), when the image is there. */
+  summary?: string;
+  /** The whole line without colours. */
+  text: string;
+}
+
+const MAX_VALUE_CHARS = 60;
+
+function plain(value: WireAttributeValue): unknown {
+  if ('S' in value) return value.S;
+  if ('N' in value) return Number(value.N);
+  if ('B' in value) return `b64:${value.B}`;
+  if ('SS' in value) return value.SS;
+  if ('NS' in value) return value.NS.map(Number);
+  if ('BS' in value) return value.BS.map((b) => `b64:${b}`);
+  if ('M' in value) return Object.fromEntries(Object.entries(value.M).map(([k, v]) => [k, plain(v)]));
+  if ('L' in value) return value.L.map(plain);
+  if ('NULL' in value) return null;
+  return value.BOOL;
+}
+
+/** A value in short form: numbers bare, strings quoted, long ones cut with an ellipsis. */
+export function formatValue(value: WireAttributeValue): string {
+  const text = 'N' in value ? value.N : JSON.stringify(plain(value));
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
+}
+
+function keyText(keys: WireImage): string {
+  return Object.entries(keys)
+    .map(([name, value]) => `${name}=${'S' in value ? value.S : formatValue(value)}`)
+    .join(', ');
+}
+
+function diff(oldImage: WireImage, newImage: WireImage): AttributeChange[] {
+  const names = [...new Set([...Object.keys(oldImage), ...Object.keys(newImage)])].sort();
+  const changes: AttributeChange[] = [];
+  for (const name of names) {
+    const before = oldImage[name];
+    const after = newImage[name];
+    const oldText = before ? formatValue(before) : undefined;
+    const newText = after ? formatValue(after) : undefined;
+    if (before && after && JSON.stringify(before) === JSON.stringify(after)) continue;
+    changes.push({
+      name,
+      ...(oldText !== undefined ? { old: oldText } : {}),
+      ...(newText !== undefined ? { new: newText } : {}),
+    });
+  }
+  return changes;
+}
+
+/** The data of a compact human line for one record (no colours: the CLI adds them). */
+export function formatChange(record: WireRecord): ChangeLine {
+  const ddb = record.dynamodb;
+  const created = ddb.ApproximateCreationDateTime;
+  const time = created !== undefined ? new Date(created * 1000).toISOString() : '';
+  const key = keyText(ddb.Keys);
+  let changes: AttributeChange[] = [];
+  let summary: string | undefined;
+  let detail = '';
+  if (record.eventName === 'MODIFY' && ddb.OldImage && ddb.NewImage) {
+    changes = diff(ddb.OldImage, ddb.NewImage);
+    detail = changes.map((c) => `${c.name}: ${c.old ?? '(none)'} -> ${c.new ?? '(removed)'}`).join('  ');
+  } else {
+    const image = record.eventName === 'REMOVE' ? ddb.OldImage : ddb.NewImage;
+    if (image) {
+      summary = Object.entries(image)
+        .filter(([name]) => !(name in ddb.Keys))
+        .map(([name, value]) => `${name}=${formatValue(value)}`)
+        .join(' ');
+      detail = summary;
+    }
+  }
+  const text = [time, record.eventName.padEnd(6), key, detail].filter((part) => part !== '').join('  ');
+  return {
+    time,
+    event: record.eventName,
+    key,
+    sequenceNumber: ddb.SequenceNumber,
+    changes,
+    ...(summary !== undefined ? { summary } : {}),
+    text,
+  };
+}
