@@ -1,0 +1,386 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { RuntimeError } from '../errors.js';
+import { type Clock, systemClock } from '../util/time.js';
+import type { InvokeOutcome } from './invokeOutcome.js';
+import { LogStreamWriter, logGroupName, newLogStreamName } from './logStream.js';
+
+export interface LocalRuntimeOptions {
+  /** The handler bundle (ESM or CommonJS JavaScript), e.g. `<stateDir>/build/index.mjs`. */
+  bundleFile: string;
+  /** Name of the exported handler function. */
+  handlerExport: string;
+  functionName: string;
+  /** Seconds before an invocation is cut off and its worker killed, as Lambda's timeout. */
+  timeoutSeconds: number;
+  /** Memory size in MB: caps the worker's V8 heap and is printed in REPORT lines. */
+  memoryMb: number;
+  /**
+   * The function's whole environment besides Lambda's reserved variables. Nothing
+   * is inherited from the CLI's own environment: credentials and secrets stay out.
+   */
+  env: Record<string, string>;
+  /** Where the log streams go: one `<safe stream name>.ndjson` per worker. */
+  logDir: string;
+  /** Timestamps of log events and log stream dates; durations use the monotonic clock. */
+  clock?: Clock;
+  /** Concurrent invocations (one warm worker each); more wait. Default 10. */
+  maxConcurrency?: number;
+  /** Defaults to `arn:aws:lambda:<AWS_REGION>:000000000000:function:<name>`. */
+  functionArn?: string;
+}
+
+export interface LocalRuntime {
+  readonly functionArn: string;
+  /** Runs the handler on `event` in a warm worker (starting one when none is idle). */
+  invoke(event: unknown): Promise<InvokeOutcome>;
+  /** Stops every worker; invocations in flight end as crashes. */
+  stop(): Promise<void>;
+}
+
+/** Where the worker script is: beside this module (sources, or dist/ when copied), else in src/. */
+export function workerScriptPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'worker.mjs'), path.resolve(here, '../../src/runtime/worker.mjs')];
+  const found = candidates.find((file) => existsSync(file));
+  if (!found) {
+    throw new RuntimeError(
+      `The local runtime's worker script is missing (looked in ${candidates.join(', ')}).`,
+      'Reinstall ddb-ingest; the package must include src/runtime/worker.mjs.',
+    );
+  }
+  return found;
+}
+
+type WorkerMessage =
+  | { type: 'log'; text: string }
+  | { type: 'ready'; maxRssMb: number }
+  | { type: 'initError'; errorType: string; errorMessage: string }
+  | { type: 'result'; requestId: string; result: unknown; maxRssMb: number }
+  | { type: 'error'; requestId: string; errorType: string; errorMessage: string; maxRssMb: number }
+  | { type: 'crash'; errorType: string; errorMessage: string };
+
+type InitResult =
+  | { ok: true; initMs: number }
+  | { ok: false; errorType: string; errorMessage: string; crashed: boolean };
+
+interface Pending {
+  requestId: string;
+  timer?: NodeJS.Timeout;
+  resolve(outcome: InvokeOutcome): void;
+}
+
+/** Everything the worker needs in its environment; built from scratch, never from process.env. */
+function workerEnv(options: LocalRuntimeOptions, logStreamName: string): Record<string, string> {
+  return {
+    ...options.env,
+    // Lambda's reserved variables win over user-supplied ones, as on AWS.
+    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: logGroupName(options.functionName),
+    AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+    LAMBDA_TASK_ROOT: path.dirname(path.resolve(options.bundleFile)),
+    _HANDLER: `${path.parse(options.bundleFile).name}.${options.handlerExport}`,
+    TZ: 'UTC',
+    LANG: 'en_US.UTF-8',
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+  };
+}
+
+/** One warm "container": a forked worker with its own log stream. */
+class Worker {
+  readonly logs: LogStreamWriter;
+  readonly init: Promise<InitResult>;
+  private readonly child: ChildProcess;
+  private pending: Pending | undefined;
+  private crash: { errorType: string; errorMessage: string } | undefined;
+  private rawStderr = '';
+  private exited = false;
+  private readonly exitPromise: Promise<void>;
+  private flushTimer: NodeJS.Timeout;
+  maxRssMb = 0;
+  coldStart = true;
+
+  constructor(
+    private readonly options: LocalRuntimeOptions,
+    private readonly clock: Clock,
+  ) {
+    const logStreamName = newLogStreamName(clock.now());
+    this.logs = new LogStreamWriter(options.logDir, logStreamName, clock);
+    const forkedAt = performance.now();
+    this.child = fork(workerScriptPath(), [path.resolve(options.bundleFile), options.handlerExport], {
+      env: workerEnv(options, logStreamName),
+      execArgv: [`--max-old-space-size=${options.memoryMb}`],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      cwd: path.dirname(path.resolve(options.bundleFile)),
+    });
+    // Native output (V8's out-of-memory report) bypasses the worker's patched streams.
+    this.child.stdout?.setEncoding('utf8').on('data', (text: string) => this.logs.text('stdout', text));
+    this.child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      this.rawStderr = (this.rawStderr + text).slice(-4096);
+      this.logs.text('stderr', text);
+    });
+    this.flushTimer = setInterval(() => void this.logs.flush().catch(() => {}), 250);
+    this.flushTimer.unref();
+
+    let settleInit: (result: InitResult) => void = () => {};
+    this.init = new Promise((resolve) => {
+      settleInit = resolve;
+    });
+    this.child.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'log':
+          this.logs.text('ipc', message.text);
+          break;
+        case 'ready':
+          this.maxRssMb = message.maxRssMb;
+          settleInit({ ok: true, initMs: performance.now() - forkedAt });
+          break;
+        case 'initError':
+          settleInit({
+            ok: false,
+            errorType: message.errorType,
+            errorMessage: message.errorMessage,
+            crashed: false,
+          });
+          break;
+        case 'result':
+        case 'error':
+          this.maxRssMb = Math.max(this.maxRssMb, message.maxRssMb);
+          this.finish(
+            message.type === 'result'
+              ? { ok: true, result: message.result, requestId: message.requestId }
+              : {
+                  ok: false,
+                  functionError: 'Unhandled',
+                  errorType: message.errorType,
+                  errorMessage: message.errorMessage,
+                  reason: 'error',
+                  requestId: message.requestId,
+                },
+          );
+          break;
+        case 'crash':
+          this.crash = { errorType: message.errorType, errorMessage: message.errorMessage };
+          break;
+      }
+    });
+    this.exitPromise = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exited = true;
+        clearInterval(this.flushTimer);
+        const status = signal ? `signal: ${signal}` : `exit status ${String(code)}`;
+        const outOfMemory = /heap out of memory|Allocation failed/.test(this.rawStderr);
+        const errorType = outOfMemory
+          ? 'Runtime.OutOfMemory'
+          : (this.crash?.errorType ?? 'Runtime.ExitError');
+        settleInit({
+          ok: false,
+          errorType,
+          errorMessage: `Runtime exited with error: ${status}`,
+          crashed: true,
+        });
+        if (this.pending) {
+          const requestId = this.pending.requestId;
+          const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${status}`;
+          this.logs.endPartialLines();
+          this.logs.line(errorMessage);
+          this.logs.line(errorType);
+          this.finish({
+            ok: false,
+            functionError: 'Unhandled',
+            errorType,
+            errorMessage,
+            reason: 'crash',
+            requestId,
+          });
+        }
+        resolve();
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /** Runs one invocation; the worker must be idle and initialised. */
+  invoke(event: unknown, initMs: number | undefined): Promise<InvokeOutcome> {
+    const { options } = this;
+    const requestId = randomUUID();
+    const timeoutMs = options.timeoutSeconds * 1000;
+    this.logs.line(`START RequestId: ${requestId} Version: $LATEST`);
+    const started = performance.now();
+    return new Promise<InvokeOutcome>((resolve) => {
+      const pending: Pending = { requestId, resolve };
+      this.pending = pending;
+      pending.timer = setTimeout(() => this.timeOut(pending), timeoutMs);
+      this.child.send({
+        type: 'invoke',
+        requestId,
+        event,
+        timeoutMs,
+        context: {
+          functionName: options.functionName,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: functionArnOf(options),
+          memoryLimitInMB: String(options.memoryMb),
+          logGroupName: logGroupName(options.functionName),
+          logStreamName: this.logs.logStreamName,
+        },
+      });
+    }).then(async (outcome) => {
+      const duration = performance.now() - started;
+      this.logs.endPartialLines();
+      this.logs.line(`END RequestId: ${requestId}`);
+      this.logs.line(
+        `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms` +
+          `\tMemory Size: ${options.memoryMb} MB\tMax Memory Used: ${this.maxRssMb} MB` +
+          (initMs === undefined ? '' : `\tInit Duration: ${initMs.toFixed(2)} ms`),
+      );
+      if (!outcome.ok && outcome.reason === 'timeout') {
+        this.logs.line(
+          `${new Date(this.clock.now()).toISOString()} ${requestId} Task timed out after ${options.timeoutSeconds.toFixed(2)} seconds`,
+        );
+      }
+      await this.logs.flush();
+      return outcome;
+    });
+  }
+
+  private timeOut(pending: Pending): void {
+    if (this.pending !== pending) return;
+    const seconds = this.options.timeoutSeconds.toFixed(2);
+    this.finish({
+      ok: false,
+      functionError: 'Unhandled',
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${pending.requestId} Error: Task timed out after ${seconds} seconds`,
+      reason: 'timeout',
+      requestId: pending.requestId,
+    });
+    // A timed-out sandbox is not reused: the next invocation starts cold.
+    this.child.kill('SIGKILL');
+  }
+
+  private finish(outcome: InvokeOutcome): void {
+    const pending = this.pending;
+    if (!pending || outcome.requestId !== pending.requestId) return;
+    clearTimeout(pending.timer);
+    this.pending = undefined;
+    pending.resolve(outcome);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+      await this.exitPromise;
+      clearTimeout(timer);
+    }
+    this.logs.endPartialLines();
+    await this.logs.flush();
+  }
+}
+
+function functionArnOf(options: LocalRuntimeOptions): string {
+  return (
+    options.functionArn ??
+    `arn:aws:lambda:${options.env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${options.functionName}`
+  );
+}
+
+/**
+ * Starts the local Lambda runtime. Workers are started on demand (the first
+ * invocation is a cold start, with `Init Duration` in its REPORT line) and stay
+ * warm between invocations; a worker that timed out or crashed is dropped, so
+ * the next invocation starts a new one with a new log stream.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  if (!existsSync(options.bundleFile)) {
+    throw new RuntimeError(
+      `The handler bundle ${options.bundleFile} does not exist.`,
+      'Build the handler first (ddb-ingest up builds it).',
+    );
+  }
+  workerScriptPath();
+  const clock = options.clock ?? systemClock;
+  const maxConcurrency = options.maxConcurrency ?? 10;
+  const workers = new Set<Worker>();
+  const idle: Worker[] = [];
+  const waiting: (() => void)[] = [];
+  let stopped = false;
+
+  async function acquire(): Promise<Worker | undefined> {
+    for (;;) {
+      if (stopped) return undefined;
+      const warm = idle.pop();
+      if (warm?.alive) return warm;
+      if (warm) {
+        workers.delete(warm);
+        continue;
+      }
+      if (workers.size < maxConcurrency) {
+        const worker = new Worker(options, clock);
+        workers.add(worker);
+        return worker;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  }
+
+  function release(worker: Worker): void {
+    if (worker.alive && !stopped) idle.push(worker);
+    else workers.delete(worker);
+    waiting.shift()?.();
+  }
+
+  return {
+    functionArn: functionArnOf(options),
+    async invoke(event) {
+      const worker = await acquire();
+      if (!worker) {
+        return {
+          ok: false,
+          functionError: 'Unhandled',
+          errorType: 'Runtime.Stopped',
+          errorMessage: 'The local runtime is stopped.',
+          reason: 'crash',
+        };
+      }
+      try {
+        let initMs: number | undefined;
+        if (worker.coldStart) {
+          const init = await worker.init;
+          worker.coldStart = false;
+          if (!init.ok) {
+            await worker.stop();
+            return {
+              ok: false,
+              functionError: 'Unhandled',
+              errorType: init.errorType,
+              errorMessage: init.errorMessage,
+              reason: init.crashed ? 'crash' : 'error',
+            };
+          }
+          initMs = init.initMs;
+        }
+        return await worker.invoke(event, initMs);
+      } finally {
+        release(worker);
+      }
+    },
+    async stop() {
+      stopped = true;
+      for (const resolve of waiting.splice(0)) resolve();
+      await Promise.all([...workers].map((w) => w.stop()));
+      workers.clear();
+      idle.length = 0;
+    },
+  };
+}
