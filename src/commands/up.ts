@@ -1,7 +1,43 @@
 import { Command } from 'commander';
+import type { RunContext } from '../context.js';
 import { RuntimeError } from '../errors.js';
 import { action } from './action.js';
 import { intOption } from './options.js';
+
+/** `up --foreground`: the mapping runs in this process with a live one-line summary; Ctrl-C stops the stack. */
+async function runInForeground(ctx: RunContext): Promise<void> {
+  const [{ runLocalPipeline }, { requireLocalStack, localDown }] = await Promise.all([
+    import('../targets/local/pipeline.js'),
+    import('../targets/local/stack.js'),
+  ]);
+  const state = await requireLocalStack(ctx.stateDir);
+  const { style } = ctx.output;
+  const live = ctx.output.interactive;
+  ctx.output.info(style.dim('Pipeline running in the foreground; Ctrl-C stops it and the stack.'));
+  let last = '';
+  try {
+    await runLocalPipeline({
+      stack: ctx.stack,
+      stateDir: ctx.stateDir,
+      state,
+      signal: ctx.signal,
+      onNotice: (text) => ctx.output.info(text),
+      onStatus: (s) => {
+        const line =
+          `${s.state}  records ${s.recordsProcessed}  batches ${s.batchesInvoked} (${s.batchesFailed} failed)  ` +
+          `discarded ${s.recordsDiscarded}  iterator age ${s.iteratorAgeMs ?? '-'} ms  ${s.lastProcessingResult}`;
+        if (line === last) return;
+        last = line;
+        if (live) process.stderr.write(`\r\u001b[2K${line}`);
+        else ctx.output.info(line);
+      },
+    });
+  } finally {
+    if (live) process.stderr.write('\n');
+    await localDown(ctx.stateDir, { purge: false });
+    ctx.output.info('Stopped the local stack.');
+  }
+}
 
 interface UpOptions {
   port: number;
@@ -40,7 +76,14 @@ Examples:
         try {
           const result = await localUp(
             { stack: ctx.stack, stateDir: ctx.stateDir },
-            { port: opts.port, persist: Boolean(opts.persist), onStep: (m) => spinner.update(m) },
+            {
+              port: opts.port,
+              persist: Boolean(opts.persist),
+              onStep: (m) => spinner.update(m),
+              stackDir: ctx.stackFile.dir,
+              configFile: ctx.stackFile.exists ? ctx.stackFile.file : undefined,
+              startRunner: !opts.foreground,
+            },
           );
           spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');
           if (ctx.output.json) return ctx.output.jsonLine(result);

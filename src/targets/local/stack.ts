@@ -17,6 +17,15 @@ export interface LocalUpOptions {
   persist: boolean;
   /** Progress messages for the CLI to render. */
   onStep?: (message: string) => void;
+  /** Directory of the stack file: `function.entry` is relative to it. */
+  stackDir: string;
+  /** The stack file given with --config, passed on to the background runner. */
+  configFile?: string;
+  /**
+   * Start the event source mapping in a background process (default). `up
+   * --foreground` runs it in the CLI's own process instead.
+   */
+  startRunner?: boolean;
 }
 
 export interface LocalStackPaths {
@@ -79,14 +88,25 @@ export async function localUp(
     step('Creating tables');
     const tables = await ensureTables(client, stack);
     const piiKeyFile = await ensurePiiKeyFile(stateDir);
-    await writeLocalState(stateDir, {
-      version: 1,
-      region: stack.region,
-      dynamodb,
-      tables,
-      ...(previous?.runner && alreadyRunning ? { runner: previous.runner } : {}),
-      piiKeyFile,
-    });
+    const state: LocalState = { version: 1, region: stack.region, dynamodb, tables, piiKeyFile };
+    const runnerAlive = previous?.runner && alreadyRunning && isProcessAlive(previous.runner.pid);
+    if (runnerAlive && previous?.runner) state.runner = previous.runner;
+    await writeLocalState(stateDir, state);
+    if (!runnerAlive) {
+      step('Building the handler bundle');
+      const { buildBundle } = await import('../../bundle/build.js');
+      const { resolveHandlerEntry, pipelinePaths } = await import('./pipeline.js');
+      await buildBundle({
+        entry: resolveHandlerEntry(stack, options.stackDir),
+        outDir: pipelinePaths(stateDir).buildDir,
+        handlerExport: stack.function.handler,
+      });
+      if (options.startRunner !== false) {
+        step('Starting the event source mapping');
+        state.runner = await startRunner(stateDir, options.configFile);
+        await writeLocalState(stateDir, state);
+      }
+    }
     return {
       target: 'local',
       endpoint: dynamodb.endpoint,
@@ -99,6 +119,43 @@ export async function localUp(
   } finally {
     client.destroy();
   }
+}
+
+/** Starts the background runner and waits until it reports its first status. */
+async function startRunner(
+  stateDir: string,
+  configFile: string | undefined,
+): Promise<{ pid: number; startedAt: string }> {
+  const { spawn } = await import('node:child_process');
+  const { openSync } = await import('node:fs');
+  const { mkdir, stat } = await import('node:fs/promises');
+  const { fileURLToPath } = await import('node:url');
+  const { pipelinePaths } = await import('./pipeline.js');
+  const paths = pipelinePaths(stateDir);
+  await mkdir(paths.esmDir, { recursive: true });
+  const startedAt = new Date();
+  const entry = fileURLToPath(new URL('./runnerProcess.js', import.meta.url));
+  const logFd = openSync(paths.runnerLog, 'a');
+  const args = [entry, '--state-dir', stateDir, ...(configFile ? ['--config', configFile] : [])];
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new RuntimeError('Could not start the event source mapping process.');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(pid)) break;
+    const written = await stat(paths.statusFile).catch(() => undefined);
+    if (written && written.mtimeMs >= startedAt.getTime() - 1000)
+      return { pid, startedAt: startedAt.toISOString() };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { readFile } = await import('node:fs/promises');
+  const log = await readFile(paths.runnerLog, 'utf8').catch(() => '');
+  await stopProcess(pid, 1000);
+  throw new RuntimeError(
+    `The event source mapping did not start. Its log ends with:\n${log.split('\n').slice(-15).join('\n')}`,
+    `See ${paths.runnerLog}.`,
+  );
 }
 
 export interface DownResult {
@@ -127,26 +184,7 @@ export async function localDown(stateDir: string, options: { purge: boolean }): 
   return { stopped, purged: options.purge };
 }
 
-/** Extra status parts the event source mapping contributes (filled in by the runner). */
-export interface EsmStatusSource {
-  read(stateDir: string): Promise<Pick<StatusReport, 'esm' | 'dlq'>>;
-}
-
-const idleEsm: Pick<StatusReport, 'esm' | 'dlq'> = {
-  esm: {
-    state: 'Disabled',
-    lastProcessingResult: null,
-    iteratorAgeMs: null,
-    recordsProcessed: 0,
-    batchesFailed: 0,
-  },
-  dlq: { messages: 0 },
-};
-
-export async function localStatus(
-  { stack, stateDir }: LocalStackPaths,
-  esmSource?: EsmStatusSource,
-): Promise<StatusReport> {
+export async function localStatus({ stack, stateDir }: LocalStackPaths): Promise<StatusReport> {
   const state = await readLocalState(stateDir);
   const running = Boolean(state && isProcessAlive(state.dynamodb.pid));
   let sourceExists = false;
@@ -163,7 +201,8 @@ export async function localStatus(
       client.destroy();
     }
   }
-  const esm = esmSource ? await esmSource.read(stateDir) : idleEsm;
+  const { readPipelineStatus } = await import('./pipeline.js');
+  const esm = await readPipelineStatus(stateDir, state?.runner?.pid);
   return {
     target: 'local',
     running,

@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStreamsClient } from '../../aws/clients.js';
+import type { Stack } from '../../config/stack.js';
+import { UsageError } from '../../errors.js';
+import { CheckpointStore } from '../../esm/checkpointStore.js';
+import { runEventSourceMapping } from '../../esm/mapping.js';
+import { countMessages, writeOnFailureMessage } from '../../esm/onFailureQueue.js';
+import { esmSettingsFromStack } from '../../esm/settings.js';
+import { applyEsmEvent, type EsmStats, emptyEsmStats } from '../../esm/stats.js';
+import { startLocalRuntime } from '../../runtime/localRuntime.js';
+import { type Clock, systemClock } from '../../util/time.js';
+import type { StatusReport } from '../types.js';
+import { isProcessAlive } from './dynamodbLocal.js';
+import { localConnection } from './stack.js';
+import type { LocalState } from './state.js';
+
+/** Paths of the local pipeline's files in the state dir. */
+export const pipelinePaths = (stateDir: string) => ({
+  buildDir: path.join(stateDir, 'build'),
+  bundleFile: path.join(stateDir, 'build', 'index.mjs'),
+  esmDir: path.join(stateDir, 'esm'),
+  statusFile: path.join(stateDir, 'esm', 'status.json'),
+  runnerLog: path.join(stateDir, 'esm', 'runner.log'),
+  dlqDir: path.join(stateDir, 'dlq'),
+  logDir: path.join(stateDir, 'logs'),
+});
+
+/** What `esm/status.json` holds while the runner lives. */
+export interface RunnerStatus extends EsmStats {
+  state: 'Enabled' | 'Disabled';
+  pid: number;
+  updatedAt: string;
+}
+
+/**
+ * The handler source to bundle: `function.entry` relative to the stack file.
+ * Without a handler of their own (the default entry is absent), users get the
+ * orders handler that ships with ddb-ingest.
+ */
+export function resolveHandlerEntry(
+  stack: Stack,
+  stackDir: string,
+  defaultEntry = 'lambda/src/handler.ts',
+): string {
+  const entry = path.resolve(stackDir, stack.function.entry);
+  if (existsSync(entry)) return entry;
+  const bundled = fileURLToPath(new URL(`../../../${defaultEntry}`, import.meta.url));
+  if (stack.function.entry === defaultEntry && existsSync(bundled)) return bundled;
+  throw new UsageError(
+    `function.entry ${stack.function.entry} does not exist (looked for ${entry}).`,
+    'Point function.entry in the stack file at your handler (TypeScript or JavaScript), relative to the stack file.',
+  );
+}
+
+/** The function's environment: where the key is (never the key), and DynamoDB Local for the SDK. */
+export function functionEnvironment(stack: Stack, state: LocalState): Record<string, string> {
+  return {
+    ...stack.function.environment,
+    SINK_TABLE_NAME: stack.sink_table.name,
+    PII_KEY_FILE: state.piiKeyFile,
+    POWERTOOLS_SERVICE_NAME: stack.name,
+    POWERTOOLS_METRICS_NAMESPACE: stack.name,
+    POWERTOOLS_LOG_LEVEL: stack.function.environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    AWS_REGION: state.region,
+    AWS_DEFAULT_REGION: state.region,
+    AWS_ACCESS_KEY_ID: 'ddblocal',
+    AWS_SECRET_ACCESS_KEY: 'ddblocal',
+    AWS_ENDPOINT_URL_DYNAMODB: state.dynamodb.endpoint,
+    // The local runtime runs on the machine's Node (20 here), which the SDK warns about on every cold start.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export interface LocalPipelineOptions {
+  stack: Stack;
+  stateDir: string;
+  state: LocalState;
+  /** Stops polling; the batch in flight finishes and its checkpoint is kept. */
+  signal: AbortSignal;
+  clock?: Clock;
+  /** Poll interval of an idle shard (AWS: about 250 ms). */
+  pollIntervalMs?: number;
+  /** Messages worth a line in the runner log (recoveries, trimmed data). */
+  onNotice?: (text: string) => void;
+  /** Every status snapshot, for `up --foreground`. */
+  onStatus?: (status: RunnerStatus) => void;
+}
+
+async function writeStatus(file: string, status: RunnerStatus): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(status)}\n`);
+  await rename(tmp, file);
+}
+
+/**
+ * Runs the local event source mapping until `signal` aborts: stream ->
+ * mapping -> handler bundle in the local runtime; on-failure messages to the
+ * local queue; live totals to `esm/status.json`.
+ */
+export async function runLocalPipeline(options: LocalPipelineOptions): Promise<void> {
+  const { stack, stateDir, state, signal } = options;
+  const clock = options.clock ?? systemClock;
+  const paths = pipelinePaths(stateDir);
+  const settings = esmSettingsFromStack(stack.event_source_mapping);
+  await mkdir(paths.esmDir, { recursive: true });
+  const stats = emptyEsmStats();
+  const snapshot = (): RunnerStatus => ({
+    state: settings.Enabled && !signal.aborted ? 'Enabled' : 'Disabled',
+    pid: process.pid,
+    updatedAt: new Date(clock.now()).toISOString(),
+    ...stats,
+  });
+  const publish = async () => {
+    const status = snapshot();
+    await writeStatus(paths.statusFile, status);
+    options.onStatus?.(status);
+  };
+  await publish();
+  const ticker = setInterval(() => void publish().catch(() => {}), 500);
+  try {
+    if (!settings.Enabled) {
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      return;
+    }
+    const runtime = await startLocalRuntime({
+      bundleFile: paths.bundleFile,
+      handlerExport: stack.function.handler,
+      functionName: stack.function.name,
+      timeoutSeconds: stack.function.timeout,
+      memoryMb: stack.function.memory_size,
+      env: functionEnvironment(stack, state),
+      logDir: paths.logDir,
+      clock,
+      maxConcurrency: settings.ParallelizationFactor * 4,
+    });
+    const streams = await createStreamsClient(localConnection(state));
+    try {
+      await runEventSourceMapping({
+        streams,
+        streamArn: state.tables.streamArn,
+        region: state.region,
+        settings,
+        functionArn: runtime.functionArn,
+        invoke: (records) => runtime.invoke({ Records: records }),
+        checkpoints: await CheckpointStore.open(paths.esmDir, state.tables.streamArn),
+        onFailure: async (message) => {
+          await writeOnFailureMessage(paths.dlqDir, message);
+        },
+        onEvent: (event) => applyEsmEvent(stats, event),
+        onNotice: (notice) =>
+          options.onNotice?.(
+            notice.type === 'recovered'
+              ? `shard ${notice.info.shardId}: recovered (${notice.info.reason}) from ${notice.info.from}`
+              : `shard ${notice.info.shardId}: data before the checkpoint was trimmed; going on from the oldest record held`,
+          ),
+        clock,
+        signal,
+        pollIntervalMs: options.pollIntervalMs,
+      });
+    } finally {
+      streams.destroy();
+      await runtime.stop();
+    }
+  } finally {
+    clearInterval(ticker);
+    await publish().catch(() => {});
+  }
+}
+
+/** `status`'s view of the runner: its last snapshot and the on-failure queue's depth. */
+export async function readPipelineStatus(
+  stateDir: string,
+  runnerPid: number | undefined,
+): Promise<Pick<StatusReport, 'esm' | 'dlq'>> {
+  const paths = pipelinePaths(stateDir);
+  let status: RunnerStatus | undefined;
+  try {
+    status = JSON.parse(await readFile(paths.statusFile, 'utf8')) as RunnerStatus;
+  } catch {
+    status = undefined;
+  }
+  const alive = runnerPid !== undefined && isProcessAlive(runnerPid);
+  return {
+    esm: {
+      state: alive && status ? status.state : 'Disabled',
+      lastProcessingResult: status?.batchesInvoked ? status.lastProcessingResult : null,
+      iteratorAgeMs: status?.iteratorAgeMs ?? null,
+      recordsProcessed: status?.recordsProcessed ?? 0,
+      batchesFailed: status?.batchesFailed ?? 0,
+    },
+    dlq: { messages: await countMessages(paths.dlqDir) },
+  };
+}
