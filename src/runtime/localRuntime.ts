@@ -101,6 +101,8 @@ class Worker {
   private crash: { errorType: string; errorMessage: string } | undefined;
   private rawStderr = '';
   private exited = false;
+  /** Set when the worker must not take another invocation (it is being killed). */
+  private retired = false;
   private readonly exitPromise: Promise<void>;
   private flushTimer: NodeJS.Timeout;
   maxRssMb = 0;
@@ -120,6 +122,8 @@ class Worker {
       cwd: path.dirname(path.resolve(options.bundleFile)),
     });
     // Native output (V8's out-of-memory report) bypasses the worker's patched streams.
+    // A send to a worker that just died reports here; its exit handler settles the invocation.
+    this.child.on('error', () => {});
     this.child.stdout?.setEncoding('utf8').on('data', (text: string) => this.logs.text('stdout', text));
     this.child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       this.rawStderr = (this.rawStderr + text).slice(-4096);
@@ -206,7 +210,7 @@ class Worker {
   }
 
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.retired;
   }
 
   /** Runs one invocation; the worker must be idle and initialised. */
@@ -220,20 +224,34 @@ class Worker {
       const pending: Pending = { requestId, resolve };
       this.pending = pending;
       pending.timer = setTimeout(() => this.timeOut(pending), timeoutMs);
-      this.child.send({
-        type: 'invoke',
-        requestId,
-        event,
-        timeoutMs,
-        context: {
-          functionName: options.functionName,
-          functionVersion: '$LATEST',
-          invokedFunctionArn: functionArnOf(options),
-          memoryLimitInMB: String(options.memoryMb),
-          logGroupName: logGroupName(options.functionName),
-          logStreamName: this.logs.logStreamName,
+      this.child.send(
+        {
+          type: 'invoke',
+          requestId,
+          event,
+          timeoutMs,
+          context: {
+            functionName: options.functionName,
+            functionVersion: '$LATEST',
+            invokedFunctionArn: functionArnOf(options),
+            memoryLimitInMB: String(options.memoryMb),
+            logGroupName: logGroupName(options.functionName),
+            logStreamName: this.logs.logStreamName,
+          },
         },
-      });
+        (error) => {
+          if (!error) return;
+          this.retired = true;
+          this.finish({
+            ok: false,
+            functionError: 'Unhandled',
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited before the invocation: ${error.message}`,
+            reason: 'crash',
+            requestId,
+          });
+        },
+      );
     }).then(async (outcome) => {
       const duration = performance.now() - started;
       this.logs.endPartialLines();
@@ -265,6 +283,7 @@ class Worker {
       requestId: pending.requestId,
     });
     // A timed-out sandbox is not reused: the next invocation starts cold.
+    this.retired = true;
     this.child.kill('SIGKILL');
   }
 
