@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BuildFailure, Message } from 'esbuild';
 import yazl from 'yazl';
 import { RuntimeError, UsageError } from '../errors.js';
@@ -53,10 +53,20 @@ const CJS_BANNER = [
 ].join('\n');
 
 /**
- * Our own node_modules: a user's handler outside this project can still import
- * the packages we ship (AWS SDK, Powertools) without installing them.
+ * The node_modules our own dependencies live in (found from where one of them
+ * resolves, so it also works when npm hoisted them): a user's handler outside
+ * this project can then import the packages we ship (AWS SDK, Powertools)
+ * without installing them. The entry's own node_modules still win.
  */
-const OWN_NODE_MODULES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules');
+function ownNodeModules(): string[] {
+  try {
+    const resolved = createRequire(import.meta.url).resolve('@aws-sdk/client-dynamodb');
+    const marker = `${path.sep}node_modules${path.sep}`;
+    return [resolved.slice(0, resolved.lastIndexOf(marker) + marker.length - 1)];
+  } catch {
+    return [];
+  }
+}
 
 function describeMessage(message: Message): string {
   const loc = message.location;
@@ -121,7 +131,7 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
       // Paths in the output's comments are relative to this: the same source
       // tree gives the same bytes wherever the command runs from.
       absWorkingDir: path.dirname(entry),
-      nodePaths: [OWN_NODE_MODULES],
+      nodePaths: ownNodeModules(),
       metafile: true,
       logLevel: 'silent',
       write: true,

@@ -94,3 +94,37 @@ test('a missing export is named, as is a missing entry', async () => {
     /does not exist/,
   );
 });
+
+test("a user's handler outside the project can import the packages we ship", async () => {
+  const entry = path.join(tmp, 'user-handler.ts');
+  await writeFile(
+    entry,
+    [
+      "import { Logger } from '@aws-lambda-powertools/logger';",
+      'const logger = new Logger();',
+      'export const main = async (event: { Records: unknown[] }) => {',
+      "  logger.info('got', { n: event.Records.length });",
+      '  return { batchItemFailures: [] };',
+      '};',
+      '',
+    ].join('\n'),
+  );
+  const built = await buildBundle({
+    entry,
+    outDir: path.join(tmp, 'user'),
+    handlerExport: 'main',
+    minify: true,
+  });
+  expect(built.handler).toBe('index.main');
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(built.bundleFile)}); console.log('RESULT', JSON.stringify(await m.main({ Records: [1] })));`,
+    ],
+    { cwd: tmp, env: { PATH: process.env.PATH ?? '' } },
+  );
+  expect(stdout).toContain('RESULT {"batchItemFailures":[]}');
+  expect(stdout).toMatch(/"message":"got".*"n":1/);
+});
