@@ -1,0 +1,119 @@
+import { UsageError } from '../errors.js';
+import type { Clock } from '../util/time.js';
+
+/** One log event, the same from the local log store and from CloudWatch Logs. */
+export interface LogEvent {
+  /** Epoch ms. */
+  timestamp: number;
+  logStreamName: string;
+  /** The text, without trailing newline. */
+  message: string;
+  /** CloudWatch's eventId; locally `<file>:<line>`. Unique within one reader. */
+  eventId: string;
+  /** From a JSON line's `level` field, or the Node runtime's tab-separated text format. */
+  level?: LogLevel;
+  /** Lambda's own lines (START, END, REPORT, INIT_START, ...), not the function's. */
+  platform: boolean;
+}
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const ALIASES: Record<string, LogLevel> = { WARNING: 'WARN', FATAL: 'CRITICAL' };
+
+/** What to read; both readers take these. */
+export interface LogQuery {
+  /** Epoch ms, inclusive; undefined = from the oldest event. */
+  since?: number;
+  /** Epoch ms, inclusive; undefined = no end. With `follow`, following stops once the clock passes it. */
+  until?: number;
+  /**
+   * Text to look for, CloudWatch style: every word must appear (case-sensitive);
+   * a "double-quoted" text must appear as is.
+   */
+  filter?: string;
+  /** Only events at this level or above; platform lines and lines without a level are left out. */
+  level?: LogLevel;
+  /** Keep polling for new events until `signal` aborts. */
+  follow?: boolean;
+  /** Ends following (and a pending wait) without error. */
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** Wait between polls while following, in ms. */
+  pollIntervalMs?: number;
+}
+
+function normaliseLevel(text: string): LogLevel | undefined {
+  const upper = text.trim().toUpperCase();
+  const level = ALIASES[upper] ?? upper;
+  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : undefined;
+}
+
+/** Validates `--level`. */
+export function parseLogLevel(text: string): LogLevel {
+  const level = normaliseLevel(text);
+  if (!level) {
+    throw new UsageError(`--level "${text}" is not a log level.`, `Use one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  return level;
+}
+
+const PLATFORM =
+  /^(START|END|REPORT) RequestId:|^(INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|RESTORE_START|RESTORE_REPORT|EXTENSION|TELEMETRY)\b/;
+// The Node.js runtime's text format: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
+const RUNTIME_TEXT = /^\d{4}-\d{2}-\d{2}T[^\t]+\t[^\t]*\t([A-Za-z]+)\t/;
+
+/** Level and platform flag of a message. */
+export function classify(message: string): { level?: LogLevel; platform: boolean } {
+  if (PLATFORM.test(message)) return { platform: true };
+  const trimmed = message.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as { level?: unknown };
+      const level = typeof parsed.level === 'string' ? normaliseLevel(parsed.level) : undefined;
+      return level ? { level, platform: false } : { platform: false };
+    } catch {
+      // Not JSON after all: plain text.
+    }
+  }
+  const text = RUNTIME_TEXT.exec(message);
+  const level = text?.[1] ? normaliseLevel(text[1]) : undefined;
+  return level ? { level, platform: false } : { platform: false };
+}
+
+/** The words (or the one quoted phrase) of a `--filter` text. */
+function filterTerms(filter: string): string[] {
+  const text = filter.trim();
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return [text.slice(1, -1)];
+  return text.split(/\s+/).filter((t) => t !== '');
+}
+
+/** True when the message has every word of the filter (CloudWatch's plain-text rule). */
+export function matchesFilter(message: string, filter: string | undefined): boolean {
+  if (!filter) return true;
+  return filterTerms(filter).every((term) => message.includes(term));
+}
+
+/**
+ * A CloudWatch filter pattern for a `--filter` text: words with characters
+ * other than letters, digits and `_` must be quoted there. A text that is
+ * already a pattern (`{ $.level = "ERROR" }`, `[...]`, `"..."`) is passed as is.
+ */
+export function toFilterPattern(filter: string): string {
+  const text = filter.trim();
+  if (/^[{["]/.test(text)) return text;
+  return filterTerms(text)
+    .map((term) => (/^\w+$/.test(term) ? term : `"${term.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`))
+    .join(' ');
+}
+
+/** True when an event passes the time window and the level threshold. */
+export function inWindowAndLevel(event: LogEvent, query: LogQuery): boolean {
+  if (query.since !== undefined && event.timestamp < query.since) return false;
+  if (query.until !== undefined && event.timestamp > query.until) return false;
+  if (query.level) {
+    if (!event.level) return false;
+    return LOG_LEVELS.indexOf(event.level) >= LOG_LEVELS.indexOf(query.level);
+  }
+  return true;
+}
