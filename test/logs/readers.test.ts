@@ -30,7 +30,12 @@ async function collect(iter: AsyncIterable<LogEvent>): Promise<LogEvent[]> {
 
 function fakeClock(): Clock {
   let now = T0;
-  return { now: () => now, sleep: async (ms) => void (now += ms) };
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
 }
 
 describe('log lines', () => {
