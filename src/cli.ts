@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { dlqCommand } from './commands/dlq.js';
 import { downCommand } from './commands/down.js';
@@ -7,9 +8,11 @@ import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 import { createOutput, type GlobalOptions } from './context.js';
 import { CliError, InterruptedError } from './errors.js';
+import { packageRoot } from './util/packageRoot.js';
 
-// src/cli.ts and dist/cli.js both sit one level below package.json.
-const PACKAGE_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+).version;
 
 // Command modules only declare options; the work modules (AWS SDK, faker,
 // esbuild) are imported inside each action, so `--help` loads none of them.

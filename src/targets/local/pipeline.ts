@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createStreamsClient } from '../../aws/clients.js';
 import type { Stack } from '../../config/stack.js';
 import { UsageError } from '../../errors.js';
@@ -11,6 +10,7 @@ import { countMessages, writeOnFailureMessage } from '../../esm/onFailureQueue.j
 import { esmSettingsFromStack } from '../../esm/settings.js';
 import { applyEsmEvent, type EsmStats, emptyEsmStats } from '../../esm/stats.js';
 import { startLocalRuntime } from '../../runtime/localRuntime.js';
+import { packageRoot } from '../../util/packageRoot.js';
 import { type Clock, systemClock } from '../../util/time.js';
 import type { StatusReport } from '../types.js';
 import { isProcessAlive } from './dynamodbLocal.js';
@@ -47,7 +47,7 @@ export function resolveHandlerEntry(
 ): string {
   const entry = path.resolve(stackDir, stack.function.entry);
   if (existsSync(entry)) return entry;
-  const bundled = fileURLToPath(new URL(`../../../${defaultEntry}`, import.meta.url));
+  const bundled = path.join(packageRoot(), defaultEntry);
   if (stack.function.entry === defaultEntry && existsSync(bundled)) return bundled;
   throw new UsageError(
     `function.entry ${stack.function.entry} does not exist (looked for ${entry}).`,
