@@ -128,6 +128,11 @@ function laneOf(keys: unknown, lanes: number): number {
  * closed shard: await p.drain()
  * ```
  *
+ * Bisection splits on function errors only (thrown, timed out, crashed): a
+ * partial batch response already says where the batch fails. A piece's
+ * `approximateInvokeCount` counts its invocations since its last split, so a
+ * record isolated by bisection reports retries + 1.
+ *
  * With ParallelizationFactor N, records are spread over N lanes by a hash of
  * their item key; each lane has at most one batch in flight and keeps its
  * records in order. The checkpoint only moves over records that are done in
