@@ -1,6 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
+import { readSequenceRange } from '../../src/streams/range.js';
 import { type RecoveryInfo, readStream, ShardReader, type TrimmedInfo } from '../../src/streams/reader.js';
 import { describeShards, type StreamsClient } from '../../src/streams/shards.js';
 import { parseTailOptions, tail } from '../../src/streams/tail.js';
@@ -312,4 +313,20 @@ test('a shard reader recreated from a checkpoint continues after it, and seek() 
   reader.seek(first.dynamodb.SequenceNumber);
   const again = await reader.next();
   expect(again.records.map(idOf)).toEqual(ids.slice(1));
+});
+
+test('readSequenceRange returns a DLQ batch range back from the stream, both ends included', async () => {
+  const ids = await putMany('rng', 5);
+  const records = (await tailAll({ follow: false })).filter(mine('rng'));
+  const { shards } = await describeShards(t.streams, streamArn);
+  const batch = await readSequenceRange({
+    client: t.streams,
+    streamArn,
+    shardId: shards[0]?.shardId as string,
+    start: records[1]?.dynamodb.SequenceNumber as string,
+    end: records[3]?.dynamodb.SequenceNumber as string,
+    region: 'us-east-1',
+  });
+  expect(batch.map(idOf)).toEqual(ids.slice(1, 4));
+  expect(batch).toEqual(records.slice(1, 4));
 });

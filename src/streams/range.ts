@@ -1,0 +1,44 @@
+import type { Clock } from '../util/time.js';
+import { resolveRegion, ShardReader } from './reader.js';
+import type { StreamsClient } from './shards.js';
+import { compareSequenceNumbers, type WireRecord } from './wire.js';
+
+export interface SequenceRange {
+  client: StreamsClient;
+  streamArn: string;
+  shardId: string;
+  /** First sequence number of the range (inclusive). */
+  start: string;
+  /** Last sequence number of the range (inclusive). */
+  end: string;
+  region?: string;
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+/**
+ * The records of one shard from `start` to `end`, both included: how an
+ * on-failure message (which holds no record data) is turned back into its
+ * batch. Returns fewer records when the stream has trimmed some; stops at the
+ * end of the shard's data if `end` was never written.
+ */
+export async function readSequenceRange(range: SequenceRange): Promise<WireRecord[]> {
+  const reader = new ShardReader({
+    client: range.client,
+    streamArn: range.streamArn,
+    shardId: range.shardId,
+    region: range.region ?? (await resolveRegion(range.client, range.streamArn)),
+    start: { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: range.start },
+    ...(range.signal ? { signal: range.signal } : {}),
+    ...(range.clock ? { clock: range.clock } : {}),
+  });
+  const out: WireRecord[] = [];
+  for (;;) {
+    const page = await reader.next();
+    for (const record of page.records) {
+      if (compareSequenceNumbers(record.dynamodb.SequenceNumber, range.end) > 0) return out;
+      if (compareSequenceNumbers(record.dynamodb.SequenceNumber, range.start) >= 0) out.push(record);
+    }
+    if (page.ended || page.fetched === 0) return out;
+  }
+}
