@@ -6,6 +6,7 @@ import { downCommand } from './commands/down.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
+import { verifyCommand } from './commands/verify.js';
 import { createOutput, type GlobalOptions } from './context.js';
 import { CliError, InterruptedError } from './errors.js';
 import { packageRoot } from './util/packageRoot.js';
@@ -48,7 +49,14 @@ Examples:
   $ ddb-ingest verify
   $ ddb-ingest down --purge`,
     );
-  for (const command of [upCommand(), downCommand(), statusCommand(), seedCommand()]) {
+  for (const command of [
+    upCommand(),
+    downCommand(),
+    statusCommand(),
+    seedCommand(),
+    dlqCommand(),
+    verifyCommand(),
+  ]) {
     program.addCommand(command);
   }
   program.exitOverride();

@@ -92,8 +92,11 @@ Examples:
           ctx.output.line(`source      ${result.tables.source}`);
           ctx.output.line(`sink        ${result.tables.sink}`);
           ctx.output.line(`stream      ${result.streamArn}`);
+          if (opts.foreground) return await runInForeground(ctx);
           ctx.output.info(
-            style.dim('next: ddb-ingest seed --count 1000, ddb-ingest status, ddb-ingest down'),
+            style.dim(
+              'next: ddb-ingest seed --count 1000, ddb-ingest status, ddb-ingest tail, ddb-ingest down',
+            ),
           );
         } catch (err) {
           spinner.fail('Could not start the local stack');

@@ -46,7 +46,6 @@ interface Run {
 }
 
 function startMapping(
-  dir: string,
   store: CheckpointStore,
   invoke: (records: WireRecord[]) => Promise<InvokeOutcome> = async () => ({ ok: true, result: null }),
 ): Run {
@@ -92,7 +91,7 @@ function startMapping(
 test('every write reaches the handler in order, in batches of BatchSize; a restart resumes after the checkpoint', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'esm-'));
   await put(Array.from({ length: 25 }, (_, i) => i));
-  const first = startMapping(dir, await CheckpointStore.open(dir, streamArn));
+  const first = startMapping(await CheckpointStore.open(dir, streamArn));
   await first.until(() => first.delivered.flat().length >= 25);
   await first.stop();
   const ids = first.delivered.flat().map((r) => r.dynamodb.NewImage?.orderId);
@@ -112,7 +111,7 @@ test('every write reaches the handler in order, in batches of BatchSize; a resta
   );
 
   await put([25, 26, 27]);
-  const second = startMapping(dir, await CheckpointStore.open(dir, streamArn));
+  const second = startMapping(await CheckpointStore.open(dir, streamArn));
   await second.until(() => second.delivered.flat().length >= 3);
   await new Promise((r) => setTimeout(r, 200));
   await second.stop();
@@ -123,12 +122,12 @@ test('a failing record is retried, then discarded with one on-failure message; t
   const dir = await mkdtemp(path.join(os.tmpdir(), 'esm-'));
   const store = await CheckpointStore.open(dir, streamArn);
   // Start after everything written so far, as a fresh mapping would with LATEST.
-  const warm = startMapping(dir, store);
+  const warm = startMapping(store);
   await warm.until(() => warm.delivered.flat().length >= 28);
   await warm.stop();
 
   await put([100, 101, 102]);
-  const run = startMapping(dir, await CheckpointStore.open(dir, streamArn), async (records) => {
+  const run = startMapping(await CheckpointStore.open(dir, streamArn), async (records) => {
     const poison = records.find((r) => numberOf(r) === '101');
     return poison
       ? { ok: true, result: { batchItemFailures: [{ itemIdentifier: poison.dynamodb.SequenceNumber }] } }

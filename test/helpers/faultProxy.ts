@@ -75,8 +75,9 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
               const json = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
               payload = Buffer.from(JSON.stringify({ ...json, UnprocessedItems: unprocessed }));
             }
-            const h = { ...up.headers, 'content-length': String(payload.length) };
-            delete h['x-amz-crc32'];
+            // The body may have been rewritten, so its checksum header would be wrong.
+            const { 'x-amz-crc32': _crc, ...rest } = up.headers;
+            const h = { ...rest, 'content-length': String(payload.length) };
             res.writeHead(up.statusCode ?? 502, h);
             res.end(payload);
           });
