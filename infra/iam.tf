@@ -1,0 +1,114 @@
+data "aws_iam_policy_document" "assume_lambda" {
+  statement {
+    sid     = "LambdaAssumesRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    # Only functions of this account may use the role.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  name               = "${local.fn_name}-role"
+  description        = "Execution role of ${local.fn_name} (ddb-ingest)"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+}
+
+# Least privilege: each statement names the one resource it needs. The single
+# "*" is dynamodb:ListStreams, which has no resource-level permissions in IAM
+# (AWS's own AWSLambdaDynamoDBExecutionRole and the CDK grant it on "*" too).
+data "aws_iam_policy_document" "function" {
+  statement {
+    sid = "ReadSourceStream"
+    actions = [
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+    ]
+    # The stream label is a timestamp chosen at creation; /stream/* matches
+    # only the streams of this one table.
+    resources = ["${local.source_table_arn}/stream/*"]
+  }
+
+  statement {
+    sid       = "ListStreams"
+    actions   = ["dynamodb:ListStreams"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "WriteSink"
+    # TransactWriteItems is authorized per contained action.
+    actions = [
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [local.sink_table_arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arn}:*"]
+  }
+
+  statement {
+    sid       = "ReportFailedBatches"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.dlq_arn]
+  }
+
+  statement {
+    sid       = "ReadPiiKeyParameter"
+    actions   = ["ssm:GetParameter"]
+    resources = [local.pii_key_arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.pii_key_kms_key_arn == null ? [] : [var.pii_key_kms_key_arn]
+    content {
+      sid       = "DecryptPiiKeyThroughSsm"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # With a customer managed key on the queue and the tables, sending to the
+  # queue and writing the sink need the key too, but only through those services.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "UseDataKeyThroughSqsAndDynamoDb"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com", "dynamodb.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "${local.fn_name}-least-privilege"
+  role   = aws_iam_role.function.id
+  policy = data.aws_iam_policy_document.function.json
+}

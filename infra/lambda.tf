@@ -1,0 +1,54 @@
+resource "aws_cloudwatch_log_group" "function" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = local.fn_name
+  description      = "ddb-ingest: ${local.stack.source_table.name} stream -> ${local.stack.sink_table.name}"
+  role             = aws_iam_role.function.arn
+  filename         = local.zip_path
+  source_code_hash = filebase64sha256(local.zip_path)
+  handler          = "index.${local.stack.function.handler}"
+  runtime          = local.stack.function.runtime
+  timeout          = local.stack.function.timeout
+  memory_size      = local.stack.function.memory_size
+  architectures    = ["arm64"]
+
+  # Every change publishes a new immutable version; the `live` alias decides
+  # which one the event source mapping invokes.
+  publish = true
+
+  environment {
+    # Powertools defaults first so the stack file can override them; the two
+    # pipeline variables last so it cannot. Only the parameter NAME is here,
+    # never the key: the handler reads it from SSM at cold start.
+    variables = merge(
+      {
+        POWERTOOLS_SERVICE_NAME      = local.stack.name
+        POWERTOOLS_METRICS_NAMESPACE = local.stack.name
+        POWERTOOLS_LOG_LEVEL         = var.log_level
+      },
+      local.stack.function.environment,
+      {
+        SINK_TABLE_NAME   = aws_dynamodb_table.sink.name
+        PII_KEY_PARAMETER = local.pii_key_param
+      },
+    )
+  }
+
+  # The log group must exist (with its retention) before the first invocation,
+  # or Lambda creates one that never expires.
+  depends_on = [
+    aws_cloudwatch_log_group.function,
+    aws_iam_role_policy.function,
+  ]
+}
+
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  description      = "The version the event source mapping invokes; move it to roll forward or back."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = coalesce(var.live_version, aws_lambda_function.this.version)
+}

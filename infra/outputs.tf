@@ -1,0 +1,76 @@
+# Names, ARNs and URLs only: nothing here is secret (ddb-ingest stores these
+# outputs in <state dir>/aws-outputs.json for the other commands).
+output "region" {
+  description = "AWS region of the stack."
+  value       = local.region
+}
+
+output "source_table_name" {
+  description = "Source table (with the stream)."
+  value       = aws_dynamodb_table.source.name
+}
+
+output "sink_table_name" {
+  description = "Sink table the function writes."
+  value       = aws_dynamodb_table.sink.name
+}
+
+output "stream_arn" {
+  description = "ARN of the source table's stream."
+  value       = aws_dynamodb_table.source.stream_arn
+}
+
+output "function_name" {
+  description = "Lambda function name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Lambda function ARN (unqualified)."
+  value       = aws_lambda_function.this.arn
+}
+
+output "function_version" {
+  description = "Version published by the last apply."
+  value       = aws_lambda_function.this.version
+}
+
+output "live_alias_arn" {
+  description = "ARN of the `live` alias the event source mapping invokes."
+  value       = aws_lambda_alias.live.arn
+}
+
+output "live_version" {
+  description = "Function version the `live` alias points at."
+  value       = aws_lambda_alias.live.function_version
+}
+
+output "event_source_mapping_uuid" {
+  description = "UUID of the event source mapping (for `aws lambda get-event-source-mapping`)."
+  value       = aws_lambda_event_source_mapping.this.uuid
+}
+
+output "dlq_url" {
+  description = "URL of the SQS on-failure queue."
+  value       = aws_sqs_queue.on_failure.url
+}
+
+output "dlq_arn" {
+  description = "ARN of the SQS on-failure queue."
+  value       = aws_sqs_queue.on_failure.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the function."
+  value       = aws_cloudwatch_log_group.function.name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic that receives the alarms, or null."
+  value       = local.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the pipeline."
+  value       = aws_cloudwatch_dashboard.this.dashboard_name
+}

@@ -1,0 +1,143 @@
+variable "stack_file" {
+  description = "Path of the stack file ddb-ingest.json (absolute, or relative to this module). A missing file means the default stack, as for the CLI."
+  type        = string
+  default     = "../ddb-ingest.json"
+}
+
+variable "lambda_zip_path" {
+  description = "Path of the handler bundle zip built by the CLI (index.mjs at its root); absolute, or relative to this module."
+  type        = string
+  default     = "../.ddb-ingest/build/function.zip"
+}
+
+variable "environment" {
+  description = "Deployment environment name (dev, staging, prod); tagged on every resource and shown on the dashboard."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9-]{1,32}$", var.environment))
+    error_message = "environment must be 1-32 characters of a-z, A-Z, 0-9, \"-\"."
+  }
+}
+
+variable "region" {
+  description = "AWS region; null takes the stack file's region."
+  type        = string
+  default     = null
+}
+
+variable "account_id" {
+  description = "AWS account id used to build ARNs in the IAM policy; null asks STS (aws_caller_identity). Set it for offline plans."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.account_id == null || can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
+variable "live_version" {
+  description = "Pin the `live` alias to this published function version (rollback). null points it at the version this apply publishes."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.live_version == null || can(regex("^[0-9]+$", var.live_version))
+    error_message = "live_version must be a published version number such as \"7\"."
+  }
+}
+
+variable "log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of the function unless the stack file's function.environment sets it."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARN or ERROR."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's CloudWatch log group, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the tables, the on-failure queue, the log group, the function environment and the alarm topic. null uses AWS managed encryption (aws/dynamodb, SSE-SQS, CloudWatch Logs' own key). The key policy must allow logs.<region>.amazonaws.com and cloudwatch.amazonaws.com when set."
+  type        = string
+  default     = null
+}
+
+variable "pii_key_parameter_name" {
+  description = "Name of the SSM SecureString parameter holding the HMAC key for e-mail hashing. Terraform never creates or reads it: create it once with `aws ssm put-parameter --type SecureString` (docs/deployment.md). null means /<stack name>/pii-key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pii_key_parameter_name == null ? true : can(regex("^[a-zA-Z0-9_./-]+$", var.pii_key_parameter_name)) && length(var.pii_key_parameter_name) <= 1011
+    error_message = "pii_key_parameter_name must be a valid SSM parameter name."
+  }
+}
+
+variable "pii_key_kms_key_arn" {
+  description = "ARN of the customer managed KMS key the PII parameter is encrypted with; the function may then kms:Decrypt with it through SSM only. null: the parameter uses the AWS managed key aws/ssm, whose key policy already allows use through SSM, so no KMS statement is needed."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to a new SNS topic that receives the alarms (the address must confirm the subscription). Ignored when alarm_sns_topic_arn is set."
+  type        = string
+  default     = null
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "Existing SNS topic that receives the alarms. null with alarm_email null: alarms have no actions (they still show on the dashboard)."
+  type        = string
+  default     = null
+}
+
+variable "iterator_age_alarm_ms" {
+  description = "IteratorAge (ms) above which the pipeline counts as falling behind the stream."
+  type        = number
+  default     = 60000
+}
+
+variable "table_deletion_protection" {
+  description = "Turn on deletion protection for both tables (recommended in production; `ddb-ingest down` then cannot delete them)."
+  type        = bool
+  default     = false
+}
+
+variable "point_in_time_recovery" {
+  description = "Point-in-time recovery (continuous backups) on both tables."
+  type        = bool
+  default     = true
+}
+
+variable "aws_endpoint_url" {
+  description = "Send DynamoDB calls to this endpoint instead of AWS (DynamoDB Local in tests). null for real AWS."
+  type        = string
+  default     = null
+}
+
+variable "skip_aws_checks" {
+  description = "Skip credential validation, the account id lookup and the EC2 metadata check: for offline plans and DynamoDB Local only."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Extra tags for every resource."
+  type        = map(string)
+  default     = {}
+}

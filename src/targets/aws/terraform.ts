@@ -1,0 +1,426 @@
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InterruptedError, RuntimeError, UsageError } from '../../errors.js';
+
+/**
+ * Drives the Terraform CLI for the aws target. Everything Terraform writes
+ * (a working copy of the module, its lock file, providers, state, plan files,
+ * outputs) lives under `<stateDir>/terraform/`: the module directory itself is
+ * only read, so it can sit in the repository or in a read-only package install.
+ */
+
+/** Input variables of `infra/` (see infra/variables.tf for the meaning of each). */
+export interface InfraVariables {
+  stack_file?: string;
+  lambda_zip_path?: string;
+  environment?: string;
+  region?: string | null;
+  account_id?: string | null;
+  live_version?: string | null;
+  log_level?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  log_retention_days?: number;
+  kms_key_arn?: string | null;
+  pii_key_parameter_name?: string | null;
+  pii_key_kms_key_arn?: string | null;
+  alarm_email?: string | null;
+  alarm_sns_topic_arn?: string | null;
+  iterator_age_alarm_ms?: number;
+  table_deletion_protection?: boolean;
+  point_in_time_recovery?: boolean;
+  aws_endpoint_url?: string | null;
+  skip_aws_checks?: boolean;
+  tags?: Record<string, string>;
+}
+
+/** Where Terraform keeps its state. */
+export type BackendConfig =
+  | {
+      /** State file `<stateDir>/terraform/terraform.tfstate` (the default). */
+      type: 'local';
+    }
+  | {
+      /**
+       * S3 state with DynamoDB locking. `config` becomes `-backend-config`
+       * values, e.g. `{ bucket, key, region, dynamodb_table, encrypt: 'true' }`;
+       * see docs/deployment.md.
+       */
+      type: 's3';
+      config: Record<string, string>;
+    };
+
+export interface TerraformOptions {
+  /** The Terraform module (`infra/`). Only read: it is copied into the state dir before init. */
+  infraDir: string;
+  /** The stack's state dir (`.ddb-ingest/`); Terraform's files go to `<stateDir>/terraform/`. */
+  stateDir: string;
+  /** Input variables; written to a var file for plan (never passed on the command line). */
+  vars?: InfraVariables;
+  /** Extra environment for Terraform (AWS_PROFILE, AWS_REGION, ...), merged over process.env. */
+  env?: Record<string, string | undefined>;
+  /**
+   * Provider mirror directory (the `TF_PLUGIN_DIR` variable): init installs
+   * providers from it only, with no registry access. Omit to use the registry
+   * (or the user's own CLI configuration).
+   */
+  pluginDir?: string;
+  /** State backend; local by default. */
+  backend?: BackendConfig;
+  /** Receives Terraform's output line by line as it runs (progress for the CLI to render). */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Aborting sends Terraform SIGINT so it stops cleanly and releases the state lock. */
+  signal?: AbortSignal;
+  /** Terraform executable; `terraform` from the PATH by default. */
+  terraformBin?: string;
+  /**
+   * Limit plan (and destroy) to these resource addresses (`-target`), e.g.
+   * `TABLE_TARGETS`. Terraform warns that the result may be incomplete.
+   */
+  targets?: string[];
+}
+
+/** The two tables alone: deployable against DynamoDB Local. */
+export const TABLE_TARGETS = ['aws_dynamodb_table.source', 'aws_dynamodb_table.sink'];
+
+export interface ResourceChange {
+  address: string;
+  /** Terraform's actions: `create`, `update`, `delete`, `no-op`, `read`; a replacement lists two. */
+  actions: string[];
+}
+
+export interface PlanResult {
+  /** The saved plan; `terraformApply` applies exactly this. */
+  planFile: string;
+  hasChanges: boolean;
+  add: number;
+  change: number;
+  destroy: number;
+  resourceChanges: ResourceChange[];
+}
+
+/** The module's outputs (infra/outputs.tf): names, ARNs and URLs, never secrets. */
+export interface AwsOutputs {
+  region: string;
+  source_table_name: string;
+  sink_table_name: string;
+  stream_arn: string;
+  function_name: string;
+  function_arn: string;
+  function_version: string;
+  live_alias_arn: string;
+  live_version: string;
+  event_source_mapping_uuid: string;
+  dlq_url: string;
+  dlq_arn: string;
+  log_group_name: string;
+  pii_key_parameter_name: string;
+  pii_key_setup_command: string;
+  alarm_topic_arn: string | null;
+  dashboard_name: string;
+}
+
+export const AWS_OUTPUTS_FILE = 'aws-outputs.json';
+
+/** Paths under `<stateDir>/terraform/`. */
+export function terraformPaths(stateDir: string) {
+  const root = path.join(stateDir, 'terraform');
+  return {
+    root,
+    /** Working copy of the module; init writes `.terraform.lock.hcl` here. */
+    moduleDir: path.join(root, 'module'),
+    /** TF_DATA_DIR: providers and backend settings. */
+    dataDir: path.join(root, 'data'),
+    stateFile: path.join(root, 'terraform.tfstate'),
+    planFile: path.join(root, 'plan.tfplan'),
+    varFile: path.join(root, 'ddb-ingest.tfvars.json'),
+    outputsFile: path.join(stateDir, AWS_OUTPUTS_FILE),
+  };
+}
+
+const INSTALL_HINT =
+  'Install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install) and make sure `terraform version` runs, or pass the path of the binary.';
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one Terraform command in the working copy; failures become RuntimeError with Terraform's own text. */
+async function run(opts: TerraformOptions, args: string[], what: string): Promise<RunResult> {
+  const { execa } = await import('execa');
+  const paths = terraformPaths(opts.stateDir);
+  const bin = opts.terraformBin ?? 'terraform';
+  const forward = (stream: 'stdout' | 'stderr') =>
+    function* (line: unknown) {
+      opts.onOutput?.(String(line), stream);
+      yield line;
+    };
+  const result = await execa(bin, [`-chdir=${paths.moduleDir}`, ...args], {
+    reject: false,
+    env: {
+      ...opts.env,
+      TF_DATA_DIR: paths.dataDir,
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+    },
+    stdin: 'ignore',
+    stdout: forward('stdout'),
+    stderr: forward('stderr'),
+    cancelSignal: opts.signal,
+    // Terraform treats SIGINT as "stop gracefully": it finishes the call in
+    // flight, writes state and releases the lock.
+    killSignal: 'SIGINT',
+    forceKillAfterDelay: 60_000,
+  });
+  const stdout = String(result.stdout ?? '');
+  const stderr = String(result.stderr ?? '');
+  if (result.isCanceled) throw new InterruptedError();
+  if (result.failed) {
+    if (result.code === 'ENOENT') {
+      throw new RuntimeError(`Terraform was not found (${bin}): the aws target needs it.`, INSTALL_HINT);
+    }
+    throw new RuntimeError(
+      `terraform ${what} failed:\n${terraformErrorText(stderr, stdout) || result.shortMessage}`,
+      hintFor(what),
+    );
+  }
+  return { stdout, stderr };
+}
+
+/** Terraform's error blocks, without the warnings before them; the whole output when there are none. */
+export function terraformErrorText(stderr: string, stdout = ''): string {
+  for (const text of [stderr, stdout]) {
+    const lines = text.split('\n');
+    const first = lines.findIndex((l) => /^(\u2502 )?Error: /.test(l));
+    if (first >= 0) return lines.slice(first).join('\n').trim();
+  }
+  return (stderr.trim() || stdout.trim()).split('\n').slice(-40).join('\n');
+}
+
+function hintFor(what: string): string {
+  if (what === 'init') {
+    return 'Check the provider source: set TF_PLUGIN_DIR to a provider mirror, or allow access to registry.terraform.io; for an S3 backend check its -backend-config settings.';
+  }
+  if (what === 'apply') {
+    return 'Fix the problem above and run `up --target aws` again: Terraform keeps what was created and plans only what is missing.';
+  }
+  return 'Fix the problem above (stack file, variables or AWS credentials) and run again.';
+}
+
+/** Copies the module's *.tf files into the working copy, dropping files the module no longer has. */
+async function syncModule(infraDir: string, moduleDir: string, backend: BackendConfig): Promise<void> {
+  let entries: string[];
+  try {
+    entries = (await readdir(infraDir)).filter((f) => f.endsWith('.tf'));
+  } catch (err) {
+    throw new RuntimeError(`Cannot read the Terraform module ${infraDir}: ${(err as Error).message}`);
+  }
+  if (entries.length === 0) throw new RuntimeError(`${infraDir} holds no Terraform files (*.tf).`);
+  await mkdir(moduleDir, { recursive: true });
+  for (const old of await readdir(moduleDir)) {
+    if (old.endsWith('.tf') && !entries.includes(old)) await rm(path.join(moduleDir, old));
+  }
+  for (const file of entries) await copyFile(path.join(infraDir, file), path.join(moduleDir, file));
+  if (backend.type === 's3') {
+    // An override file swaps the backend type; the settings come as -backend-config.
+    await writeFile(path.join(moduleDir, 'backend_override.tf'), 'terraform {\n  backend "s3" {}\n}\n');
+  }
+}
+
+/**
+ * Prepares `<stateDir>/terraform/` and runs `terraform init`: providers from
+ * `pluginDir` when given, state in the local file or the S3 backend.
+ */
+export async function terraformInit(opts: TerraformOptions & { reconfigure?: boolean }): Promise<void> {
+  const paths = terraformPaths(opts.stateDir);
+  const backend = opts.backend ?? { type: 'local' };
+  await mkdir(paths.root, { recursive: true });
+  await syncModule(opts.infraDir, paths.moduleDir, backend);
+  const args = ['init', '-input=false', '-no-color'];
+  if (opts.pluginDir) {
+    const ok = await stat(opts.pluginDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!ok) {
+      throw new RuntimeError(
+        `The provider mirror ${opts.pluginDir} (TF_PLUGIN_DIR) is not a directory.`,
+        'Point TF_PLUGIN_DIR at the folder that contains registry.terraform.io/, or unset it to use the registry.',
+      );
+    }
+    args.push(`-plugin-dir=${opts.pluginDir}`);
+  }
+  if (backend.type === 'local') {
+    args.push(`-backend-config=path=${paths.stateFile}`);
+  } else {
+    for (const [key, value] of Object.entries(backend.config)) args.push(`-backend-config=${key}=${value}`);
+  }
+  if (opts.reconfigure) args.push('-reconfigure');
+  await run(opts, args, 'init');
+}
+
+/** `terraform validate`: the module is well-formed (needs init). */
+export async function terraformValidate(opts: TerraformOptions): Promise<void> {
+  await run(opts, ['validate', '-no-color'], 'validate');
+}
+
+async function writeVarFile(file: string, vars: InfraVariables | undefined): Promise<void> {
+  const defined = Object.fromEntries(Object.entries(vars ?? {}).filter(([, v]) => v !== undefined));
+  await writeFile(file, `${JSON.stringify(defined, null, 2)}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+/**
+ * `terraform plan` saved to `<stateDir>/terraform/plan.tfplan` (or
+ * `plan -destroy`), summarised from `terraform show -json`.
+ */
+export async function terraformPlan(opts: TerraformOptions & { destroy?: boolean }): Promise<PlanResult> {
+  const paths = terraformPaths(opts.stateDir);
+  await writeVarFile(paths.varFile, opts.vars);
+  await rm(paths.planFile, { force: true });
+  const args = [
+    'plan',
+    '-input=false',
+    '-no-color',
+    '-lock-timeout=60s',
+    `-var-file=${paths.varFile}`,
+    `-out=${paths.planFile}`,
+  ];
+  if (opts.destroy) args.push('-destroy');
+  for (const target of opts.targets ?? []) args.push(`-target=${target}`);
+  await run(opts, args, opts.destroy ? 'plan -destroy' : 'plan');
+  const plan = await terraformShowPlan(opts, paths.planFile);
+  const resourceChanges = (plan.resource_changes ?? [])
+    .map((rc) => ({ address: rc.address, actions: rc.change.actions }))
+    .filter((rc) => !(rc.actions.length === 1 && (rc.actions[0] === 'no-op' || rc.actions[0] === 'read')));
+  const count = (action: string) => resourceChanges.filter((rc) => rc.actions.includes(action)).length;
+  return {
+    planFile: paths.planFile,
+    hasChanges: resourceChanges.length > 0 || Object.values(plan.output_changes ?? {}).some(isChange),
+    add: count('create'),
+    change: count('update'),
+    destroy: count('delete'),
+    resourceChanges,
+  };
+}
+
+function isChange(change: { actions?: string[] }): boolean {
+  return !(change.actions ?? []).every((a) => a === 'no-op');
+}
+
+/** The subset of Terraform's JSON plan format this module reads; the rest passes through. */
+export interface TerraformPlanJson {
+  resource_changes?: {
+    address: string;
+    type: string;
+    mode: string;
+    change: { actions: string[]; after: Record<string, unknown> | null; after_unknown?: unknown };
+  }[];
+  output_changes?: Record<string, { actions?: string[]; after?: unknown; after_sensitive?: unknown }>;
+  planned_values?: { outputs?: Record<string, { value?: unknown; sensitive: boolean }> };
+  [key: string]: unknown;
+}
+
+/** `terraform show -json <plan>`: the machine-readable plan. */
+export async function terraformShowPlan(
+  opts: TerraformOptions,
+  planFile: string,
+): Promise<TerraformPlanJson> {
+  const { stdout } = await run(opts, ['show', '-json', '-no-color', planFile], 'show');
+  return JSON.parse(stdout) as TerraformPlanJson;
+}
+
+function requireConfirmation(confirmed: boolean, what: string): void {
+  if (confirmed !== true) {
+    throw new UsageError(
+      `Refusing to ${what} AWS resources without confirmation.`,
+      'Review the plan and confirm on a terminal, or pass --yes.',
+    );
+  }
+}
+
+async function applySaved(opts: TerraformOptions, planFile: string): Promise<void> {
+  const exists = await stat(planFile).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    throw new RuntimeError(
+      `No saved plan at ${planFile}.`,
+      'Run the plan first; apply only applies a saved plan.',
+    );
+  }
+  try {
+    await run(opts, ['apply', '-input=false', '-no-color', '-lock-timeout=60s', planFile], 'apply');
+  } finally {
+    // Applied or failed half-way, a saved plan is stale once apply has started.
+    await rm(planFile, { force: true });
+  }
+}
+
+/**
+ * Applies exactly the saved plan from `terraformPlan`, then stores the
+ * outputs. `confirmed` must be true: the caller asked the user on a TTY or was
+ * given --yes.
+ */
+export async function terraformApply(
+  opts: TerraformOptions & { confirmed: boolean; planFile?: string },
+): Promise<AwsOutputs | undefined> {
+  requireConfirmation(opts.confirmed, 'change');
+  await applySaved(opts, opts.planFile ?? terraformPaths(opts.stateDir).planFile);
+  return terraformOutput(opts);
+}
+
+/**
+ * Plans the destruction and applies it (`confirmed` as for apply), and
+ * forgets the stored outputs. To show the plan before asking, call
+ * `terraformPlan({ destroy: true })` first and pass its file as `planFile`.
+ */
+export async function terraformDestroy(
+  opts: TerraformOptions & { confirmed: boolean; planFile?: string },
+): Promise<PlanResult | undefined> {
+  requireConfirmation(opts.confirmed, 'destroy');
+  const plan = opts.planFile ? undefined : await terraformPlan({ ...opts, destroy: true });
+  await applySaved(opts, opts.planFile ?? (plan as PlanResult).planFile);
+  await rm(terraformPaths(opts.stateDir).outputsFile, { force: true });
+  return plan;
+}
+
+/**
+ * `terraform output -json`, stored to `<stateDir>/aws-outputs.json` for the
+ * other commands. Returns undefined (and removes the file) when the state has
+ * no outputs, as after a destroy.
+ */
+export async function terraformOutput(opts: TerraformOptions): Promise<AwsOutputs | undefined> {
+  const paths = terraformPaths(opts.stateDir);
+  const { stdout } = await run(opts, ['output', '-json', '-no-color'], 'output');
+  const raw = JSON.parse(stdout || '{}') as Record<string, { value: unknown; sensitive: boolean }>;
+  const entries = Object.entries(raw).filter(([, o]) => !o.sensitive);
+  if (entries.length === 0) {
+    await rm(paths.outputsFile, { force: true });
+    return undefined;
+  }
+  const outputs = Object.fromEntries(entries.map(([k, o]) => [k, o.value])) as unknown as AwsOutputs;
+  await mkdir(path.dirname(paths.outputsFile), { recursive: true });
+  await writeFile(paths.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { mode: 0o600 });
+  return outputs;
+}
+
+/** The outputs stored by the last apply, or undefined when the aws target was never deployed. */
+export async function readAwsOutputs(stateDir: string): Promise<AwsOutputs | undefined> {
+  const file = terraformPaths(stateDir).outputsFile;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as AwsOutputs;
+  } catch (err) {
+    throw new RuntimeError(
+      `${file} is not valid JSON: ${(err as Error).message}`,
+      'Run `ddb-ingest up --target aws` again to rewrite it.',
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadedStack } from '../../config/stack.js';
+import type { InfraVariables } from './terraform.js';
+
+/** The `infra/` module shipped with the package (src/targets/aws and dist/targets/aws are both three levels down). */
+export function defaultInfraDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'infra');
+}
+
+/** The handler bundle `up` builds: `<stateDir>/build/function.zip`. */
+export function functionZipPath(stateDir: string): string {
+  return path.join(stateDir, 'build', 'function.zip');
+}
+
+/**
+ * Terraform variables for a loaded stack: absolute paths of the stack file and
+ * the bundle, so Terraform reads the same file as the CLI; `overrides` (from
+ * flags or the environment) win.
+ */
+export function infraVariables(
+  loaded: LoadedStack,
+  stateDir: string,
+  overrides: InfraVariables = {},
+): InfraVariables {
+  return {
+    // A stack file that does not exist means the defaults on both sides.
+    stack_file: loaded.file,
+    lambda_zip_path: path.resolve(functionZipPath(stateDir)),
+    ...overrides,
+  };
+}

@@ -1,0 +1,362 @@
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseStack } from '../../src/config/stack.js';
+import {
+  type InfraVariables,
+  type TerraformOptions,
+  type TerraformPlanJson,
+  terraformInit,
+  terraformPlan,
+  terraformShowPlan,
+  terraformValidate,
+} from '../../src/targets/aws/terraform.js';
+import { FAKE_ACCOUNT_ID, makeWorkDir, OFFLINE_ENV, requireTerraform } from './env.js';
+
+// Offline plans of the whole module with the real provider: what would be
+// deployed, read from `terraform show -json`.
+
+type Resource = NonNullable<TerraformPlanJson['resource_changes']>[number];
+interface Statement {
+  Sid: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const PARTITION_REGION_ACCOUNT = `us-east-1:${FAKE_ACCOUNT_ID}`;
+
+let work: { dir: string; zip: string };
+let base: TerraformOptions;
+
+function after(plan: TerraformPlanJson, address: string): Record<string, unknown> {
+  const rc = plan.resource_changes?.find((r: Resource) => r.address === address);
+  if (!rc?.change.after) throw new Error(`${address} is not in the plan`);
+  return rc.change.after;
+}
+
+function policyStatements(plan: TerraformPlanJson): Statement[] {
+  const policy = after(plan, 'aws_iam_role_policy.function').policy;
+  expect(typeof policy).toBe('string'); // known at plan time, so reviewable
+  return (JSON.parse(policy as string) as { Statement: Statement[] }).Statement;
+}
+
+function configExpression(plan: TerraformPlanJson, address: string, attr: string): string[] {
+  const config = plan.configuration as {
+    root_module: { resources: { address: string; expressions: Record<string, unknown> }[] };
+  };
+  const res = config.root_module.resources.find((r) => r.address === address);
+  return JSON.stringify(res?.expressions[attr] ?? null).match(/"[a-z_.]+\.[a-z_]+(\.[a-z_]+)?"/g) ?? [];
+}
+
+async function planWith(stack: unknown, vars: InfraVariables): Promise<TerraformPlanJson> {
+  const stackFile = path.join(work.dir, `stack-${Math.random().toString(36).slice(2)}.json`);
+  if (stack !== undefined) await writeFile(stackFile, JSON.stringify(stack));
+  const result = await terraformPlan({
+    ...base,
+    vars: {
+      stack_file: stackFile,
+      lambda_zip_path: work.zip,
+      account_id: FAKE_ACCOUNT_ID,
+      skip_aws_checks: true,
+      ...vars,
+    },
+  });
+  expect(result.hasChanges).toBe(true);
+  return terraformShowPlan(base, result.planFile);
+}
+
+let defaults: TerraformPlanJson;
+
+beforeAll(async () => {
+  const { pluginDir, infraDir } = requireTerraform();
+  work = await makeWorkDir();
+  base = { infraDir, stateDir: path.join(work.dir, 'state'), env: OFFLINE_ENV, pluginDir };
+  await terraformInit(base);
+  await terraformValidate(base);
+  // No stack file at all: the defaults of src/config/stack.ts must apply.
+  defaults = await planWith(undefined, {});
+}, 120_000);
+
+afterAll(async () => {
+  if (work) await rm(work.dir, { recursive: true, force: true });
+});
+
+test('the plan creates the whole pipeline', () => {
+  const addresses = (defaults.resource_changes ?? []).map((r) => r.address).sort();
+  expect(addresses).toEqual([
+    'aws_cloudwatch_dashboard.this',
+    'aws_cloudwatch_log_group.function',
+    'aws_cloudwatch_metric_alarm.this["dlq_messages"]',
+    'aws_cloudwatch_metric_alarm.this["errors"]',
+    'aws_cloudwatch_metric_alarm.this["iterator_age"]',
+    'aws_cloudwatch_metric_alarm.this["throttles"]',
+    'aws_dynamodb_table.sink',
+    'aws_dynamodb_table.source',
+    'aws_iam_role.function',
+    'aws_iam_role_policy.function',
+    'aws_lambda_alias.live',
+    'aws_lambda_event_source_mapping.this',
+    'aws_lambda_function.this',
+    'aws_sqs_queue.on_failure',
+  ]);
+  for (const rc of defaults.resource_changes ?? []) expect(rc.change.actions).toEqual(['create']);
+});
+
+test('without a stack file, names and settings are the CLI defaults', () => {
+  const stack = parseStack({});
+  const source = after(defaults, 'aws_dynamodb_table.source');
+  expect(source).toMatchObject({
+    name: stack.source_table.name,
+    hash_key: stack.source_table.hash_key,
+    stream_enabled: true,
+    stream_view_type: 'NEW_AND_OLD_IMAGES',
+    billing_mode: 'PAY_PER_REQUEST',
+    point_in_time_recovery: [{ enabled: true }],
+    server_side_encryption: [{ enabled: true }],
+  });
+  expect(after(defaults, 'aws_dynamodb_table.sink')).toMatchObject({
+    name: stack.sink_table.name,
+    hash_key: stack.sink_table.hash_key,
+    point_in_time_recovery: [{ enabled: true }],
+    server_side_encryption: [{ enabled: true }],
+  });
+  const esm = after(defaults, 'aws_lambda_event_source_mapping.this');
+  const s = stack.event_source_mapping;
+  expect(esm).toMatchObject({
+    batch_size: s.batch_size,
+    maximum_batching_window_in_seconds: s.maximum_batching_window_in_seconds,
+    starting_position: s.starting_position,
+    parallelization_factor: s.parallelization_factor,
+    bisect_batch_on_function_error: s.bisect_batch_on_function_error,
+    maximum_retry_attempts: s.maximum_retry_attempts,
+    maximum_record_age_in_seconds: s.maximum_record_age_in_seconds,
+    function_response_types: s.function_response_types,
+    enabled: true,
+    filter_criteria: [],
+  });
+  // The mapping invokes the alias (its checkpoints survive deploys), and
+  // reports discarded batches to the queue.
+  expect(configExpression(defaults, 'aws_lambda_event_source_mapping.this', 'function_name')).toContain(
+    '"aws_lambda_alias.live.arn"',
+  );
+  expect(configExpression(defaults, 'aws_lambda_event_source_mapping.this', 'destination_config')).toContain(
+    '"aws_sqs_queue.on_failure.arn"',
+  );
+  expect(configExpression(defaults, 'aws_lambda_event_source_mapping.this', 'event_source_arn')).toContain(
+    '"aws_dynamodb_table.source.stream_arn"',
+  );
+
+  const fn = after(defaults, 'aws_lambda_function.this');
+  expect(fn).toMatchObject({
+    function_name: stack.function.name,
+    handler: 'index.handler',
+    runtime: 'nodejs22.x',
+    timeout: stack.function.timeout,
+    memory_size: stack.function.memory_size,
+    publish: true,
+  });
+  expect(after(defaults, 'aws_lambda_alias.live')).toMatchObject({ name: 'live' });
+});
+
+test('the function environment names where the key is, never a secret value', () => {
+  const env = (
+    after(defaults, 'aws_lambda_function.this').environment as { variables: Record<string, string> }[]
+  )[0]?.variables;
+  expect(env).toEqual({
+    SINK_TABLE_NAME: 'ddb-ingest-ingested',
+    PII_KEY_PARAMETER: '/ddb-ingest/pii-key',
+    POWERTOOLS_SERVICE_NAME: 'ddb-ingest',
+    POWERTOOLS_METRICS_NAMESPACE: 'ddb-ingest',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  });
+  // No SSM parameter or other resource carries a value.
+  const types = (defaults.resource_changes ?? []).map((r) => r.type);
+  expect(types).not.toContain('aws_ssm_parameter');
+});
+
+test('outputs hold names and ARNs only', () => {
+  const outputs = defaults.output_changes ?? {};
+  expect(Object.keys(outputs).sort()).toEqual([
+    'alarm_topic_arn',
+    'dashboard_name',
+    'dlq_arn',
+    'dlq_url',
+    'event_source_mapping_uuid',
+    'function_arn',
+    'function_name',
+    'function_version',
+    'live_alias_arn',
+    'live_version',
+    'log_group_name',
+    'pii_key_parameter_name',
+    'pii_key_setup_command',
+    'region',
+    'sink_table_name',
+    'source_table_name',
+    'stream_arn',
+  ]);
+  for (const [name, change] of Object.entries(outputs)) {
+    expect([name, change.after_sensitive]).toEqual([name, false]);
+    // A 64-hex-digit value would be a key (the PII key's format).
+    expect(JSON.stringify(change.after ?? null)).not.toMatch(/[0-9a-f]{64}/i);
+  }
+});
+
+test('IAM: every statement is scoped to its one resource; ListStreams is the only "*"', () => {
+  const statements = policyStatements(defaults);
+  const table = `arn:aws:dynamodb:${PARTITION_REGION_ACCOUNT}:table`;
+  const scoped = Object.fromEntries(
+    statements.map((s) => [s.Sid, { actions: list(s.Action).sort(), resources: list(s.Resource) }]),
+  );
+  expect(scoped).toEqual({
+    ReadSourceStream: {
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resources: [`${table}/ddb-ingest-orders/stream/*`],
+    },
+    ListStreams: { actions: ['dynamodb:ListStreams'], resources: ['*'] },
+    WriteSink: {
+      actions: [
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+      resources: [`${table}/ddb-ingest-ingested`],
+    },
+    WriteOwnLogs: {
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [`arn:aws:logs:${PARTITION_REGION_ACCOUNT}:log-group:/aws/lambda/ddb-ingest-ingest:*`],
+    },
+    ReportFailedBatches: {
+      actions: ['sqs:SendMessage'],
+      resources: [`arn:aws:sqs:${PARTITION_REGION_ACCOUNT}:ddb-ingest-esm-on-failure`],
+    },
+    ReadPiiKeyParameter: {
+      actions: ['ssm:GetParameter'],
+      resources: [`arn:aws:ssm:${PARTITION_REGION_ACCOUNT}:parameter/ddb-ingest/pii-key`],
+    },
+  });
+  // Stated once more as the rule: AWS requires "*" for ListStreams only.
+  const wildcardResources = statements.flatMap((s) =>
+    list(s.Resource)
+      .filter((r) => r === '*')
+      .flatMap(() => list(s.Action)),
+  );
+  expect(wildcardResources).toEqual(['dynamodb:ListStreams']);
+  for (const s of statements) for (const a of list(s.Action)) expect(a).not.toMatch(/\*/);
+
+  const assume = JSON.parse(after(defaults, 'aws_iam_role.function').assume_role_policy as string) as {
+    Statement: { Principal: unknown; Action: string }[];
+  };
+  expect(assume.Statement).toHaveLength(1);
+  expect(assume.Statement[0]).toMatchObject({
+    Principal: { Service: 'lambda.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+  });
+});
+
+test('logs expire and the on-failure queue is encrypted and keeps messages 14 days', () => {
+  expect(after(defaults, 'aws_cloudwatch_log_group.function')).toMatchObject({
+    name: '/aws/lambda/ddb-ingest-ingest',
+    retention_in_days: 30,
+  });
+  expect(after(defaults, 'aws_sqs_queue.on_failure')).toMatchObject({
+    name: 'ddb-ingest-esm-on-failure',
+    sqs_managed_sse_enabled: true,
+    message_retention_seconds: 1209600,
+  });
+  const alarms = (defaults.resource_changes ?? [])
+    .filter((r) => r.type === 'aws_cloudwatch_metric_alarm')
+    .map((r) => r.change.after?.metric_name)
+    .sort();
+  expect(alarms).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'IteratorAge', 'Throttles']);
+});
+
+test('a partial stack file and variables change the plan, with the CLI defaults for the rest', async () => {
+  const partial = {
+    name: 'shop',
+    source_table: { name: 'shop-orders' },
+    function: { timeout: 60, environment: { FEATURE_FLAG: 'on', POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+    event_source_mapping: {
+      batch_size: 25,
+      maximum_batching_window_in_seconds: 3,
+      starting_position: 'LATEST',
+      parallelization_factor: 4,
+      bisect_batch_on_function_error: false,
+      maximum_retry_attempts: -1,
+      maximum_record_age_in_seconds: -1,
+      filter_criteria: { filter: [{ pattern: '{"eventName":["INSERT"]}' }] },
+      enabled: false,
+    },
+  };
+  const key = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  const ssmKey = 'arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000';
+  const plan = await planWith(partial, {
+    log_retention_days: 14,
+    kms_key_arn: key,
+    pii_key_kms_key_arn: ssmKey,
+    pii_key_parameter_name: '/shop/prod/pii-key',
+    alarm_email: 'ops@example.com',
+  });
+  const stack = parseStack(partial);
+  const s = stack.event_source_mapping;
+  expect(after(plan, 'aws_lambda_event_source_mapping.this')).toMatchObject({
+    batch_size: 25,
+    maximum_batching_window_in_seconds: 3,
+    starting_position: 'LATEST',
+    parallelization_factor: 4,
+    bisect_batch_on_function_error: false,
+    maximum_retry_attempts: -1,
+    maximum_record_age_in_seconds: -1,
+    function_response_types: s.function_response_types,
+    enabled: false,
+    filter_criteria: [{ filter: [{ pattern: '{"eventName":["INSERT"]}' }] }],
+  });
+  expect(after(plan, 'aws_dynamodb_table.source')).toMatchObject({
+    name: 'shop-orders',
+    hash_key: stack.source_table.hash_key,
+    server_side_encryption: [{ enabled: true, kms_key_arn: key }],
+  });
+  const fn = after(plan, 'aws_lambda_function.this');
+  expect(fn).toMatchObject({ timeout: 60, function_name: stack.function.name });
+  expect((fn.environment as { variables: Record<string, string> }[])[0]?.variables).toEqual({
+    SINK_TABLE_NAME: stack.sink_table.name,
+    PII_KEY_PARAMETER: '/shop/prod/pii-key',
+    POWERTOOLS_SERVICE_NAME: 'shop',
+    POWERTOOLS_METRICS_NAMESPACE: 'shop',
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    FEATURE_FLAG: 'on',
+  });
+  expect(after(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({ retention_in_days: 14 });
+  expect(after(plan, 'aws_sqs_queue.on_failure')).toMatchObject({
+    name: 'shop-esm-on-failure',
+    kms_master_key_id: key,
+  });
+  expect(after(plan, 'aws_sns_topic_subscription.alarm_email[0]')).toMatchObject({
+    protocol: 'email',
+    endpoint: 'ops@example.com',
+  });
+
+  const bySid = Object.fromEntries(policyStatements(plan).map((st) => [st.Sid, st]));
+  expect(bySid.ReadPiiKeyParameter?.Resource).toBe(
+    `arn:aws:ssm:${PARTITION_REGION_ACCOUNT}:parameter/shop/prod/pii-key`,
+  );
+  // Decrypting the SecureString: that one key, and only through SSM.
+  expect(bySid.DecryptPiiKeyThroughSsm).toMatchObject({
+    Action: 'kms:Decrypt',
+    Resource: ssmKey,
+    Condition: { StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' } },
+  });
+  const dataKey = bySid.UseDataKeyThroughSqsAndDynamoDb;
+  expect(dataKey?.Resource).toBe(key);
+  expect(list(dataKey?.Condition?.StringEquals?.['kms:ViaService'] ?? []).sort()).toEqual([
+    'dynamodb.us-east-1.amazonaws.com',
+    'sqs.us-east-1.amazonaws.com',
+  ]);
+  expect(list(bySid.UseDataKeyThroughSqsAndDynamoDb?.Action ?? []).sort()).toEqual([
+    'kms:Decrypt',
+    'kms:GenerateDataKey',
+  ]);
+}, 60_000);
