@@ -2,11 +2,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RuntimeError } from '../../src/errors.js';
 import {
+  backendFromEnv,
   type TerraformOptions,
   terraformErrorText,
   terraformInit,
   terraformPlan,
 } from '../../src/targets/aws/terraform.js';
+import { getFreePort } from '../../src/util/net.js';
 import { FAKE_ACCOUNT_ID, makeWorkDir, OFFLINE_ENV, requireTerraform } from './env.js';
 
 let work: { dir: string; zip: string };
@@ -91,3 +93,36 @@ test('error text skips the warnings Terraform prints first', () => {
   );
   expect(terraformErrorText('', 'only stdout here\n')).toBe('only stdout here');
 });
+
+test('DDB_INGEST_TF_BACKEND_CONFIG switches the state to the S3 backend described by that file', async () => {
+  // Nothing listens on the port: init must fail at the S3 call, after Terraform
+  // has taken the backend type and every setting from our override and file.
+  const port = await getFreePort();
+  const file = path.join(work.dir, 'test.s3.tfbackend');
+  await writeFile(
+    file,
+    [
+      'bucket                      = "ddb-ingest-state-test"',
+      'key                         = "ddb-ingest/test/terraform.tfstate"',
+      'region                      = "us-east-1"',
+      `endpoints                   = { s3 = "http://127.0.0.1:${port}" }`,
+      'use_path_style              = true',
+      'skip_credentials_validation = true',
+      'skip_requesting_account_id  = true',
+      'max_retries                 = 0',
+      '',
+    ].join('\n'),
+  );
+  const backend = backendFromEnv({ DDB_INGEST_TF_BACKEND_CONFIG: file });
+  expect(backend).toEqual({ type: 's3', configFile: file });
+  expect(backendFromEnv({})).toEqual({ type: 'local' });
+  const err: unknown = await terraformInit({
+    ...opts,
+    stateDir: path.join(work.dir, 's3-state'),
+    backend,
+  }).catch((e) => e);
+  expect(err).toBeInstanceOf(RuntimeError);
+  expect((err as RuntimeError).message).toMatch(/^terraform init failed:\nError: /);
+  expect((err as RuntimeError).message).toContain('S3 bucket "ddb-ingest-state-test"');
+  expect((err as RuntimeError).message).toContain(`127.0.0.1:${port}`);
+}, 60_000);

@@ -40,13 +40,29 @@ export type BackendConfig =
     }
   | {
       /**
-       * S3 state with DynamoDB locking. `config` becomes `-backend-config`
-       * values, e.g. `{ bucket, key, region, dynamodb_table, encrypt: 'true' }`;
-       * see docs/deployment.md.
+       * S3 state with locking (DynamoDB table or S3 lock file); see
+       * docs/deployment.md. Both become `-backend-config` arguments.
        */
       type: 's3';
-      config: Record<string, string>;
+      /** A partial backend file such as infra/examples/s3.tfbackend. */
+      configFile?: string;
+      /** Single settings, e.g. `{ key: 'ddb-ingest/prod/terraform.tfstate' }`; they win over the file. */
+      config?: Record<string, string>;
     };
+
+/**
+ * The backend chosen by the environment: `DDB_INGEST_TF_BACKEND_CONFIG=<file>`
+ * selects S3 with that partial backend file; unset means local state.
+ */
+export function backendFromEnv(env: Record<string, string | undefined> = process.env): BackendConfig {
+  const file = env.DDB_INGEST_TF_BACKEND_CONFIG;
+  return file ? { type: 's3', configFile: path.resolve(file) } : { type: 'local' };
+}
+
+/** The provider mirror from `TF_PLUGIN_DIR`, if set. */
+export function pluginDirFromEnv(env: Record<string, string | undefined> = process.env): string | undefined {
+  return env.TF_PLUGIN_DIR || undefined;
+}
 
 export interface TerraformOptions {
   /** The Terraform module (`infra/`). Only read: it is copied into the state dir before init. */
@@ -252,7 +268,9 @@ export async function terraformInit(opts: TerraformOptions & { reconfigure?: boo
   if (backend.type === 'local') {
     args.push(`-backend-config=path=${paths.stateFile}`);
   } else {
-    for (const [key, value] of Object.entries(backend.config)) args.push(`-backend-config=${key}=${value}`);
+    if (backend.configFile) args.push(`-backend-config=${backend.configFile}`);
+    for (const [key, value] of Object.entries(backend.config ?? {}))
+      args.push(`-backend-config=${key}=${value}`);
   }
   if (opts.reconfigure) args.push('-reconfigure');
   await run(opts, args, 'init');
