@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
 import { downCommand } from './commands/down.js';
 import { seedCommand } from './commands/seed.js';
@@ -56,6 +57,7 @@ Examples:
     seedCommand(),
     dlqCommand(),
     verifyCommand(),
+    demoCommand(),
   ]) {
     program.addCommand(command);
   }

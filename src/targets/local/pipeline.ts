@@ -170,18 +170,22 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<v
   }
 }
 
+/** The runner's last snapshot, if it ever wrote one. */
+export async function readRunnerStatus(stateDir: string): Promise<RunnerStatus | undefined> {
+  try {
+    return JSON.parse(await readFile(pipelinePaths(stateDir).statusFile, 'utf8')) as RunnerStatus;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `status`'s view of the runner: its last snapshot and the on-failure queue's depth. */
 export async function readPipelineStatus(
   stateDir: string,
   runnerPid: number | undefined,
 ): Promise<Pick<StatusReport, 'esm' | 'dlq'>> {
   const paths = pipelinePaths(stateDir);
-  let status: RunnerStatus | undefined;
-  try {
-    status = JSON.parse(await readFile(paths.statusFile, 'utf8')) as RunnerStatus;
-  } catch {
-    status = undefined;
-  }
+  const status = await readRunnerStatus(stateDir);
   const alive = runnerPid !== undefined && isProcessAlive(runnerPid);
   return {
     esm: {
