@@ -246,7 +246,14 @@ async function syncModule(infraDir: string, moduleDir: string, backend: BackendC
  * Prepares `<stateDir>/terraform/` and runs `terraform init`: providers from
  * `pluginDir` when given, state in the local file or the S3 backend.
  */
-export async function terraformInit(opts: TerraformOptions & { reconfigure?: boolean }): Promise<void> {
+export async function terraformInit(
+  opts: TerraformOptions & {
+    /** Forget the previous backend settings (`-reconfigure`). */
+    reconfigure?: boolean;
+    /** Copy the state from the previous backend to the new one (`-migrate-state -force-copy`). */
+    migrateState?: boolean;
+  },
+): Promise<void> {
   const paths = terraformPaths(opts.stateDir);
   const backend = opts.backend ?? { type: 'local' };
   await mkdir(paths.root, { recursive: true });
@@ -273,6 +280,7 @@ export async function terraformInit(opts: TerraformOptions & { reconfigure?: boo
       args.push(`-backend-config=${key}=${value}`);
   }
   if (opts.reconfigure) args.push('-reconfigure');
+  if (opts.migrateState) args.push('-migrate-state', '-force-copy');
   await run(opts, args, 'init');
 }
 
