@@ -3,13 +3,12 @@
  * with a partial batch response, structured logs and EMF metrics. It knows
  * nothing about orders: the business rules come in as a DomainModel.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type ApplyOutcome, applyChange, type SinkClient } from './apply.js';
+import { applyChange, type SinkClient } from './apply.js';
 import { type DomainModel, MalformedRecordError } from './domain.js';
-import { parseStreamRecord, recordContext } from './records.js';
+import { parseStreamRecord, recordContext, type StreamChange } from './records.js';
 import type { KeySource } from './secretKey.js';
 
 export interface StreamHandlerOptions {
@@ -26,6 +25,12 @@ export interface StreamHandlerOptions {
   maxAttempts?: number;
   /** Epoch milliseconds now, for the lag metric (default Date.now). */
   now?: () => number;
+  /**
+   * Item keys applied at once (default 16). Records of one key are always
+   * applied one after another in batch order; only different keys overlap.
+   * 1 applies the whole batch strictly in order.
+   */
+  keyConcurrency?: number;
 }
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
@@ -37,6 +42,71 @@ interface Tally {
   duplicate: number;
   stale: number;
   failed: number;
+}
+
+/** Keys in flight: enough to hide DynamoDB round trips, few enough to stay kind to the sink's capacity. */
+const DEFAULT_KEY_CONCURRENCY = 16;
+
+export interface ApplyByKeyOptions<T> {
+  /** The item key; items without one (malformed records) are a group of their own. */
+  keyOf: (item: T) => string | undefined;
+  /** Key groups in flight at once (at least 1). */
+  concurrency: number;
+  /** Applies one item; a rejection marks that item failed. */
+  apply: (item: T) => Promise<unknown>;
+}
+
+/**
+ * Applies a batch with items of different keys in parallel and the items of
+ * each key strictly one after another in batch (= stream) order, which is the
+ * only order the sink's per-item guard and aggregates depend on. A failed item
+ * does not stop the later items of its key, exactly as in a sequential run:
+ * they are applied, and when the event source mapping retries from the failed
+ * record on, the sequence guard turns the retried copies into no-ops (the
+ * failed record itself then becomes stale). Returns the positions that failed.
+ */
+export async function applyByKey<T>(items: T[], options: ApplyByKeyOptions<T>): Promise<Set<number>> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, index) => {
+    const key = options.keyOf(item);
+    const group = key === undefined ? `#unkeyed#${index}` : `key#${key}`;
+    const positions = groups.get(group);
+    if (positions) positions.push(index);
+    else groups.set(group, [index]);
+  });
+  const queue = [...groups.values()];
+  const failed = new Set<number>();
+  const worker = async () => {
+    for (let positions = queue.shift(); positions; positions = queue.shift()) {
+      for (const index of positions) {
+        try {
+          await options.apply(items[index] as T);
+        } catch {
+          failed.add(index);
+        }
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency, queue.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return failed;
+}
+
+/**
+ * The partial batch response: every failed record, in batch order. The event
+ * source mapping retries from the lowest reported sequence number on, so the
+ * lowest failure must be there; listing all of them (not just the lowest)
+ * keeps the response right for consumers that retry only what is listed.
+ * A record without a sequence number cannot be named and is left out, as
+ * Powertools' BatchProcessor does.
+ */
+export function failureResponse(records: DynamoDBRecord[], failed: Set<number>): DynamoDBBatchResponse {
+  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  records.forEach((record, index) => {
+    const id = record.dynamodb?.SequenceNumber;
+    if (failed.has(index) && id) batchItemFailures.push({ itemIdentifier: id });
+  });
+  return { batchItemFailures };
 }
 
 export function createStreamHandler(options: StreamHandlerOptions): StreamHandler {
@@ -63,10 +133,35 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       }
 
       const tally: Tally = { processed: new Map(), applied: 0, duplicate: 0, stale: 0, failed: 0 };
-      const recordHandler = async (record: DynamoDBRecord): Promise<ApplyOutcome> => {
-        const where = recordContext(record, domain.itemKey);
+      const failed = new Set<number>();
+      const fail = (index: number, err: unknown) => {
+        failed.add(index);
+        tally.failed += 1;
+        const error = err as Error;
+        logger.error(error instanceof MalformedRecordError ? 'record malformed' : 'record failed', {
+          record: recordContext(event.Records[index] as DynamoDBRecord, domain.itemKey),
+          reason: error.message,
+          errorName: error.name,
+        });
+      };
+
+      // Checking and projecting are pure, so malformed records fail here, in
+      // batch order and before any write; applyChange projects again (an HMAC
+      // per record, negligible next to two sink round trips).
+      const valid: { index: number; change: StreamChange }[] = [];
+      event.Records.forEach((record, index) => {
         try {
           const change = parseStreamRecord(record);
+          if (change.newImage) domain.project(change.newImage, { secretKey });
+          valid.push({ index, change });
+        } catch (err) {
+          fail(index, err);
+        }
+      });
+
+      const applyOne = async ({ index, change }: { index: number; change: StreamChange }) => {
+        const record = event.Records[index] as DynamoDBRecord;
+        try {
           const result = await applyChange(
             {
               ddb: ddb(),
@@ -84,37 +179,23 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
             metrics.addMetric('ProcessingLag', MetricUnit.Milliseconds, lag);
           }
           logger.info(`record ${result.outcome}`, {
-            record: where,
+            record: recordContext(record, domain.itemKey),
             outcome: result.outcome,
             attempts: result.attempts,
           });
-          return result.outcome;
         } catch (err) {
-          tally.failed += 1;
-          const error = err as Error;
-          logger.error(error instanceof MalformedRecordError ? 'record malformed' : 'record failed', {
-            record: where,
-            reason: error.message,
-            errorName: error.name,
-          });
-          throw err;
+          fail(index, err);
         }
       };
 
-      // In order, one at a time: the stream's per-key order then usually holds
-      // and later records of a key do not race earlier ones to the same item.
-      const response = await processPartialResponse(
-        event,
-        recordHandler,
-        new BatchProcessor(EventType.DynamoDBStreams),
-        {
-          ...(context ? { context } : {}),
-          processInParallel: false,
-          // A batch whose records all failed is still reported per record, so
-          // the event source mapping sees the same shape whatever fails.
-          throwOnFullBatchFailure: false,
-        },
-      );
+      // Records of one item key stay in stream order; different keys overlap,
+      // so a batch takes about (records per key) round trips, not (records).
+      await applyByKey(valid, {
+        keyOf: (entry) => recordContext(event.Records[entry.index] as DynamoDBRecord, domain.itemKey).key,
+        concurrency: options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY,
+        apply: applyOne,
+      });
+      const response = failureResponse(event.Records, failed);
 
       for (const [eventName, count] of tally.processed) {
         const single = metrics.singleMetric();

@@ -1,0 +1,211 @@
+/**
+ * The handler applies records of different item keys concurrently: each key's
+ * records must still be applied strictly in batch order, failures must be
+ * reported so the event source mapping's retry (from the lowest failed
+ * sequence number on) converges, and shared customer aggregates must stay exact.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { type DynamoDBClient, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { createHandler } from '../../lambda/src/handler.js';
+import { normalizeDecimal } from '../../lambda/src/lib/decimal.js';
+import { applyByKey, failureResponse } from '../../lambda/src/pipeline/handler.js';
+import { createKeySource } from '../../lambda/src/pipeline/secretKey.js';
+import { parseStack } from '../../src/config/stack.js';
+import { ensureTables } from '../../src/dynamo/tables.js';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import {
+  captureOutput,
+  makeKeyFile,
+  newOrder,
+  type OrderFields,
+  orderImage,
+  streamRecord,
+} from './support.js';
+
+const SINK = 'ddb-ingest-ingested';
+let dynamo: TestDynamo;
+let keyFile: { file: string; key: string };
+
+beforeAll(async () => {
+  dynamo = await startTestDynamo();
+  await ensureTables(dynamo.ddb, parseStack({}));
+  keyFile = await makeKeyFile();
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+/** A record whose key is just a label, for the scheduling tests. */
+const labelled = (key: string, seq: number): DynamoDBRecord =>
+  streamRecord('MODIFY', String(seq), key, { newImage: { orderId: { S: key } } });
+const keyOf = (record: DynamoDBRecord) => record.dynamodb?.Keys?.orderId?.S;
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+test('records of one key are applied in batch order while other keys overlap them', async () => {
+  const records = [
+    labelled('a', 1),
+    labelled('b', 2),
+    labelled('a', 3),
+    labelled('c', 4),
+    labelled('b', 5),
+    labelled('a', 6),
+  ];
+  const bStarted = deferred();
+  const applied: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  await applyByKey(records, {
+    keyOf,
+    concurrency: 2,
+    apply: async (record) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const seq = record.dynamodb?.SequenceNumber ?? '';
+      if (keyOf(record) === 'b') bStarted.resolve();
+      // a's first record can only finish once b has started: a strictly
+      // sequential run would never get there and the test would time out.
+      if (seq === '1') await bStarted.promise;
+      await new Promise((r) => setImmediate(r));
+      applied.push(`${keyOf(record)}${seq}`);
+      inFlight -= 1;
+    },
+  });
+  expect(applied.filter((x) => x.startsWith('a'))).toEqual(['a1', 'a3', 'a6']);
+  expect(applied.filter((x) => x.startsWith('b'))).toEqual(['b2', 'b5']);
+  expect(applied).toHaveLength(6);
+  expect(maxInFlight).toBe(2);
+});
+
+test('a failed record does not stop its key; failures are reported in batch order', async () => {
+  const records = [labelled('a', 10), labelled('b', 11), labelled('a', 12), labelled('b', 13)];
+  const seen: string[] = [];
+  const failed = await applyByKey(records, {
+    keyOf,
+    concurrency: 16,
+    apply: async (record) => {
+      const seq = record.dynamodb?.SequenceNumber ?? '';
+      seen.push(seq);
+      if (seq === '13' || seq === '10') throw new Error('boom');
+    },
+  });
+  expect([...failed].sort()).toEqual([0, 3]);
+  expect(seen.filter((s) => s === '10' || s === '12')).toEqual(['10', '12']);
+  expect(failureResponse(records, failed)).toEqual({
+    batchItemFailures: [{ itemIdentifier: '10' }, { itemIdentifier: '13' }],
+  });
+  const unkeyed = [labelled('a', 20), { ...labelled('x', 21), dynamodb: { SequenceNumber: '21' } }];
+  const unkeyedFailed = await applyByKey(unkeyed, {
+    keyOf,
+    concurrency: 4,
+    apply: async (record) => {
+      if (!keyOf(record)) throw new Error('no key');
+    },
+  });
+  expect(failureResponse(unkeyed, unkeyedFailed)).toEqual({ batchItemFailures: [{ itemIdentifier: '21' }] });
+});
+
+async function getItem(pk: string) {
+  const out = await dynamo.ddb.send(
+    new GetItemCommand({ TableName: SINK, Key: { pk: { S: pk } }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+test('a concurrent batch with shared customers and a transient failure converges after the ESM retry', async () => {
+  const customers = ['c1', 'c2', 'c3'].map((c) => `cust-conc-${c}-${Date.now()}`);
+  const orders: OrderFields[] = Array.from({ length: 12 }, (_, i) =>
+    newOrder({ customerId: customers[i % 3] as string, total: `${i + 1}.25` }),
+  );
+  // Each order: INSERT, then PAID with a new total, then SHIPPED; interleaved across orders.
+  let seq = 5000;
+  const batch: DynamoDBRecord[] = [];
+  const finals = new Map<string, OrderFields>();
+  for (const step of [0, 1, 2]) {
+    for (const [i, order] of orders.entries()) {
+      const version =
+        step === 0
+          ? order
+          : step === 1
+            ? { ...order, status: 'PAID', total: `${i + 2}.50` }
+            : { ...order, status: i === 0 ? 'CANCELLED' : 'SHIPPED', total: `${i + 2}.50` };
+      finals.set(order.orderId, version);
+      batch.push(
+        streamRecord(step === 0 ? 'INSERT' : 'MODIFY', String(seq++), order.orderId, {
+          newImage: orderImage(version),
+        }),
+      );
+    }
+  }
+  // The PAID record of order 5 fails once (a sink error), as a throttled write would.
+  const flaky = orders[5]?.orderId as string;
+  let failOnce = true;
+  const ddb = {
+    send: async (command: unknown) => {
+      if (
+        failOnce &&
+        command instanceof TransactWriteItemsCommand &&
+        JSON.stringify(command.input).includes(flaky) &&
+        JSON.stringify(command.input).includes('"PAID"')
+      ) {
+        failOnce = false;
+        throw Object.assign(new Error('simulated sink failure'), { name: 'InternalServerError' });
+      }
+      return dynamo.ddb.send(command as TransactWriteItemsCommand);
+    },
+  } as unknown as DynamoDBClient;
+  const handler = createHandler({
+    ddb,
+    getKey: createKeySource(() => ({ keyFile: keyFile.file })),
+    logger: new Logger({ serviceName: 'ddb-ingest-test' }),
+    metrics: new Metrics({ namespace: 'DdbIngestTest', serviceName: 'ddb-ingest-test' }),
+    tableName: SINK,
+  });
+  const capture = captureOutput();
+  let first: Awaited<ReturnType<typeof handler>>;
+  let retry: Awaited<ReturnType<typeof handler>>;
+  try {
+    first = await handler({ Records: batch });
+    // The event source mapping's rule: retry from the lowest reported sequence number on.
+    const [lowest = 0n] = first.batchItemFailures
+      .map((f) => BigInt(f.itemIdentifier))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    retry = await handler({
+      Records: batch.filter((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') >= lowest),
+    });
+  } finally {
+    capture.restore();
+  }
+  const paidOf5 = batch.find((r) => keyOf(r) === flaky && r.dynamodb?.NewImage?.status?.S === 'PAID')
+    ?.dynamodb?.SequenceNumber;
+  expect(first.batchItemFailures).toEqual([{ itemIdentifier: paidOf5 }]);
+  expect(retry.batchItemFailures).toEqual([]);
+
+  for (const order of orders) {
+    const item = await getItem(`ORDER#${order.orderId}`);
+    const final = finals.get(order.orderId) as OrderFields;
+    expect([item?.status?.S, normalizeDecimal(item?.total?.N ?? '')]).toEqual([
+      final.status,
+      normalizeDecimal(final.total),
+    ]);
+  }
+  for (const customer of customers) {
+    const mine = orders.filter((o) => o.customerId === customer).map((o) => finals.get(o.orderId));
+    const spentCents = mine
+      .filter((o) => o?.status !== 'CANCELLED')
+      .reduce((sum, o) => sum + Math.round(Number(o?.total) * 100), 0);
+    const aggregate = await getItem(`CUSTOMER#${customer}`);
+    expect(aggregate?.orderCount?.N).toBe(String(mine.length));
+    expect(normalizeDecimal(aggregate?.totalSpent?.N ?? '')).toBe(
+      normalizeDecimal((spentCents / 100).toFixed(2)),
+    );
+  }
+});
