@@ -1,6 +1,9 @@
 import { Command } from 'commander';
+import type { AwsConnection } from '../aws/clients.js';
+import type { Context } from '../context.js';
 import { RuntimeError } from '../errors.js';
 import type { Output } from '../output.js';
+import type { RepairReport } from '../verify/repair.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { action } from './action.js';
 import { intOption } from './options.js';
@@ -8,6 +11,7 @@ import { intOption } from './options.js';
 interface VerifyCommandOptions {
   segments: number;
   examples: number;
+  repair?: boolean;
 }
 
 export function verifyCommand(): Command {
@@ -15,63 +19,158 @@ export function verifyCommand(): Command {
     .description('check that the sink equals the projection of the source (exit 1 when it does not)')
     .option('--segments <n>', 'parallel scan segments per table', intOption('--segments', 1, 64), 4)
     .option('--examples <n>', 'examples shown per kind of difference', intOption('--examples', 0, 1000), 5)
+    .option(
+      '--repair',
+      'rewrite what differs from the source (safe while the pipeline runs), then verify again',
+    )
     .addHelpText(
       'after',
       `
 Run it once writes have stopped and the pipeline has drained (status shows
 iterator age near 0): a change still in flight shows as a difference.
 
+--repair writes with the handler's projection and never overwrites a change
+the pipeline applies meanwhile (see docs/reliability.md).
+
 Examples:
   $ ddb-ingest verify
+  $ ddb-ingest verify --repair
   $ ddb-ingest verify --json | jq '.mismatched.examples'`,
     )
     .action(
       action<VerifyCommandOptions>(async (ctx, opts) => {
-        if (ctx.target === 'aws') {
-          throw new RuntimeError('`verify` on the aws target is not available yet.');
-        }
-        const [
-          { verifySink },
-          { readLocalPiiKey },
-          { createDynamoDbClient },
-          { requireLocalStack, localConnection },
-        ] = await Promise.all([
+        const [{ verifySink }, { repairSink }, { createDynamoDbClient }] = await Promise.all([
           import('../verify/verify.js'),
-          import('../verify/key.js'),
+          import('../verify/repair.js'),
           import('../aws/clients.js'),
-          import('../targets/local/stack.js'),
         ]);
-        const state = await requireLocalStack(ctx.stateDir);
-        const client = await createDynamoDbClient(localConnection(state));
+        const target = await resolveVerifyTarget(ctx);
+        const client = await createDynamoDbClient(target.connection);
         const spinner = await ctx.output.spinner('Scanning source and sink');
+        const common = {
+          client,
+          sourceTable: target.sourceTable,
+          sinkTable: target.sinkTable,
+          secretKey: await target.secretKey(),
+          segments: opts.segments,
+          examples: opts.examples,
+          onProgress: (p: { table: string; items: number }) =>
+            spinner.update(`Scanning ${p.table}: ${p.items} items`),
+        };
         let report: VerifyReport;
+        let repair: RepairReport | undefined;
         try {
-          report = await verifySink({
-            client,
-            sourceTable: ctx.stack.source_table.name,
-            sinkTable: ctx.stack.sink_table.name,
-            secretKey: await readLocalPiiKey(state.piiKeyFile),
-            segments: opts.segments,
-            examples: opts.examples,
-            onProgress: (p) => spinner.update(`Scanning ${p.table}: ${p.items} items`),
-          });
+          if (opts.repair) {
+            repair = await repairSink({ ...common, sourceHashKey: ctx.stack.source_table.hash_key });
+            spinner.update('Verifying the repaired sink');
+          }
+          report = await verifySink(common);
           spinner.stop();
         } catch (err) {
-          spinner.fail('verify failed');
+          spinner.fail(opts.repair ? 'verify --repair failed' : 'verify failed');
           throw err;
         } finally {
           client.destroy();
         }
-        if (ctx.output.json) ctx.output.jsonLine(report);
-        else renderReport(ctx.output, report);
+        if (ctx.output.json)
+          ctx.output.jsonLine(repair ? { ...report, repair: repairSummary(repair) } : report);
+        else {
+          if (repair) renderRepair(ctx.output, repair);
+          renderReport(ctx.output, report);
+        }
         if (!report.ok) {
           throw new RuntimeError(
-            'The sink has not converged with the source.',
+            repair
+              ? 'The sink still differs from the source after the repair.'
+              : 'The sink has not converged with the source.',
             'If writes are still flowing, wait for `ddb-ingest status` to show the pipeline idle and run verify again.',
           );
         }
       }),
     );
+}
+
+interface VerifyTarget {
+  connection: AwsConnection;
+  sourceTable: string;
+  sinkTable: string;
+  secretKey(): Promise<Buffer>;
+}
+
+/** Where the tables and the PII key are: the running local stack, or the deployed one. */
+async function resolveVerifyTarget(ctx: Context): Promise<VerifyTarget> {
+  const { sourceConnection } = await import('../targets/connection.js');
+  if (ctx.target === 'aws') {
+    const [{ readAwsOutputs }, { readSsmPiiKey }] = await Promise.all([
+      import('../targets/aws/terraform.js'),
+      import('../verify/key.js'),
+    ]);
+    const outputs = await readAwsOutputs(ctx.stateDir);
+    if (!outputs) {
+      throw new RuntimeError(
+        'The aws stack has not been deployed from this state dir.',
+        'Deploy it with `ddb-ingest up --target aws`.',
+      );
+    }
+    const connection = await sourceConnection(ctx);
+    return {
+      connection,
+      sourceTable: outputs.source_table_name,
+      sinkTable: outputs.sink_table_name,
+      async secretKey() {
+        const { SSMClient } = await import('@aws-sdk/client-ssm');
+        const ssm = new SSMClient({
+          region: connection.region,
+          ...(connection.profile ? { profile: connection.profile } : {}),
+        });
+        try {
+          return await readSsmPiiKey(ssm, outputs.pii_key_parameter_name);
+        } finally {
+          ssm.destroy();
+        }
+      },
+    };
+  }
+  const [{ requireLocalStack }, { readLocalPiiKey }] = await Promise.all([
+    import('../targets/local/stack.js'),
+    import('../verify/key.js'),
+  ]);
+  const state = await requireLocalStack(ctx.stateDir);
+  return {
+    connection: await sourceConnection(ctx),
+    sourceTable: ctx.stack.source_table.name,
+    sinkTable: ctx.stack.sink_table.name,
+    secretKey: () => readLocalPiiKey(state.piiKeyFile),
+  };
+}
+
+/** The `repair` object of `verify --repair --json`. */
+function repairSummary(r: RepairReport) {
+  const { before, ...rest } = r;
+  return {
+    ...rest,
+    before: {
+      ok: before.ok,
+      missing: before.missing.count,
+      extra: before.extra.count,
+      mismatched: before.mismatched.count,
+    },
+  };
+}
+
+function renderRepair(output: Output, r: RepairReport): void {
+  const b = r.before;
+  output.line(
+    `before     ${b.missing.count} missing, ${b.extra.count} extra, ${b.mismatched.count} mismatched`,
+  );
+  output.line(
+    `repaired   ${r.ordersWritten} orders rewritten, ${r.ordersTombstoned} tombstoned, ${r.aggregatesWritten} aggregates recomputed (${r.alreadyInSync} already in sync, ${r.conflicts} write conflicts retried)`,
+  );
+  for (const e of r.examples) output.line(`  ${e.action.padEnd(9)} ${e.pk}`);
+  if (r.gaveUp.count > 0)
+    output.line(`still changing, not repaired: ${r.gaveUp.count} (${r.gaveUp.examples.join(', ')})`);
+  if (r.skipped.count > 0)
+    output.line(`left alone (not ours or unreadable in the source): ${r.skipped.count}`);
 }
 
 function renderReport(output: Output, r: VerifyReport): void {

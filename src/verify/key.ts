@@ -13,3 +13,27 @@ export async function readLocalPiiKey(file: string): Promise<Buffer> {
     );
   }
 }
+
+/** The aws target's PII key from its SSM SecureString parameter (decrypted, held in memory only). */
+export async function readSsmPiiKey(
+  ssm: Pick<import('@aws-sdk/client-ssm').SSMClient, 'send'>,
+  parameterName: string,
+): Promise<Buffer> {
+  const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  let value: string | undefined;
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
+    value = out.Parameter?.Value;
+  } catch (err) {
+    // The error's name (AccessDeniedException, ParameterNotFound) is what helps; never the value.
+    throw new RuntimeError(
+      `Cannot read the PII key from SSM parameter ${parameterName}: ${(err as Error).name}`,
+      'Create it with the command `ddb-ingest up --target aws` printed (pii_key_setup_command), or check your AWS credentials.',
+    );
+  }
+  try {
+    return keyFromSecretText(value ?? '');
+  } catch {
+    throw new RuntimeError(`SSM parameter ${parameterName} is empty.`);
+  }
+}

@@ -34,7 +34,15 @@ export interface VerifyOptions {
   /** Examples kept per kind of difference. */
   examples?: number;
   onProgress?: (progress: { table: 'source' | 'sink'; items: number }) => void;
+  /**
+   * Called (and awaited) for every difference, not only the kept examples, so
+   * a repair can follow the comparison without holding the list in memory.
+   */
+  onDifference?: (kind: DifferenceKind, diff: Difference) => Promise<void> | void;
 }
+
+/** The kinds of difference `verify` reports. */
+export type DifferenceKind = 'missing' | 'extra' | 'mismatched' | 'invalidSource';
 
 export interface Difference {
   pk: string;
@@ -171,9 +179,11 @@ export async function verifySink(options: VerifyOptions): Promise<VerifyReport> 
     invalidSource: { count: 0, examples: [] },
     tombstones: 0,
   };
-  const note = (list: { count: number; examples: Difference[] }, diff: Difference) => {
+  const note = async (kind: DifferenceKind, diff: Difference) => {
+    const list = report[kind];
     list.count++;
     if (list.examples.length < keep) list.examples.push(diff);
+    await options.onDifference?.(kind, diff);
   };
   try {
     let sourceItems = 0;
@@ -187,7 +197,7 @@ export async function verifySink(options: VerifyOptions): Promise<VerifyReport> 
           const contribution = orderContribution(order);
           entries.push({ k: 'C', pk: contribution.pk, n: 1, s: contribution.counters.totalSpent ?? '0' });
         } catch (err) {
-          note(report.invalidSource, {
+          await note('invalidSource', {
             pk: `${ORDER_PREFIX}${item.orderId?.S ?? '?'}`,
             actual: (err as Error).message,
           });
@@ -225,7 +235,7 @@ export async function verifySink(options: VerifyOptions): Promise<VerifyReport> 
             s: normalizeDecimal(item.totalSpent?.N ?? '0'),
           });
         } else {
-          note(report.extra, { pk: pk || '(no pk)' });
+          await note('extra', { pk: pk || '(no pk)' });
         }
       }
       sinkItems += items.length;
@@ -252,13 +262,13 @@ export async function verifySink(options: VerifyOptions): Promise<VerifyReport> 
           report.orders.sink++;
           const expected = expectedOrders.get(e.pk);
           if (!expected) {
-            note(report.extra, { pk: e.pk });
+            await note('extra', { pk: e.pk });
             continue;
           }
           expectedOrders.delete(e.pk);
           const diff = [...ORDER_FIELDS, ...PII_FIELDS].find((f) => expected[f] !== e.v[f]);
           if (diff)
-            note(report.mismatched, { pk: e.pk, field: diff, expected: expected[diff], actual: e.v[diff] });
+            await note('mismatched', { pk: e.pk, field: diff, expected: expected[diff], actual: e.v[diff] });
           else report.orders.matched++;
         } else {
           const expected = expectedCustomers.get(e.pk);
@@ -266,22 +276,22 @@ export async function verifySink(options: VerifyOptions): Promise<VerifyReport> 
           const actualSpent = e.s;
           if (!expected) {
             // An emptied aggregate (0 orders, 0 spent) counts as absent.
-            if (e.n !== 0 || normalizeDecimal(actualSpent) !== '0') note(report.extra, { pk: e.pk });
+            if (e.n !== 0 || normalizeDecimal(actualSpent) !== '0') await note('extra', { pk: e.pk });
             continue;
           }
           report.customers.sink++;
           const spent = formatDecimal(expected.s);
           if (expected.n !== e.n) {
-            note(report.mismatched, { pk: e.pk, field: 'orderCount', expected: expected.n, actual: e.n });
+            await note('mismatched', { pk: e.pk, field: 'orderCount', expected: expected.n, actual: e.n });
           } else if (normalizeDecimal(spent) !== normalizeDecimal(actualSpent)) {
-            note(report.mismatched, { pk: e.pk, field: 'totalSpent', expected: spent, actual: actualSpent });
+            await note('mismatched', { pk: e.pk, field: 'totalSpent', expected: spent, actual: actualSpent });
           } else {
             report.customers.matched++;
           }
         }
       }
-      for (const pk of expectedOrders.keys()) note(report.missing, { pk });
-      for (const pk of expectedCustomers.keys()) note(report.missing, { pk });
+      for (const pk of expectedOrders.keys()) await note('missing', { pk });
+      for (const pk of expectedCustomers.keys()) await note('missing', { pk });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
