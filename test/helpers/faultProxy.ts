@@ -42,8 +42,11 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
       let body = Buffer.concat(chunks);
       const parsed = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
       const fault = proxy.decide(operation, parsed);
-      if (fault) proxy.injected[fault.kind] = (proxy.injected[fault.kind] ?? 0) + 1;
+      const count = (kind: string) => {
+        proxy.injected[kind] = (proxy.injected[kind] ?? 0) + 1;
+      };
       if (fault?.kind === 'throttle' || fault?.kind === 'serverError') {
+        count(fault.kind);
         const [status, type, message] =
           fault.kind === 'throttle'
             ? [400, 'ProvisionedThroughputExceededException', 'Throughput exceeds the limit (injected)']
@@ -61,6 +64,8 @@ export async function startFaultProxy(targetEndpoint: string): Promise<FaultProx
           kept[table] = requests.slice(0, fault.keep);
           if (requests.length > fault.keep) unprocessed[table] = requests.slice(fault.keep);
         }
+        // A batch no larger than `keep` goes through whole: nothing was injected.
+        if (Object.keys(unprocessed).length > 0) count(fault.kind);
         body = Buffer.from(JSON.stringify({ ...parsed, RequestItems: kept }));
       }
       const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
