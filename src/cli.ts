@@ -4,8 +4,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
 import { downCommand } from './commands/down.js';
+import { logsCommand } from './commands/logs.js';
+import { replayCommand } from './commands/replay.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';
+import { tailCommand } from './commands/tail.js';
 import { upCommand } from './commands/up.js';
 import { verifyCommand } from './commands/verify.js';
 import { createOutput, type GlobalOptions } from './context.js';
@@ -55,6 +58,9 @@ Examples:
     downCommand(),
     statusCommand(),
     seedCommand(),
+    tailCommand(),
+    replayCommand(),
+    logsCommand(),
     dlqCommand(),
     verifyCommand(),
     demoCommand(),

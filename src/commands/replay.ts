@@ -1,0 +1,362 @@
+import { Command, Option } from 'commander';
+import type { RunContext } from '../context.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import type { DlqQueue, DlqRecords } from '../replay/dlq.js';
+import type { Invoker } from '../replay/invoke.js';
+import type { BatchReport, PlannedBatch } from '../replay/runner.js';
+import type { WireRecord } from '../streams/wire.js';
+import { action } from './action.js';
+
+interface ReplayCommandOptions {
+  fromStream?: boolean;
+  since?: string;
+  fromDlq?: boolean;
+  delete?: boolean;
+  invoke: 'local' | 'remote';
+  batchSize?: string;
+  dryRun?: boolean;
+}
+
+/** The flags, checked before anything is read or sent. */
+function checkSources(file: string | undefined, opts: ReplayCommandOptions): void {
+  const sources = [file !== undefined, Boolean(opts.fromStream), Boolean(opts.fromDlq)].filter(
+    Boolean,
+  ).length;
+  if (sources !== 1) {
+    throw new UsageError(
+      sources === 0 ? 'replay needs a source.' : 'replay takes one source at a time.',
+      'Give a file (`replay changes.ndjson`), or --from-stream, or --from-dlq.',
+    );
+  }
+  if (opts.since !== undefined && !opts.fromStream) {
+    throw new UsageError('--since goes with --from-stream.', 'Use `replay --from-stream --since 10m`.');
+  }
+  if (opts.delete && !opts.fromDlq) {
+    throw new UsageError('--delete goes with --from-dlq.', 'Use `replay --from-dlq --delete`.');
+  }
+  if (opts.delete && opts.dryRun) {
+    throw new UsageError('--delete cannot be used with --dry-run: a dry run changes nothing.');
+  }
+}
+
+export function replayCommand(): Command {
+  return new Command('replay')
+    .description('feed stream records to the handler in Lambda-shaped batches')
+    .argument(
+      '[file]',
+      'NDJSON records (from `tail --output` or `tail --json`) or a Lambda event {"Records": [...]}',
+    )
+    .option('--from-stream', "replay what the source table's stream holds (24 hours on AWS)")
+    .option('--since <time>', 'with --from-stream: records from this time on (5m, 2h30m, ISO time)')
+    .option('--from-dlq', 'replay the batches named by the on-failure messages, read back from the stream')
+    .option('--delete', 'with --from-dlq: delete each message once its records replayed without failures')
+    .addOption(
+      new Option(
+        '--invoke <where>',
+        'local: the handler bundle in the local runtime; remote: the deployed function (alias live)',
+      )
+        .choices(['local', 'remote'])
+        .default('local'),
+    )
+    .option(
+      '--batch-size <n>',
+      "records per invocation (default: the stack's event_source_mapping.batch_size)",
+    )
+    .option('--dry-run', 'show the batches that would be sent; send nothing')
+    .addHelpText(
+      'after',
+      `
+Batches go one after another; each prints its records, the result and the
+batchItemFailures the handler reported. The exit code is 1 when a batch failed
+or reported failed records. The handler is idempotent: replaying records it
+already applied leaves the sink unchanged.
+
+Examples:
+  $ ddb-ingest tail --from trim-horizon --no-follow --output changes.ndjson
+  $ ddb-ingest replay changes.ndjson --dry-run
+  $ ddb-ingest replay changes.ndjson --batch-size 10
+  $ ddb-ingest replay --from-stream --since 15m --json | jq .outcome.batchItemFailures
+  $ ddb-ingest replay --from-dlq --delete
+  $ ddb-ingest --target aws replay --from-dlq --invoke remote`,
+    )
+    .action(
+      action<ReplayCommandOptions>(async (ctx, opts, args) => {
+        const file = args[0];
+        checkSources(file, opts);
+        const [{ parseBatchSize, readReplayFile }, { parseTimeSpec }, { planBatches, runReplay }] =
+          await Promise.all([
+            import('../replay/source.js'),
+            import('../logs/timeSpec.js'),
+            import('../replay/runner.js'),
+          ]);
+        const batchSize = parseBatchSize(opts.batchSize ?? ctx.stack.event_source_mapping.batch_size);
+        const since = opts.since !== undefined ? parseTimeSpec(opts.since, Date.now(), '--since') : undefined;
+
+        let batches: PlannedBatch[];
+        let dlq: { queue: DlqQueue; read: DlqRecords[] } | undefined;
+        if (file !== undefined) {
+          batches = planBatches(await readReplayFile(file), batchSize);
+        } else if (opts.fromStream) {
+          batches = planBatches(await readFromStream(ctx, since), batchSize);
+        } else {
+          dlq = await readFromDlq(ctx);
+          batches = dlq.read.flatMap((r) => planBatches(r.records, batchSize, r.entry.id));
+        }
+
+        try {
+          if (batches.length === 0) {
+            ctx.output.info('Nothing to replay.');
+            return;
+          }
+          const invoker = opts.dryRun ? undefined : await startInvoker(ctx, opts.invoke);
+          const where = opts.invoke === 'remote' ? `${ctx.stack.function.name}:live` : 'the local runtime';
+          if (!opts.dryRun) ctx.output.info(ctx.output.style.dim(`Replaying into ${where}`));
+          let summary: Awaited<ReturnType<typeof runReplay>>;
+          try {
+            summary = await runReplay({
+              batches,
+              ...(invoker ? { invoker } : {}),
+              signal: ctx.signal,
+              onBatch: (report) => renderBatch(ctx.output, report),
+            });
+          } finally {
+            await invoker?.close();
+          }
+          if (dlq && !ctx.signal.aborted) await settleDlq(ctx, dlq, summary.failedOrigins, opts);
+          if (opts.dryRun) {
+            ctx.output.info(
+              `Dry run: ${summary.records} record(s) in ${summary.batches} batch(es) would be sent to ${where}; nothing was sent.`,
+            );
+            return;
+          }
+          ctx.output.info(
+            `Replayed ${summary.records} record(s) in ${summary.batches} batch(es): ` +
+              `${summary.failedBatches} failed batch(es), ${summary.failedRecords} failed record(s).`,
+          );
+          if (summary.failedBatches > 0 || summary.failedRecords > 0) {
+            throw new RuntimeError(
+              'Some records failed in the handler.',
+              'See the batches above and `ddb-ingest logs --level ERROR`.',
+            );
+          }
+        } finally {
+          if (dlq) await dlq.queue.release(dlq.read.map((r) => r.entry)).catch(() => {});
+        }
+      }),
+    );
+}
+
+async function readFromStream(ctx: RunContext, since: number | undefined): Promise<WireRecord[]> {
+  const [{ recordsFromStream }, { createStreamsClient }, { sourceConnection }, { resolveStreamArn }] =
+    await Promise.all([
+      import('../replay/fromStream.js'),
+      import('../aws/clients.js'),
+      import('../targets/connection.js'),
+      import('./tail.js'),
+    ]);
+  const conn = await sourceConnection(ctx);
+  const streamArn = await resolveStreamArn(ctx, conn);
+  const client = await createStreamsClient(conn);
+  const spinner = await ctx.output.spinner(`Reading ${streamArn}`);
+  try {
+    const records = await recordsFromStream({
+      client,
+      streamArn,
+      ...(since !== undefined ? { since } : {}),
+      signal: ctx.signal,
+    });
+    spinner.succeed(`Read ${records.length} record(s) from the stream`);
+    return records;
+  } catch (err) {
+    spinner.fail('Reading the stream failed');
+    throw err;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The queue `--from-dlq` reads: local files, or the SQS queue the aws stack created. */
+async function openDlq(ctx: RunContext): Promise<DlqQueue> {
+  const dlqModule = await import('../replay/dlq.js');
+  if (ctx.target === 'local') {
+    const { pipelinePaths } = await import('../targets/local/pipeline.js');
+    return dlqModule.localDlq(pipelinePaths(ctx.stateDir).dlqDir);
+  }
+  const [{ readAwsOutputs, terraformPaths }, { SQSClient }] = await Promise.all([
+    import('../targets/aws/terraform.js'),
+    import('@aws-sdk/client-sqs'),
+  ]);
+  const outputs = (await readAwsOutputs(ctx.stateDir)) as { dlq_url?: unknown } | undefined;
+  const file = terraformPaths(ctx.stateDir).outputsFile;
+  if (!outputs) {
+    throw new RuntimeError(
+      `The aws stack's outputs (${file}) are missing, so the DLQ's URL is unknown.`,
+      'Deploy with `ddb-ingest up --target aws` (it saves the outputs), or pass the same --state-dir as then.',
+    );
+  }
+  if (typeof outputs.dlq_url !== 'string' || outputs.dlq_url === '') {
+    throw new RuntimeError(
+      `${file} has no dlq_url.`,
+      'Run `ddb-ingest up --target aws` again to refresh the outputs.',
+    );
+  }
+  const client = new SQSClient({
+    region: ctx.aws.region,
+    ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
+  });
+  return dlqModule.sqsDlq({ client, queueUrl: outputs.dlq_url, signal: ctx.signal });
+}
+
+async function readFromDlq(ctx: RunContext): Promise<{ queue: DlqQueue; read: DlqRecords[] }> {
+  const [{ readDlqRecords }, { createStreamsClient }, { sourceConnection }] = await Promise.all([
+    import('../replay/dlq.js'),
+    import('../aws/clients.js'),
+    import('../targets/connection.js'),
+  ]);
+  const queue = await openDlq(ctx);
+  const conn = await sourceConnection(ctx);
+  const { entries, unreadable } = await queue.receive();
+  for (const u of unreadable) ctx.output.warn(`DLQ message ${u.id} skipped: ${u.problem}.`);
+  if (entries.length === 0) {
+    ctx.output.info(`The on-failure queue (${queue.location}) has no messages to re-drive.`);
+    return { queue, read: [] };
+  }
+  const client = await createStreamsClient(conn);
+  const read: DlqRecords[] = [];
+  try {
+    for (const entry of entries) {
+      const result = await readDlqRecords({ client, entry, signal: ctx.signal });
+      const info = entry.message.DDBStreamBatchInfo;
+      const range = `${info.shardId} ${info.startSequenceNumber}..${info.endSequenceNumber}`;
+      if (result.status === 'gone') {
+        ctx.output.warn(
+          `DLQ message ${entry.id} (${range}, ${result.expected} records): ${result.reason}. It cannot be replayed and stays on the queue.`,
+        );
+      } else if (result.status === 'partial') {
+        ctx.output.warn(
+          `DLQ message ${entry.id} (${range}): only ${result.records.length} of ${result.expected} records are still in the stream (the rest are past retention); replaying those.`,
+        );
+      }
+      read.push(result);
+    }
+  } finally {
+    client.destroy();
+  }
+  return { queue, read };
+}
+
+/** After a re-drive: delete the messages fully replayed (with --delete), say what stays. */
+async function settleDlq(
+  ctx: RunContext,
+  dlq: { queue: DlqQueue; read: DlqRecords[] },
+  failedOrigins: Set<string>,
+  opts: ReplayCommandOptions,
+): Promise<void> {
+  if (opts.dryRun) return;
+  const done = dlq.read.filter((r) => r.status === 'complete' && !failedOrigins.has(r.entry.id));
+  if (!opts.delete) {
+    if (done.length > 0) {
+      ctx.output.info(
+        `${done.length} DLQ message(s) re-driven without failures stay on the queue; add --delete to remove them.`,
+      );
+    }
+    return;
+  }
+  for (const r of done) await dlq.queue.delete(r.entry);
+  dlq.read = dlq.read.filter((r) => !done.includes(r));
+  const kept = dlq.read.length;
+  ctx.output.info(
+    `Deleted ${done.length} DLQ message(s)${kept > 0 ? `; ${kept} kept (failed, incomplete or past retention)` : ''}.`,
+  );
+}
+
+async function startInvoker(ctx: RunContext, where: 'local' | 'remote'): Promise<Invoker> {
+  if (where === 'remote') {
+    const [{ remoteInvoker }, { LambdaClient }] = await Promise.all([
+      import('../replay/invoke.js'),
+      import('@aws-sdk/client-lambda'),
+    ]);
+    const client = new LambdaClient({
+      region: ctx.aws.region,
+      ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
+    });
+    const invoker = remoteInvoker({ client, functionName: ctx.stack.function.name, signal: ctx.signal });
+    return { invoke: invoker.invoke, close: async () => client.destroy() };
+  }
+  const [{ startLocalInvoker }, { requireLocalStack }, pipeline, { existsSync }] = await Promise.all([
+    import('../replay/invoke.js'),
+    import('../targets/local/stack.js'),
+    import('../targets/local/pipeline.js'),
+    import('node:fs'),
+  ]);
+  const state = await requireLocalStack(ctx.stateDir);
+  const paths = pipeline.pipelinePaths(ctx.stateDir);
+  if (!existsSync(paths.bundleFile)) {
+    const { buildBundle } = await import('../bundle/build.js');
+    const spinner = await ctx.output.spinner('Building the handler bundle');
+    await buildBundle({
+      entry: pipeline.resolveHandlerEntry(ctx.stack, ctx.stackFile.dir),
+      outDir: paths.buildDir,
+      handlerExport: ctx.stack.function.handler,
+    });
+    spinner.succeed('Built the handler bundle');
+  }
+  return startLocalInvoker({
+    bundleFile: paths.bundleFile,
+    handlerExport: ctx.stack.function.handler,
+    functionName: ctx.stack.function.name,
+    timeoutSeconds: ctx.stack.function.timeout,
+    memoryMb: ctx.stack.function.memory_size,
+    env: pipeline.functionEnvironment(ctx.stack, state),
+    logDir: paths.logDir,
+  });
+}
+
+const MAX_RESULT_CHARS = 400;
+
+/** One batch as `replay` prints it (one JSON line with --json). */
+export function renderBatch(output: Output, report: BatchReport): void {
+  if (output.json) {
+    output.jsonLine(report);
+    return;
+  }
+  const { style } = output;
+  const head =
+    `${style.bold(`batch ${report.batch}/${report.batches}`)}  ${report.records} record(s)  ` +
+    style.dim(`${report.firstSequenceNumber}..${report.lastSequenceNumber}`) +
+    (report.origin ? style.dim(`  from ${report.origin}`) : '');
+  const outcome = report.outcome;
+  if (!outcome) {
+    output.line(`${head}  ${style.cyan('dry run: not sent')}`);
+    for (const record of report.event?.Records ?? []) {
+      const d = record.dynamodb;
+      const key = Object.entries(d.Keys)
+        .map(([k, v]) => `${k}=${'S' in v ? v.S : JSON.stringify(v)}`)
+        .join(', ');
+      output.line(`  ${style.dim(d.SequenceNumber)}  ${record.eventName.padEnd(6)}  ${key}`);
+    }
+    return;
+  }
+  const failures = outcome.batchItemFailures;
+  const status = !outcome.ok
+    ? style.red(
+        `FunctionError: ${outcome.functionError}${outcome.errorType ? ` (${outcome.errorType})` : ''}`,
+      )
+    : failures.length > 0
+      ? style.yellow(`${failures.length} failed record(s)`)
+      : style.green('ok');
+  output.line(`${head}  ${status}`);
+  if (!outcome.ok && outcome.errorMessage) output.line(`  ${style.red(outcome.errorMessage)}`);
+  output.line(`  batchItemFailures: ${failures.length === 0 ? '[]' : failures.join(', ')}`);
+  if (outcome.result !== undefined) {
+    const text = JSON.stringify(outcome.result);
+    output.line(
+      `  ${style.dim('result:')} ${text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS - 1)}…` : text}`,
+    );
+  }
+  if (outcome.logTail) {
+    output.line(`  ${style.dim('log tail:')}`);
+    for (const line of outcome.logTail.replace(/\n$/, '').split('\n')) output.line(`    ${style.dim(line)}`);
+  }
+}

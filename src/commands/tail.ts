@@ -1,0 +1,149 @@
+import { Command } from 'commander';
+import type { AwsConnection } from '../aws/clients.js';
+import type { Context } from '../context.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import type { Output } from '../output.js';
+import type { ChangeLine } from '../streams/tail.js';
+import { action } from './action.js';
+
+interface TailCommandOptions {
+  from: string;
+  follow: boolean;
+  limit?: string;
+  event?: string[];
+  output?: string;
+}
+
+export function tailCommand(): Command {
+  return new Command('tail')
+    .description("print the source table's stream records as they arrive")
+    .option('--from <position>', 'trim-horizon, latest, an ISO time, or a sequence number', 'latest')
+    .option('--no-follow', 'stop at the end of the stream instead of waiting for more')
+    .option('--limit <n>', 'stop after this many records')
+    .option(
+      '--event <names>',
+      'only these events: INSERT, MODIFY, REMOVE (comma-separated, or repeat the flag)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--output <file>', 'also write the records to this file as NDJSON (what `replay` reads)')
+    .addHelpText(
+      'after',
+      `
+Human output is one line per change: time, event, key, and for MODIFY the
+changed attributes as old -> new. --json prints each record in the shape a
+Lambda function receives, one per line.
+
+Examples:
+  $ ddb-ingest tail
+  $ ddb-ingest tail --from trim-horizon --no-follow --event MODIFY,REMOVE
+  $ ddb-ingest tail --from 2026-11-25T10:00:00Z --limit 50 --json | jq .dynamodb.Keys
+  $ ddb-ingest tail --from trim-horizon --no-follow --output changes.ndjson
+  $ ddb-ingest replay changes.ndjson`,
+    )
+    .action(
+      action<TailCommandOptions>(async (ctx, opts) => {
+        const [{ parseTailOptions, tail, formatChange }, { createStreamsClient }, { sourceConnection }] =
+          await Promise.all([
+            import('../streams/tail.js'),
+            import('../aws/clients.js'),
+            import('../targets/connection.js'),
+          ]);
+        const options = parseTailOptions(
+          {
+            from: opts.from,
+            follow: opts.follow,
+            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            ...(opts.event ? { event: opts.event } : {}),
+          },
+          Date.now(),
+        );
+        const conn = await sourceConnection(ctx);
+        const streamArn = await resolveStreamArn(ctx, conn);
+        const client = await createStreamsClient(conn);
+        const file = opts.output ? await openOutput(opts.output) : undefined;
+        let count = 0;
+        try {
+          if (options.follow && !ctx.output.json) {
+            ctx.output.info(ctx.output.style.dim(`Tailing ${streamArn} (Ctrl-C to stop)`));
+          }
+          for await (const record of tail({
+            client,
+            streamArn,
+            options,
+            signal: ctx.signal,
+            onTrimmed: (info) =>
+              ctx.output.warn(
+                `shard ${info.shardId}: records were trimmed; going on from the oldest one held`,
+              ),
+          })) {
+            count += 1;
+            if (file) await file.write(`${JSON.stringify(record)}\n`);
+            if (ctx.output.json) ctx.output.jsonLine(record);
+            else ctx.output.line(renderChange(ctx.output, formatChange(record)));
+          }
+        } finally {
+          client.destroy();
+          await file?.close();
+        }
+        if (!options.follow || ctx.signal.aborted || options.limit !== undefined) {
+          ctx.output.info(
+            `${count} record(s)${opts.output ? ` written to ${opts.output}` : ''}${count === 0 && !options.follow && options.from.type === 'latest' ? ' (--from latest shows only new changes; try --from trim-horizon)' : ''}`,
+          );
+        }
+      }),
+    );
+}
+
+/**
+ * The source table's stream: local, the ARN `up` recorded; aws, DescribeTable
+ * of the source table (a recreated table has a new stream).
+ */
+export async function resolveStreamArn(ctx: Context, conn: AwsConnection): Promise<string> {
+  if (ctx.target === 'local') {
+    const { readLocalState } = await import('../targets/local/state.js');
+    const state = await readLocalState(ctx.stateDir);
+    if (!state?.tables.streamArn) {
+      throw new RuntimeError('The local stack has no stream recorded.', 'Run `ddb-ingest up` again.');
+    }
+    return state.tables.streamArn;
+  }
+  const [{ latestStreamArn }, { createDynamoDbClient }] = await Promise.all([
+    import('../streams/streamArn.js'),
+    import('../aws/clients.js'),
+  ]);
+  const ddb = await createDynamoDbClient(conn);
+  try {
+    return await latestStreamArn(ddb, ctx.stack.source_table.name);
+  } finally {
+    ddb.destroy();
+  }
+}
+
+async function openOutput(file: string) {
+  const { open } = await import('node:fs/promises');
+  try {
+    return await open(file, 'w');
+  } catch (err) {
+    throw new UsageError(`Cannot write --output ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** One compact, coloured line: dim time, coloured event, key, then the change. */
+function renderChange(output: Output, line: ChangeLine): string {
+  const { style } = output;
+  const paint = { INSERT: style.green, MODIFY: style.yellow, REMOVE: style.red }[line.event];
+  let detail = '';
+  if (line.event === 'MODIFY') {
+    detail = line.changes
+      .map(
+        (c) =>
+          `${style.cyan(c.name)} ${style.dim(c.old ?? '(none)')} ${style.dim('→')} ${c.new ?? style.dim('(removed)')}`,
+      )
+      .join('  ');
+  } else if (line.summary) {
+    detail = style.dim(line.summary);
+  }
+  return [style.dim(line.time), paint(line.event.padEnd(6)), style.bold(line.key), detail]
+    .filter((part) => part !== '')
+    .join('  ');
+}

@@ -1,0 +1,242 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { RuntimeError } from '../errors.js';
+import type { OnFailureMessage } from '../esm/onFailureMessage.js';
+import { listMessages } from '../esm/onFailureQueue.js';
+import { readSequenceRange } from '../streams/range.js';
+import { ShardGoneError } from '../streams/reader.js';
+import type { StreamsClient } from '../streams/shards.js';
+import type { WireRecord } from '../streams/wire.js';
+import type { Clock } from '../util/time.js';
+
+/** One on-failure message and how to remove it from its queue. */
+export interface DlqEntry {
+  /** The local file name, or the SQS MessageId. */
+  id: string;
+  message: OnFailureMessage;
+  /** The local file, or the SQS receipt handle. */
+  handle: string;
+}
+
+/** A message on the queue that is not an on-failure message for a stream batch. */
+export interface UnreadableDlqEntry {
+  id: string;
+  problem: string;
+}
+
+export interface DlqBatch {
+  entries: DlqEntry[];
+  unreadable: UnreadableDlqEntry[];
+}
+
+/** Where on-failure messages wait: the local directory or an SQS queue. */
+export interface DlqQueue {
+  /** Human name of the queue for messages (a directory or a URL). */
+  readonly location: string;
+  /** Every message now on the queue, oldest first. */
+  receive(): Promise<DlqBatch>;
+  /** Removes a message for good (after a successful re-drive). */
+  delete(entry: DlqEntry): Promise<void>;
+  /** Makes received messages that were not deleted visible again at once (SQS). */
+  release(entries: DlqEntry[]): Promise<void>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks the parts of an on-failure message a re-drive needs (the stream
+ * batch info); throws an Error saying what is missing.
+ */
+export function parseOnFailureMessage(value: unknown): OnFailureMessage {
+  if (!isObject(value)) throw new Error('not a JSON object');
+  const info = value.DDBStreamBatchInfo;
+  if (!isObject(info)) {
+    throw new Error('no DDBStreamBatchInfo: not an on-failure message of a DynamoDB stream batch');
+  }
+  for (const key of ['shardId', 'startSequenceNumber', 'endSequenceNumber', 'streamArn']) {
+    if (typeof info[key] !== 'string' || info[key] === '') {
+      throw new Error(`DDBStreamBatchInfo.${key} is missing`);
+    }
+  }
+  if (typeof info.batchSize !== 'number') throw new Error('DDBStreamBatchInfo.batchSize is missing');
+  return value as unknown as OnFailureMessage;
+}
+
+/** The local target's queue: `<stateDir>/dlq/*.json`; deleting removes the file. */
+export function localDlq(dir: string): DlqQueue {
+  return {
+    location: dir,
+    async receive() {
+      const stored = await listMessages(dir);
+      const entries: DlqEntry[] = [];
+      const unreadable: UnreadableDlqEntry[] = [];
+      for (const { file, message } of stored) {
+        try {
+          entries.push({ id: path.basename(file), message: parseOnFailureMessage(message), handle: file });
+        } catch (err) {
+          unreadable.push({ id: path.basename(file), problem: (err as Error).message });
+        }
+      }
+      return { entries, unreadable };
+    },
+    async delete(entry) {
+      await rm(entry.handle, { force: true });
+    },
+    async release() {},
+  };
+}
+
+export interface SqsDlqOptions {
+  client: Pick<SQSClient, 'send'>;
+  queueUrl: string;
+  /**
+   * How long received messages stay hidden from other readers while the
+   * re-drive runs, in seconds (default 300). Messages not deleted are made
+   * visible again when the re-drive ends.
+   */
+  visibilityTimeoutSeconds?: number;
+  /** Stop after this many messages (default 1000). */
+  maxMessages?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The aws target's queue. ReceiveMessage hands out at most 10 messages per
+ * call, so it is called until it returns none new; a short long-poll (1 s)
+ * makes SQS ask all its servers, so an empty answer means an empty queue.
+ */
+export function sqsDlq(options: SqsDlqOptions): DlqQueue {
+  const { client, queueUrl } = options;
+  const send = options.signal ? { abortSignal: options.signal } : {};
+  const max = options.maxMessages ?? 1000;
+  return {
+    location: queueUrl,
+    async receive() {
+      const seen = new Set<string>();
+      const entries: DlqEntry[] = [];
+      const unreadable: UnreadableDlqEntry[] = [];
+      while (seen.size < max) {
+        const out = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, max - seen.size),
+            VisibilityTimeout: options.visibilityTimeoutSeconds ?? 300,
+            WaitTimeSeconds: 1,
+          }),
+          send,
+        );
+        const fresh = (out.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
+        if (fresh.length === 0) break;
+        for (const m of fresh) {
+          const id = m.MessageId as string;
+          seen.add(id);
+          try {
+            if (!m.ReceiptHandle) throw new Error('no receipt handle');
+            const message = parseOnFailureMessage(JSON.parse(m.Body ?? ''));
+            entries.push({ id, message, handle: m.ReceiptHandle });
+          } catch (err) {
+            unreadable.push({ id, problem: (err as Error).message });
+            if (m.ReceiptHandle) await releaseOne(m.ReceiptHandle);
+          }
+        }
+      }
+      entries.sort((a, b) => Date.parse(a.message.timestamp) - Date.parse(b.message.timestamp));
+      return { entries, unreadable };
+    },
+    async delete(entry) {
+      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: entry.handle }), send);
+    },
+    async release(entries) {
+      for (const entry of entries) await releaseOne(entry.handle);
+    },
+  };
+
+  async function releaseOne(receiptHandle: string): Promise<void> {
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: 0,
+      }),
+      send,
+    );
+  }
+}
+
+/** The records of one on-failure message, read back from the stream. */
+export interface DlqRecords {
+  entry: DlqEntry;
+  records: WireRecord[];
+  /** The message's batchSize. */
+  expected: number;
+  /**
+   * complete: every record is still in the stream; partial: some were
+   * trimmed (streams keep records 24 hours); gone: none can be read (past
+   * retention, or the stream or shard no longer exists).
+   */
+  status: 'complete' | 'partial' | 'gone';
+  /** Why the records are gone, when they are. */
+  reason?: string;
+}
+
+export interface ReadDlqRecordsOptions {
+  client: StreamsClient;
+  entry: DlqEntry;
+  /** `awsRegion` written into the records. */
+  region?: string;
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+/** Reads an on-failure message's sequence range back from its stream. */
+export async function readDlqRecords(options: ReadDlqRecordsOptions): Promise<DlqRecords> {
+  const { entry } = options;
+  const info = entry.message.DDBStreamBatchInfo;
+  const expected = info.batchSize;
+  let records: WireRecord[];
+  try {
+    records = await readSequenceRange({
+      client: options.client,
+      streamArn: info.streamArn,
+      shardId: info.shardId,
+      start: info.startSequenceNumber,
+      end: info.endSequenceNumber,
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (err) {
+    const name = (err as Error).name;
+    if (err instanceof ShardGoneError || name === 'ResourceNotFoundException') {
+      return {
+        entry,
+        records: [],
+        expected,
+        status: 'gone',
+        reason: `shard ${info.shardId} of ${info.streamArn} no longer exists`,
+      };
+    }
+    if (err instanceof RuntimeError && /was not found/.test(err.message)) {
+      return { entry, records: [], expected, status: 'gone', reason: err.message };
+    }
+    throw err;
+  }
+  if (records.length === 0) {
+    return {
+      entry,
+      records,
+      expected,
+      status: 'gone',
+      reason: 'the records are past the stream retention (24 hours) or no longer in the stream',
+    };
+  }
+  return { entry, records, expected, status: records.length < expected ? 'partial' : 'complete' };
+}

@@ -1,0 +1,167 @@
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { RuntimeError } from '../errors.js';
+import { type LocalRuntimeOptions, startLocalRuntime } from '../runtime/localRuntime.js';
+import type { WireRecord } from '../streams/wire.js';
+
+/** The event one batch is sent as: what Lambda hands a stream function. */
+export interface ReplayEvent {
+  Records: WireRecord[];
+}
+
+/** What one invocation came to, the same for the local runtime and the deployed function. */
+export interface BatchOutcome {
+  /** false when the function failed (threw, timed out, crashed): `functionError` says how. */
+  ok: boolean;
+  /** The handler's response (a partial batch response for our handler); error payload on failure. */
+  result?: unknown;
+  /** Lambda's FunctionError (`Unhandled`, `Handled`), absent on success. */
+  functionError?: string;
+  errorType?: string;
+  errorMessage?: string;
+  /** `itemIdentifier`s the handler reported as failed (sequence numbers). */
+  batchItemFailures: string[];
+  requestId?: string;
+  /** Remote only: the last 4 KB of the invocation's log, decoded from LogResult. */
+  logTail?: string;
+  /** Remote only: the version the alias pointed at. */
+  executedVersion?: string;
+}
+
+/** Sends one batch to a function; `close` releases what it holds (workers, clients stay the caller's). */
+export interface Invoker {
+  invoke(event: ReplayEvent): Promise<BatchOutcome>;
+  close(): Promise<void>;
+}
+
+/** The item identifiers of a partial batch response; anything else yields none. */
+export function batchItemFailuresOf(result: unknown): string[] {
+  const failures = (result as { batchItemFailures?: unknown } | null | undefined)?.batchItemFailures;
+  if (!Array.isArray(failures)) return [];
+  return failures
+    .map((f) => (f as { itemIdentifier?: unknown } | null)?.itemIdentifier)
+    .filter((id): id is string => typeof id === 'string');
+}
+
+/**
+ * The handler bundle in the local runtime, one warm worker, so a replay runs
+ * the code, environment and log store the event source mapping uses and its
+ * invocations show in `ddb-ingest logs`.
+ */
+export async function startLocalInvoker(options: LocalRuntimeOptions): Promise<Invoker> {
+  const runtime = await startLocalRuntime({ ...options, maxConcurrency: options.maxConcurrency ?? 1 });
+  return {
+    async invoke(event) {
+      const outcome = await runtime.invoke(event);
+      const requestId = outcome.requestId ? { requestId: outcome.requestId } : {};
+      if (outcome.ok) {
+        return {
+          ok: true,
+          result: outcome.result,
+          batchItemFailures: batchItemFailuresOf(outcome.result),
+          ...requestId,
+        };
+      }
+      return {
+        ok: false,
+        result: { errorType: outcome.errorType, errorMessage: outcome.errorMessage },
+        functionError: outcome.functionError,
+        errorType: outcome.errorType,
+        errorMessage: outcome.errorMessage,
+        batchItemFailures: [],
+        ...requestId,
+      };
+    },
+    close: () => runtime.stop(),
+  };
+}
+
+export interface RemoteInvokerOptions {
+  client: Pick<LambdaClient, 'send'>;
+  functionName: string;
+  /** The alias or version invoked; the deployed stack serves traffic through `live`. */
+  qualifier?: string;
+  signal?: AbortSignal;
+}
+
+/** Lambda's limit for a synchronous request payload. */
+export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+function decodeText(bytes: Uint8Array | undefined): string {
+  return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
+}
+
+function parsePayload(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Turns an Invoke response into a BatchOutcome (exported for tests of odd responses). */
+export function outcomeOfInvoke(out: InvokeCommandOutput): BatchOutcome {
+  const result = parsePayload(decodeText(out.Payload));
+  const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : undefined;
+  const common = {
+    result,
+    ...(logTail !== undefined ? { logTail } : {}),
+    ...(out.ExecutedVersion ? { executedVersion: out.ExecutedVersion } : {}),
+    ...(out.$metadata?.requestId ? { requestId: out.$metadata.requestId } : {}),
+  };
+  if (out.FunctionError) {
+    const error = (result ?? {}) as { errorType?: unknown; errorMessage?: unknown };
+    return {
+      ok: false,
+      functionError: out.FunctionError,
+      ...(typeof error.errorType === 'string' ? { errorType: error.errorType } : {}),
+      ...(typeof error.errorMessage === 'string' ? { errorMessage: error.errorMessage } : {}),
+      batchItemFailures: [],
+      ...common,
+    };
+  }
+  return { ok: true, batchItemFailures: batchItemFailuresOf(result), ...common };
+}
+
+/**
+ * The deployed function, through Lambda Invoke (RequestResponse, LogType
+ * Tail): the same synchronous call shape the event source mapping makes, with
+ * the log tail so the user sees what the function said.
+ */
+export function remoteInvoker(options: RemoteInvokerOptions): Invoker {
+  const qualifier = options.qualifier ?? 'live';
+  return {
+    async invoke(event) {
+      const payload = Buffer.from(JSON.stringify(event), 'utf8');
+      if (payload.byteLength > MAX_SYNC_PAYLOAD_BYTES) {
+        throw new RuntimeError(
+          `A batch of ${event.Records.length} records is ${payload.byteLength} bytes, over Lambda's 6 MB limit for a synchronous invocation.`,
+          'Use a smaller --batch-size.',
+        );
+      }
+      let out: InvokeCommandOutput;
+      try {
+        out = await options.client.send(
+          new InvokeCommand({
+            FunctionName: options.functionName,
+            Qualifier: qualifier,
+            InvocationType: 'RequestResponse',
+            LogType: 'Tail',
+            Payload: new Uint8Array(payload),
+          }),
+          options.signal ? { abortSignal: options.signal } : {},
+        );
+      } catch (err) {
+        if ((err as Error).name === 'ResourceNotFoundException') {
+          throw new RuntimeError(
+            `Function ${options.functionName}:${qualifier} was not found.`,
+            'Deploy it with `ddb-ingest up --target aws`, and check --region and --profile.',
+          );
+        }
+        throw err;
+      }
+      return outcomeOfInvoke(out);
+    },
+    close: async () => {},
+  };
+}
