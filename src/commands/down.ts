@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { RuntimeError } from '../errors.js';
 import { action } from './action.js';
+import { awsDeployOptions } from './awsDeploy.js';
 
 interface DownOptions {
   purge?: boolean;
@@ -16,10 +16,19 @@ export function downCommand(): Command {
     .action(
       action<DownOptions>(async (ctx, opts) => {
         if (ctx.target === 'aws') {
-          throw new RuntimeError(
-            'The aws target is not wired into `down` yet.',
-            'Use terraform destroy in infra/.',
-          );
+          const { awsDown } = await import('../targets/aws/deploy.js');
+          const spinner = await ctx.output.spinner('Destroying the AWS deployment');
+          try {
+            const result = await awsDown(
+              awsDeployOptions(ctx, spinner, opts.yes, 'Destroy these resources, data included?'),
+            );
+            spinner.succeed(result.destroyed ? 'Destroyed' : 'Nothing destroyed');
+            if (ctx.output.json) ctx.output.jsonLine({ target: 'aws', destroyed: result.destroyed });
+            return;
+          } catch (err) {
+            spinner.fail('Destroy failed');
+            throw err;
+          }
         }
         const { localDown } = await import('../targets/local/stack.js');
         const result = await localDown(ctx.stateDir, { purge: Boolean(opts.purge) });

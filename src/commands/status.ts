@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { RuntimeError } from '../errors.js';
+import type { RunContext } from '../context.js';
 import type { Output } from '../output.js';
 import type { StatusReport } from '../targets/types.js';
 import { action } from './action.js';
@@ -13,15 +13,39 @@ export function statusCommand(): Command {
     )
     .action(
       action(async (ctx) => {
-        if (ctx.target === 'aws') {
-          throw new RuntimeError('The aws target is not wired into `status` yet.');
-        }
-        const { localStatus } = await import('../targets/local/stack.js');
-        const report = await localStatus({ stack: ctx.stack, stateDir: ctx.stateDir });
+        const report = ctx.target === 'aws' ? await statusOnAws(ctx) : await statusLocally(ctx);
         if (ctx.output.json) return ctx.output.jsonLine(report);
         renderStatus(ctx.output, report);
       }),
     );
+}
+
+async function statusLocally(ctx: RunContext): Promise<StatusReport> {
+  const { localStatus } = await import('../targets/local/stack.js');
+  return localStatus({ stack: ctx.stack, stateDir: ctx.stateDir });
+}
+
+async function statusOnAws(ctx: RunContext): Promise<StatusReport> {
+  const [{ awsStatus }, { LambdaClient }, { SQSClient }] = await Promise.all([
+    import('../targets/aws/status.js'),
+    import('@aws-sdk/client-lambda'),
+    import('@aws-sdk/client-sqs'),
+  ]);
+  const config = { region: ctx.aws.region, ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}) };
+  const lambda = new LambdaClient(config);
+  const sqs = new SQSClient(config);
+  try {
+    return await awsStatus({
+      stack: ctx.stack,
+      stateDir: ctx.stateDir,
+      lambda,
+      sqs,
+      onWarning: (text) => ctx.output.warn(text),
+    });
+  } finally {
+    lambda.destroy();
+    sqs.destroy();
+  }
 }
 
 function renderStatus(output: Output, r: StatusReport): void {
@@ -36,7 +60,7 @@ function renderStatus(output: Output, r: StatusReport): void {
   const age = r.esm.iteratorAgeMs === null ? '-' : `${r.esm.iteratorAgeMs} ms`;
   output.line(
     `esm        ${r.esm.state}, last result ${r.esm.lastProcessingResult ?? '-'}, iterator age ${age}, ` +
-      `${r.esm.recordsProcessed} records, ${r.esm.batchesFailed} failed batches`,
+      `${r.esm.recordsProcessed ?? '-'} records, ${r.esm.batchesFailed ?? '-'} failed batches`,
   );
   const dlq = r.dlq.messages > 0 ? style.red(String(r.dlq.messages)) : '0';
   output.line(`dlq        ${dlq} messages`);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { RunContext } from '../context.js';
 import { RuntimeError } from '../errors.js';
 import { action } from './action.js';
+import { awsDeployOptions } from './awsDeploy.js';
 import { intOption } from './options.js';
 
 /** `up --foreground`: the mapping runs in this process with a live one-line summary; Ctrl-C stops the stack. */
@@ -39,6 +40,34 @@ async function runInForeground(ctx: RunContext): Promise<void> {
   }
 }
 
+/** `up --target aws`: bundle, terraform init, plan (confirmed on a TTY or with --yes), apply. */
+async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
+  const { awsUp } = await import('../targets/aws/deploy.js');
+  const spinner = await ctx.output.spinner('Deploying to AWS');
+  try {
+    const result = await awsUp(awsDeployOptions(ctx, spinner, opts.yes, 'Apply this plan?'));
+    if (!result.applied) {
+      spinner.succeed(result.reason === 'no-changes' ? 'Already up to date: no changes' : 'Nothing applied');
+    } else {
+      spinner.succeed('Deployed');
+    }
+    if (ctx.output.json)
+      return ctx.output.jsonLine({ target: 'aws', ...result, plan: undefined, planSummary: result.plan });
+    const o = result.outputs;
+    if (o) {
+      ctx.output.line(`function    ${o.function_name} (live -> version ${o.live_version})`);
+      ctx.output.line(`source      ${o.source_table_name}`);
+      ctx.output.line(`sink        ${o.sink_table_name}`);
+      ctx.output.line(`stream      ${o.stream_arn}`);
+      ctx.output.line(`dlq         ${o.dlq_url}`);
+      ctx.output.info(ctx.output.style.dim(`PII key: set it once with: ${o.pii_key_setup_command}`));
+    }
+  } catch (err) {
+    spinner.fail('Deployment failed');
+    throw err;
+  }
+}
+
 interface UpOptions {
   port: number;
   persist?: boolean;
@@ -65,12 +94,7 @@ Examples:
     )
     .action(
       action<UpOptions>(async (ctx, opts) => {
-        if (ctx.target === 'aws') {
-          throw new RuntimeError(
-            'The aws target is not wired into `up` yet.',
-            'Use the Terraform in infra/ directly.',
-          );
-        }
+        if (ctx.target === 'aws') return await upAws(ctx, opts);
         const { localUp } = await import('../targets/local/stack.js');
         const spinner = await ctx.output.spinner('Starting the local stack');
         try {

@@ -11,8 +11,9 @@ export interface StatusReport {
     state: string;
     lastProcessingResult: string | null;
     iteratorAgeMs: number | null;
-    recordsProcessed: number;
-    batchesFailed: number;
+    /** null on the aws target: the counts live in CloudWatch metrics. */
+    recordsProcessed: number | null;
+    batchesFailed: number | null;
   };
   dlq: { messages: number };
   /** Processes the local target started (absent on aws). */

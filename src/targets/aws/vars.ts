@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LoadedStack } from '../../config/stack.js';
+import { packageRoot } from '../../util/packageRoot.js';
 import type { InfraVariables } from './terraform.js';
 
-/** The `infra/` module shipped with the package (src/targets/aws and dist/targets/aws are both three levels down). */
+/** The `infra/` module shipped with the package. */
 export function defaultInfraDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'infra');
+  return path.join(packageRoot(), 'infra');
 }
 
 /** The handler bundle `up` builds: `<stateDir>/build/function.zip`. */

@@ -1,0 +1,46 @@
+import type { RunContext } from '../context.js';
+import type { Spinner } from '../output.js';
+import type { PlanResult } from '../targets/aws/terraform.js';
+import { confirm } from './confirm.js';
+
+/** Renders a Terraform plan the way `terraform plan` summarises it. */
+export function renderPlan(ctx: RunContext, plan: PlanResult): void {
+  const { style } = ctx.output;
+  const sign: Record<string, string> = {
+    create: style.green('+'),
+    update: style.yellow('~'),
+    delete: style.red('-'),
+  };
+  for (const change of plan.resourceChanges) {
+    if (change.actions.every((a) => a === 'no-op' || a === 'read')) continue;
+    const mark = change.actions.map((a) => sign[a] ?? a).join('');
+    ctx.output.info(`  ${mark} ${change.address}`);
+  }
+  ctx.output.info(`Plan: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy.`);
+}
+
+/** The options awsUp/awsDown share: Terraform's lines under the spinner, the plan shown before asking. */
+export function awsDeployOptions(
+  ctx: RunContext,
+  spinner: Spinner,
+  yes: boolean | undefined,
+  question: string,
+) {
+  return {
+    loaded: ctx.stackFile,
+    stateDir: ctx.stateDir,
+    env: { AWS_PROFILE: ctx.aws.profile, AWS_REGION: ctx.aws.region },
+    signal: ctx.signal,
+    onStep: (message: string) => spinner.update(message),
+    onOutput: (line: string) => {
+      if (!line.trim()) return;
+      if (ctx.output.interactive) spinner.update(line.slice(0, 100));
+      else ctx.output.info(ctx.output.style.dim(line));
+    },
+    confirm: async (plan: PlanResult) => {
+      spinner.stop();
+      renderPlan(ctx, plan);
+      return confirm(ctx.output, question, yes);
+    },
+  };
+}

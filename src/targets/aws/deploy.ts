@@ -1,0 +1,103 @@
+import path from 'node:path';
+import type { LoadedStack } from '../../config/stack.js';
+import { UsageError } from '../../errors.js';
+import { resolveHandlerEntry } from '../local/pipeline.js';
+import {
+  type AwsOutputs,
+  backendFromEnv,
+  type PlanResult,
+  pluginDirFromEnv,
+  readAwsOutputs,
+  type TerraformOptions,
+  terraformApply,
+  terraformDestroy,
+  terraformInit,
+  terraformPlan,
+} from './terraform.js';
+import { defaultInfraDir, functionZipPath, infraVariables } from './vars.js';
+
+/** What `up`/`down --target aws` need besides the stack. */
+export interface AwsDeployOptions {
+  loaded: LoadedStack;
+  stateDir: string;
+  /** AWS_PROFILE / AWS_REGION for Terraform (from --profile / --region). */
+  env: Record<string, string | undefined>;
+  /** Shown the plan; resolves true to go ahead (a TTY prompt, or --yes). */
+  confirm(plan: PlanResult): Promise<boolean>;
+  onStep?: (message: string) => void;
+  onOutput?: TerraformOptions['onOutput'];
+  signal?: AbortSignal;
+}
+
+export type AwsDeployResult =
+  | { applied: true; outputs: AwsOutputs | undefined; plan: PlanResult }
+  | { applied: false; reason: 'no-changes' | 'declined'; plan: PlanResult; outputs?: AwsOutputs };
+
+function terraformOptions(options: AwsDeployOptions): TerraformOptions {
+  return {
+    infraDir: defaultInfraDir(),
+    stateDir: options.stateDir,
+    vars: infraVariables(options.loaded, options.stateDir),
+    env: options.env,
+    pluginDir: pluginDirFromEnv(),
+    backend: backendFromEnv(),
+    onOutput: options.onOutput,
+    signal: options.signal,
+  };
+}
+
+/**
+ * Deploys the stack: the same handler bundle the local target runs, then
+ * `terraform init`, a saved plan shown for confirmation, and `apply` of
+ * exactly that plan. Outputs land in `<stateDir>/aws-outputs.json`.
+ */
+export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult> {
+  const step = options.onStep ?? (() => {});
+  const { stack, dir } = options.loaded;
+  step('Building the handler bundle');
+  const { buildBundle } = await import('../../bundle/build.js');
+  await buildBundle({
+    entry: resolveHandlerEntry(stack, dir),
+    outDir: path.dirname(functionZipPath(options.stateDir)),
+    handlerExport: stack.function.handler,
+  });
+  const tf = terraformOptions(options);
+  step('terraform init');
+  await terraformInit(tf);
+  step('terraform plan');
+  const plan = await terraformPlan(tf);
+  if (!plan.hasChanges) {
+    return { applied: false, reason: 'no-changes', plan, outputs: await readAwsOutputs(options.stateDir) };
+  }
+  if (!(await options.confirm(plan))) return { applied: false, reason: 'declined', plan };
+  step('terraform apply');
+  const outputs = await terraformApply({ ...tf, confirmed: true, planFile: plan.planFile });
+  return { applied: true, outputs: outputs ?? (await readAwsOutputs(options.stateDir)), plan };
+}
+
+/** Plans the destroy, asks, destroys. */
+export async function awsDown(options: AwsDeployOptions): Promise<{ destroyed: boolean; plan: PlanResult }> {
+  const step = options.onStep ?? (() => {});
+  const tf = terraformOptions(options);
+  step('terraform init');
+  await terraformInit(tf);
+  step('terraform plan -destroy');
+  const plan = await terraformPlan({ ...tf, destroy: true });
+  if (!plan.hasChanges) return { destroyed: false, plan };
+  if (!(await options.confirm(plan))) return { destroyed: false, plan };
+  step('terraform destroy');
+  await terraformDestroy({ ...tf, confirmed: true, planFile: plan.planFile });
+  return { destroyed: true, plan };
+}
+
+/** The deployed stack's outputs, or a clear error saying to deploy first. */
+export async function requireAwsOutputs(stateDir: string): Promise<AwsOutputs> {
+  const outputs = await readAwsOutputs(stateDir);
+  if (!outputs) {
+    throw new UsageError(
+      `No deployment found in ${stateDir} (aws-outputs.json is missing).`,
+      'Deploy with `ddb-ingest up --target aws`, or point --state-dir at the deployment you mean.',
+    );
+  }
+  return outputs;
+}
