@@ -45,11 +45,9 @@ test('deployed: the mapping state and the DLQ depth come from Lambda and SQS', a
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(outputs));
   lambdaMock.on(GetEventSourceMappingCommand).resolves({ State: 'Enabled', LastProcessingResult: 'OK' });
-  sqsMock
-    .on(GetQueueAttributesCommand)
-    .resolves({
-      Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1' },
-    });
+  sqsMock.on(GetQueueAttributesCommand).resolves({
+    Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1' },
+  });
   const report = await awsStatus({
     stack,
     stateDir,
