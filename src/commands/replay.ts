@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import type { DlqQueue, DlqRecords } from '../replay/dlq.js';
+import type { DlqQueue, Redrive, RedriveNotice, RedriveResult } from '../replay/dlq.js';
 import type { Invoker } from '../replay/invoke.js';
 import type { BatchReport, PlannedBatch } from '../replay/runner.js';
 import type { WireRecord } from '../streams/wire.js';
@@ -94,16 +94,18 @@ Examples:
         const since = opts.since !== undefined ? parseTimeSpec(opts.since, Date.now(), '--since') : undefined;
 
         let batches: PlannedBatch[];
-        let dlq: { queue: DlqQueue; read: DlqRecords[] } | undefined;
+        let redrive: Redrive | undefined;
         if (file !== undefined) {
           batches = planBatches(await readReplayFile(file), batchSize);
         } else if (opts.fromStream) {
           batches = planBatches(await readFromStream(ctx, since), batchSize);
         } else {
-          dlq = await readFromDlq(ctx);
-          batches = dlq.read.flatMap((r) => planBatches(r.records, batchSize, r.entry.id));
+          redrive = await readFromDlq(ctx, batchSize);
+          batches = redrive.batches;
         }
 
+        let failedOrigins: ReadonlySet<string> = new Set();
+        let replayed = false;
         try {
           if (batches.length === 0) {
             ctx.output.info('Nothing to replay.');
@@ -123,7 +125,9 @@ Examples:
           } finally {
             await invoker?.close();
           }
-          if (dlq && !ctx.signal.aborted) await settleDlq(ctx, dlq, summary.failedOrigins, opts);
+          failedOrigins = summary.failedOrigins;
+          // An interrupted re-drive deletes nothing: some messages were never sent.
+          replayed = !opts.dryRun && !ctx.signal.aborted;
           if (opts.dryRun) {
             ctx.output.info(
               `Dry run: ${summary.records} record(s) in ${summary.batches} batch(es) would be sent to ${where}; nothing was sent.`,
@@ -141,7 +145,15 @@ Examples:
             );
           }
         } finally {
-          if (dlq) await dlq.queue.release(dlq.read.map((r) => r.entry)).catch(() => {});
+          if (redrive) {
+            const { finishRedrive } = await import('../replay/dlq.js');
+            const result = await finishRedrive(redrive, {
+              failedOrigins,
+              delete: Boolean(opts.delete),
+              replayed,
+            });
+            reportRedrive(ctx.output, result);
+          }
         }
       }),
     );
@@ -208,67 +220,57 @@ async function openDlq(ctx: RunContext): Promise<DlqQueue> {
   return dlqModule.sqsDlq({ client, queueUrl: outputs.dlq_url, signal: ctx.signal });
 }
 
-async function readFromDlq(ctx: RunContext): Promise<{ queue: DlqQueue; read: DlqRecords[] }> {
-  const [{ readDlqRecords }, { createStreamsClient }, { sourceConnection }] = await Promise.all([
+async function readFromDlq(ctx: RunContext, batchSize: number): Promise<Redrive> {
+  const [{ prepareRedrive }, { createStreamsClient }, { sourceConnection }] = await Promise.all([
     import('../replay/dlq.js'),
     import('../aws/clients.js'),
     import('../targets/connection.js'),
   ]);
   const queue = await openDlq(ctx);
-  const conn = await sourceConnection(ctx);
-  const { entries, unreadable } = await queue.receive();
-  for (const u of unreadable) ctx.output.warn(`DLQ message ${u.id} skipped: ${u.problem}.`);
-  if (entries.length === 0) {
-    ctx.output.info(`The on-failure queue (${queue.location}) has no messages to re-drive.`);
-    return { queue, read: [] };
-  }
-  const client = await createStreamsClient(conn);
-  const read: DlqRecords[] = [];
+  const client = await createStreamsClient(await sourceConnection(ctx));
   try {
-    for (const entry of entries) {
-      const result = await readDlqRecords({ client, entry, signal: ctx.signal });
-      const info = entry.message.DDBStreamBatchInfo;
-      const range = `${info.shardId} ${info.startSequenceNumber}..${info.endSequenceNumber}`;
-      if (result.status === 'gone') {
-        ctx.output.warn(
-          `DLQ message ${entry.id} (${range}, ${result.expected} records): ${result.reason}. It cannot be replayed and stays on the queue.`,
-        );
-      } else if (result.status === 'partial') {
-        ctx.output.warn(
-          `DLQ message ${entry.id} (${range}): only ${result.records.length} of ${result.expected} records are still in the stream (the rest are past retention); replaying those.`,
-        );
-      }
-      read.push(result);
+    const redrive = await prepareRedrive({
+      queue,
+      client,
+      batchSize,
+      signal: ctx.signal,
+      onNotice: (notice) => ctx.output.warn(noticeText(notice)),
+    });
+    if (redrive.read.length === 0) {
+      ctx.output.info(`The on-failure queue (${queue.location}) has no messages to re-drive.`);
     }
+    return redrive;
   } finally {
     client.destroy();
   }
-  return { queue, read };
 }
 
-/** After a re-drive: delete the messages fully replayed (with --delete), say what stays. */
-async function settleDlq(
-  ctx: RunContext,
-  dlq: { queue: DlqQueue; read: DlqRecords[] },
-  failedOrigins: Set<string>,
-  opts: ReplayCommandOptions,
-): Promise<void> {
-  if (opts.dryRun) return;
-  const done = dlq.read.filter((r) => r.status === 'complete' && !failedOrigins.has(r.entry.id));
-  if (!opts.delete) {
-    if (done.length > 0) {
-      ctx.output.info(
-        `${done.length} DLQ message(s) re-driven without failures stay on the queue; add --delete to remove them.`,
-      );
-    }
-    return;
+function noticeText(notice: RedriveNotice): string {
+  if (notice.type === 'unreadable') return `DLQ message ${notice.id} skipped: ${notice.problem}.`;
+  const { entry, expected, records, reason } = notice.result;
+  const info = entry.message.DDBStreamBatchInfo;
+  const range = `${info.shardId} ${info.startSequenceNumber}..${info.endSequenceNumber}`;
+  if (notice.type === 'gone') {
+    return `DLQ message ${entry.id} (${range}, ${expected} records): ${reason}. It cannot be replayed and stays on the queue.`;
   }
-  for (const r of done) await dlq.queue.delete(r.entry);
-  dlq.read = dlq.read.filter((r) => !done.includes(r));
-  const kept = dlq.read.length;
-  ctx.output.info(
-    `Deleted ${done.length} DLQ message(s)${kept > 0 ? `; ${kept} kept (failed, incomplete or past retention)` : ''}.`,
-  );
+  return `DLQ message ${entry.id} (${range}): only ${records.length} of ${expected} records are still in the stream (the rest are past retention); replaying those.`;
+}
+
+function reportRedrive(output: Output, result: RedriveResult): void {
+  if (result.deleted.length > 0) {
+    output.info(
+      `Deleted ${result.deleted.length} DLQ message(s)${result.kept.length > 0 ? `; ${result.kept.length} kept (failed, incomplete or past retention)` : ''}.`,
+    );
+  } else if (result.kept.length > 0) {
+    output.info(
+      `${result.kept.length} DLQ message(s) kept on the queue (failed, incomplete or past retention).`,
+    );
+  }
+  if (result.replayed.length > 0) {
+    output.info(
+      `${result.replayed.length} DLQ message(s) re-driven without failures stay on the queue; add --delete to remove them.`,
+    );
+  }
 }
 
 async function startInvoker(ctx: RunContext, where: 'local' | 'remote'): Promise<Invoker> {

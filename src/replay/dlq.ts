@@ -14,6 +14,7 @@ import { ShardGoneError } from '../streams/reader.js';
 import type { StreamsClient } from '../streams/shards.js';
 import type { WireRecord } from '../streams/wire.js';
 import type { Clock } from '../util/time.js';
+import { type PlannedBatch, planBatches } from './runner.js';
 
 /** One on-failure message and how to remove it from its queue. */
 export interface DlqEntry {
@@ -239,4 +240,92 @@ export async function readDlqRecords(options: ReadDlqRecordsOptions): Promise<Dl
     };
   }
   return { entry, records, expected, status: records.length < expected ? 'partial' : 'complete' };
+}
+
+/** What a re-drive has to tell the user about a message before replaying. */
+export type RedriveNotice =
+  | { type: 'unreadable'; id: string; problem: string }
+  | { type: 'gone'; result: DlqRecords }
+  | { type: 'partial'; result: DlqRecords };
+
+export interface PrepareRedriveOptions {
+  queue: DlqQueue;
+  /** Reads the messages' sequence ranges back from their streams. */
+  client: StreamsClient;
+  batchSize: number;
+  region?: string;
+  signal?: AbortSignal;
+  onNotice?: (notice: RedriveNotice) => void;
+}
+
+/** The messages received and their records, batched per message (a batch never mixes messages). */
+export interface Redrive {
+  queue: DlqQueue;
+  read: DlqRecords[];
+  batches: PlannedBatch[];
+}
+
+/**
+ * Receives every message and reads its records back from the stream. A
+ * message whose records are gone gets no batch; it stays on the queue.
+ */
+export async function prepareRedrive(options: PrepareRedriveOptions): Promise<Redrive> {
+  const { queue } = options;
+  const { entries, unreadable } = await queue.receive();
+  for (const u of unreadable) options.onNotice?.({ type: 'unreadable', ...u });
+  const read: DlqRecords[] = [];
+  try {
+    for (const entry of entries) {
+      const result = await readDlqRecords({
+        client: options.client,
+        entry,
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (result.status !== 'complete') options.onNotice?.({ type: result.status, result });
+      read.push(result);
+    }
+  } catch (err) {
+    await queue.release(entries).catch(() => {});
+    throw err;
+  }
+  return {
+    queue,
+    read,
+    batches: read.flatMap((r) => planBatches(r.records, options.batchSize, r.entry.id)),
+  };
+}
+
+export interface RedriveResult {
+  /** Deleted from the queue (only with `delete`). */
+  deleted: DlqEntry[];
+  /** Replayed completely without failures but kept (no `delete`). */
+  replayed: DlqEntry[];
+  /** Kept: a failed batch, records missing from the stream, or not replayed at all. */
+  kept: DlqEntry[];
+}
+
+/**
+ * After the replay: with `delete`, removes the messages whose records all
+ * came back and replayed without failures; every other received message is
+ * made visible again. Messages are never deleted otherwise.
+ */
+export async function finishRedrive(
+  redrive: Redrive,
+  options: { failedOrigins: ReadonlySet<string>; delete: boolean; replayed: boolean },
+): Promise<RedriveResult> {
+  const result: RedriveResult = { deleted: [], replayed: [], kept: [] };
+  for (const r of redrive.read) {
+    const done = options.replayed && r.status === 'complete' && !options.failedOrigins.has(r.entry.id);
+    if (done && options.delete) {
+      await redrive.queue.delete(r.entry);
+      result.deleted.push(r.entry);
+    } else if (done) {
+      result.replayed.push(r.entry);
+    } else {
+      result.kept.push(r.entry);
+    }
+  }
+  await redrive.queue.release([...result.replayed, ...result.kept]);
+  return result;
 }
