@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import type { RunContext } from '../context.js';
-import { RuntimeError } from '../errors.js';
 import { action } from './action.js';
 import { awsDeployOptions } from './awsDeploy.js';
 import { intOption } from './options.js';
