@@ -54,7 +54,8 @@ Examples:
             concurrency: opts.concurrency,
             rate: opts.rate,
             signal: ctx.signal,
-            onProgress: (p) => spinner.update(`${p.phase}: ${p.done}/${p.total}`),
+            onProgress: (p) =>
+              spinner.update(`${p.phase.padEnd(6)} ${progressBar(p.done, p.total)} ${p.done}/${p.total}`),
           });
           spinner.succeed(
             `Seeded: ${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted ` +
@@ -69,4 +70,11 @@ Examples:
         }
       }),
     );
+}
+
+/** `[#########-----------]  45%`: the seed's progress on a TTY. */
+export function progressBar(done: number, total: number, width = 24): string {
+  const ratio = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(ratio * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`;
 }
