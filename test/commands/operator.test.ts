@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { execa } from 'execa';
 import { LOCAL_CREDENTIALS } from '../../src/aws/clients.js';
 import { describeShards } from '../../src/streams/shards.js';
 import { getFreePort } from '../../src/util/net.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
 // One local stack for the file: `tail`, `replay` and `logs` as a user runs
 // them through the built CLI, against DynamoDB Local and the local runtime.
@@ -404,4 +405,53 @@ test('a stack that is not up is a clear error', async () => {
   const logs = await runCli(['logs'], { cwd: dir });
   expect(logs.exitCode).toBe(0);
   expect(logs.stderr).toContain('No log events');
+});
+
+test('tail --target aws finds the stream with DescribeTable (DynamoDB Local standing in for AWS)', async () => {
+  const env = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const aws = ['--target', 'aws', '--endpoint-url', endpoint, '--region', 'us-east-1'];
+  const r = await runCli([...aws, 'tail', '--from', 'trim-horizon', '--no-follow', '--json'], { cwd, env });
+  expect({ code: r.exitCode, stderr: r.stderr }).toMatchObject({ code: 0 });
+  expect(lines(r.stdout)).toHaveLength(11);
+
+  const other = await mkdtemp(path.join(os.tmpdir(), 'cli-operator-aws-'));
+  await writeFile(
+    path.join(other, 'ddb-ingest.json'),
+    JSON.stringify({ source_table: { name: 'no-such-table' } }),
+  );
+  const missing = await runCli([...aws, 'tail', '--no-follow'], { cwd: other, env });
+  expect(missing.exitCode).toBe(1);
+  expect(missing.stderr).toContain('Table no-such-table does not exist');
+});
+
+test('tail follows: new changes appear as they are written, --output grows with them, Ctrl-C exits 130', async () => {
+  const file = path.join(cwd, 'live.ndjson');
+  const child = execa('node', [BIN, 'tail', '--from', 'trim-horizon', '--json', '--output', file], {
+    cwd,
+    env: { NO_COLOR: '1' },
+    reject: false,
+  });
+  let stdout = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  const waitForLines = async (n: number) => {
+    const deadline = Date.now() + 30_000;
+    while (stdout.split('\n').filter((l) => l !== '').length < n) {
+      if (Date.now() > deadline) throw new Error(`only got: ${stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  try {
+    await waitForLines(11);
+    expect((await cli('seed', '--count', '2', '--seed', '8')).exitCode).toBe(0);
+    await waitForLines(13);
+    const written = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(written).toHaveLength(13);
+    expect((lines(stdout) as Wire[]).slice(11).map((r) => r.eventName)).toEqual(['INSERT', 'INSERT']);
+  } finally {
+    child.kill('SIGINT');
+  }
+  const result = await child;
+  expect(result.exitCode).toBe(130);
 });
