@@ -152,7 +152,7 @@ Examples:
               delete: Boolean(opts.delete),
               replayed,
             });
-            reportRedrive(ctx.output, result);
+            if (!opts.dryRun) reportRedrive(ctx.output, result);
           }
         }
       }),
