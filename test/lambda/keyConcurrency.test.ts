@@ -209,3 +209,63 @@ test('a concurrent batch with shared customers and a transient failure converges
     );
   }
 });
+
+test('the first read of each key comes from one BatchGetItem; a stale prefetch is caught by the write condition', async () => {
+  const orders = Array.from({ length: 3 }, () => newOrder());
+  const calls: string[] = [];
+  let raced = false;
+  const ddb = {
+    send: async (command: { constructor: { name: string } }) => {
+      calls.push(command.constructor.name);
+      const out = await dynamo.ddb.send(command as TransactWriteItemsCommand);
+      // Right after the prefetch, another writer inserts order 0: the snapshot is now stale.
+      if (command.constructor.name === 'BatchGetItemCommand' && !raced) {
+        raced = true;
+        await createHandler({
+          ddb: dynamo.ddb,
+          getKey: createKeySource(() => ({ keyFile: keyFile.file })),
+          logger: new Logger({ serviceName: 'ddb-ingest-test' }),
+          metrics: new Metrics({ namespace: 'DdbIngestTest', serviceName: 'ddb-ingest-test' }),
+          tableName: SINK,
+        })({
+          Records: [
+            streamRecord('MODIFY', '7100', orders[0]?.orderId as string, {
+              newImage: orderImage({ ...(orders[0] as OrderFields), status: 'SHIPPED' }),
+            }),
+          ],
+        });
+      }
+      return out;
+    },
+  } as unknown as DynamoDBClient;
+  const handler = createHandler({
+    ddb,
+    getKey: createKeySource(() => ({ keyFile: keyFile.file })),
+    logger: new Logger({ serviceName: 'ddb-ingest-test' }),
+    metrics: new Metrics({ namespace: 'DdbIngestTest', serviceName: 'ddb-ingest-test' }),
+    tableName: SINK,
+  });
+  const capture = captureOutput();
+  let response: Awaited<ReturnType<typeof handler>>;
+  try {
+    response = await handler({
+      Records: [
+        ...orders.map((order, i) =>
+          streamRecord('INSERT', String(7000 + i), order.orderId, { newImage: orderImage(order) }),
+        ),
+        streamRecord('MODIFY', '7003', orders[1]?.orderId as string, {
+          newImage: orderImage({ ...(orders[1] as OrderFields), status: 'PAID' }),
+        }),
+      ],
+    });
+  } finally {
+    capture.restore();
+  }
+  expect(response.batchItemFailures).toEqual([]);
+  expect(calls.filter((c) => c === 'BatchGetItemCommand')).toHaveLength(1);
+  // Live reads: order 0 after its refused write, and order 1's second record.
+  expect(calls.filter((c) => c === 'GetItemCommand')).toHaveLength(2);
+  expect((await getItem(`ORDER#${orders[0]?.orderId}`))?.status?.S).toBe('SHIPPED');
+  expect((await getItem(`ORDER#${orders[1]?.orderId}`))?.status?.S).toBe('PAID');
+  expect((await getItem(`ORDER#${orders[2]?.orderId}`))?.status?.S).toBe('PLACED');
+});

@@ -5,6 +5,12 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  GetItemCommand,
+  type GetItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { applyChange, type SinkClient } from './apply.js';
 import { type DomainModel, MalformedRecordError } from './domain.js';
@@ -109,6 +115,60 @@ export function failureResponse(records: DynamoDBRecord[], failed: Set<number>):
   return { batchItemFailures };
 }
 
+/** BatchGetItem's limit of keys per call. */
+const BATCH_GET_KEYS = 100;
+
+/**
+ * A sink client that answers the first consistent GetItem of each key from
+ * one BatchGetItem made for the whole batch, and sends everything else on.
+ * Safe because applyChange conditions its write on the item being exactly as
+ * read: if another writer changed it since the prefetch, the write is refused
+ * and the retry reads live. Later records of a key always read live (the
+ * snapshot would be stale by then). Saves one round trip per item key: about
+ * a third of the sink calls of a batch. A failed prefetch only costs the
+ * saving. The sink's key attribute is `pk`, as in applyChange.
+ */
+export async function prefetchingSink(
+  ddb: SinkClient,
+  tableName: string,
+  pks: string[],
+): Promise<SinkClient> {
+  const snapshot = new Map<string, Record<string, AttributeValue> | undefined>();
+  const unique = [...new Set(pks)];
+  try {
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
+      const chunk = unique.slice(i, i + BATCH_GET_KEYS);
+      const out = await ddb.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [tableName]: { Keys: chunk.map((pk) => ({ pk: { S: pk } })), ConsistentRead: true },
+          },
+        }),
+      );
+      const unprocessed = new Set(
+        (out.UnprocessedKeys?.[tableName]?.Keys ?? []).map((key) => key.pk?.S).filter(Boolean),
+      );
+      const found = new Map((out.Responses?.[tableName] ?? []).map((item) => [item.pk?.S, item]));
+      // Unprocessed keys are simply read live later.
+      for (const pk of chunk) if (!unprocessed.has(pk)) snapshot.set(pk, found.get(pk));
+    }
+  } catch {
+    snapshot.clear();
+  }
+  const send = (async (command: unknown) => {
+    if (command instanceof GetItemCommand && command.input.TableName === tableName) {
+      const pk = command.input.Key?.pk?.S;
+      if (pk !== undefined && snapshot.has(pk)) {
+        const item = snapshot.get(pk);
+        snapshot.delete(pk);
+        return { $metadata: {}, ...(item ? { Item: item } : {}) } satisfies GetItemCommandOutput;
+      }
+    }
+    return ddb.send(command as GetItemCommand);
+  }) as SinkClient['send'];
+  return { send };
+}
+
 export function createStreamHandler(options: StreamHandlerOptions): StreamHandler {
   const { domain, logger, metrics } = options;
   const now = options.now ?? Date.now;
@@ -159,12 +219,19 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
         }
       });
 
+      const sink = await prefetchingSink(
+        ddb(),
+        tableName,
+        valid.flatMap(
+          ({ index }) => recordContext(event.Records[index] as DynamoDBRecord, domain.itemKey).key ?? [],
+        ),
+      );
       const applyOne = async ({ index, change }: { index: number; change: StreamChange }) => {
         const record = event.Records[index] as DynamoDBRecord;
         try {
           const result = await applyChange(
             {
-              ddb: ddb(),
+              ddb: sink,
               tableName,
               domain,
               secretKey,
