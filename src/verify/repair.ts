@@ -44,6 +44,7 @@ import type { Contribution, Image } from '../../lambda/src/pipeline/domain.js';
 import {
   type Difference,
   type DifferenceKind,
+  missingTable,
   type VerifyOptions,
   type VerifyReport,
   verifySink,
@@ -367,15 +368,19 @@ export async function repairSink(options: RepairOptions): Promise<RepairReport> 
       Array.from({ length: segments }, async (_, segment) => {
         let start: Record<string, AttributeValue> | undefined;
         do {
-          const page = await client.send(
-            new ScanCommand({
-              TableName: sinkTable,
-              Segment: segment,
-              TotalSegments: segments,
-              ExclusiveStartKey: start,
-              ConsistentRead: true,
-            }),
-          );
+          const page = await client
+            .send(
+              new ScanCommand({
+                TableName: sinkTable,
+                Segment: segment,
+                TotalSegments: segments,
+                ExclusiveStartKey: start,
+                ConsistentRead: true,
+              }),
+            )
+            .catch((err: unknown) => {
+              throw missingTable(err, sinkTable);
+            });
           for (const item of page.Items ?? []) if (item.pk?.S?.startsWith(ORDER_PREFIX)) onItem(item);
           start = page.LastEvaluatedKey;
         } while (start);

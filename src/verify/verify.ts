@@ -13,6 +13,7 @@ import {
   projectOrder,
 } from '../../lambda/src/domain/orders.js';
 import { addDecimals, formatDecimal, parseDecimal } from '../../lambda/src/lib/decimal.js';
+import { RuntimeError } from '../errors.js';
 
 /** How `verify` reads and compares. */
 export interface VerifyOptions {
@@ -131,19 +132,32 @@ async function scanTable(
     Array.from({ length: segments }, async (_, segment) => {
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: table,
-            Segment: segment,
-            TotalSegments: segments,
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
+        const page = await client
+          .send(
+            new ScanCommand({
+              TableName: table,
+              Segment: segment,
+              TotalSegments: segments,
+              ExclusiveStartKey: start,
+              ConsistentRead: true,
+            }),
+          )
+          .catch((err: unknown) => {
+            throw missingTable(err, table);
+          });
         await onPage(page.Items ?? []);
         start = page.LastEvaluatedKey;
       } while (start);
     }),
+  );
+}
+
+/** A missing table is the user's to fix (run `up`, or fix the stack file), not a crash. */
+export function missingTable(err: unknown, table: string): unknown {
+  if ((err as Error)?.name !== 'ResourceNotFoundException') return err;
+  return new RuntimeError(
+    `Table ${table} does not exist.`,
+    'Create the tables with `ddb-ingest up`, or check that the stack file names the right tables.',
   );
 }
 

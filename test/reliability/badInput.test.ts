@@ -1,0 +1,217 @@
+/**
+ * Bad input through the built CLI: a clear message, the right exit code and
+ * nothing half-written. Cases test/cli/usage.test.ts and local-stack.test.ts
+ * already hold (bogus command, status --bogus, seed counts, --port 70000,
+ * --target gcp, starting_position, port in use, JAVA_HOME pointing nowhere)
+ * are not repeated here.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../../src/aws/clients.js';
+import { localConnection } from '../../src/targets/local/stack.js';
+import { type LocalState, readLocalState } from '../../src/targets/local/state.js';
+import { getFreePort } from '../../src/util/net.js';
+import { runCli } from '../helpers/cli.js';
+
+const STACK_FILES: Record<string, string> = {
+  'not-json.json': '{bad',
+  'array.json': '[]',
+  'unknown-key.json': '{"bogus":1}',
+  'wrong-type.json': '{"function":{"timeout":"30"}}',
+  'batch-zero.json': '{"event_source_mapping":{"batch_size":0}}',
+  'retries.json': '{"event_source_mapping":{"maximum_retry_attempts":20000}}',
+  'response-types.json': '{"event_source_mapping":{"function_response_types":["Nope"]}}',
+  'view-type.json': '{"source_table":{"stream_view_type":"ALL"}}',
+  'empty-name.json': '{"name":""}',
+};
+const REPLAY_FILES: Record<string, string> = {
+  'bad-record.ndjson': '{"eventID":1}\n',
+  'not-json.ndjson': 'not json\n',
+  'no-records.json': '{"Foo":[]}',
+  'incomplete.json': '{"Records":[{"eventID":"1","eventName":"INSERT","dynamodb":{}}]}',
+  'empty.ndjson': '\n',
+};
+
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(path.join(os.tmpdir(), 'reliability-bad-input-'));
+  for (const [name, text] of Object.entries({ ...STACK_FILES, ...REPLAY_FILES })) {
+    await writeFile(path.join(cwd, name), text);
+  }
+  await mkdir(path.join(cwd, 'a-directory'));
+});
+
+const INVALID = 'hint: Fix the keys above';
+const REPLAY_HINT = 'A replay file holds one stream record per line';
+const NOT_UP = /The local stack is not running\.[\s\S]*ddb-ingest up/;
+
+// [args, exit code, message]
+const CASES: [string[], number, RegExp | string][] = [
+  // invalid stack files
+  [['--config', 'not-json.json', 'status'], 2, /not-json\.json is not valid JSON/],
+  [['--config', 'array.json', 'status'], 2, /\(top level\): must be object[\s\S]*Fix the keys/],
+  [['--config', 'unknown-key.json', 'status'], 2, '(top level): unknown key "bogus"'],
+  [['--config', 'wrong-type.json', 'status'], 2, 'function.timeout: must be number'],
+  [['--config', 'batch-zero.json', 'seed'], 2, 'event_source_mapping.batch_size: must be >= 1'],
+  [['--config', 'retries.json', 'up'], 2, 'event_source_mapping.maximum_retry_attempts: must be <= 10000'],
+  [['--config', 'response-types.json', 'verify'], 2, 'must be one of "ReportBatchItemFailures"'],
+  [['--config', 'view-type.json', 'status'], 2, 'source_table.stream_view_type: must be one of'],
+  [['--config', 'empty-name.json', 'status'], 2, INVALID],
+  [['--config', 'nothere.json', 'verify'], 2, /Cannot read stack file .*nothere\.json[\s\S]*--config/],
+  // unknown commands and flags
+  [['stauts'], 2, /unknown command 'stauts'[\s\S]*Did you mean status\?/],
+  [['verify', '--bogus'], 2, "unknown option '--bogus'"],
+  [['replay', '--bogus'], 2, "unknown option '--bogus'"],
+  [['tail', '--frm', 'x'], 2, /unknown option '--frm'[\s\S]*Did you mean --from\?/],
+  [['dlq', '--bogus'], 2, "unknown option '--bogus'"],
+  [['down', '--bogus'], 2, "unknown option '--bogus'"],
+  // bad numbers and times
+  [['verify', '--segments', '0'], 2, '--segments must be between 1 and 64, got 0.'],
+  [['verify', '--examples', 'x'], 2, '--examples must be a whole number, got "x".'],
+  [['up', '--port', 'abc'], 2, '--port must be a whole number, got "abc".'],
+  [['seed', '--seed', 'abc'], 2, '--seed must be a whole number, got "abc".'],
+  [['seed', '--rate', '0'], 2, '--rate must be a positive number, got "0".'],
+  [['seed', '--count', '5', '--deletes', '10'], 2, '--deletes (10) cannot exceed --count (5).'],
+  [['replay', '--from-stream', '--since', 'yesterday'], 2, /--since "yesterday" is not a time\.[\s\S]*2h30m/],
+  [
+    ['replay', '--from-stream', '--batch-size', '0'],
+    2,
+    /--batch-size "0" is out of range\.[\s\S]*1 to 10,000/,
+  ],
+  [['tail', '--limit', '-5'], 2, '--limit "-5" is not a positive whole number.'],
+  [['tail', '--from', 'notatime'], 2, /--from "notatime" is not a start position\.[\s\S]*trim-horizon/],
+  [['tail', '--event', 'INSERTED'], 2, /--event "INSERTED" is not a stream event name/],
+  [['logs', '--since', '5x'], 2, '--since "5x" is not a time.'],
+  [['logs', '--until', '5x'], 2, '--until "5x" is not a time.'],
+  [['logs', '--level', 'LOUD'], 2, /--level "LOUD" is not a log level\.[\s\S]*TRACE, DEBUG/],
+  [['replay', 'bad-record.ndjson', '--from-dlq'], 2, 'replay takes one source at a time.'],
+  [['replay', '--from-stream', '--delete'], 2, '--delete goes with --from-dlq.'],
+  // unreadable or malformed replay files
+  [['replay', 'missing.ndjson'], 2, /Cannot read replay file missing\.ndjson: it does not exist/],
+  [['replay', 'a-directory'], 2, /Cannot read replay file a-directory: EISDIR/],
+  [
+    ['replay', 'bad-record.ndjson'],
+    2,
+    /bad-record\.ndjson: line 1: record\.eventID expected a non-empty string/,
+  ],
+  [['replay', 'not-json.ndjson', '--dry-run'], 2, /not-json\.ndjson: line 1: not valid JSON/],
+  [['replay', 'no-records.json'], 2, REPLAY_HINT],
+  [['replay', 'incomplete.json'], 2, /incomplete\.json: line 1: Records\[0\]\.eventVersion/],
+  [['replay', 'empty.ndjson'], 2, /empty\.ndjson is empty/],
+  // stack not up
+  [['verify'], 1, NOT_UP],
+  [['verify', '--repair'], 1, NOT_UP],
+  [['tail', '--no-follow'], 1, NOT_UP],
+  [['replay', '--from-dlq'], 1, NOT_UP],
+];
+
+test.each(CASES)('%j exits %i with a clear message and writes nothing', async (args, code, message) => {
+  const r = await runCli(args, { cwd });
+  if (typeof message === 'string') expect(r.stderr).toContain(message);
+  else expect(r.stderr).toMatch(message);
+  expect(r.exitCode).toBe(code);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  expect(r.stdout).toBe('');
+  expect(existsSync(path.join(cwd, '.ddb-ingest'))).toBe(false);
+});
+
+describe('missing tools', () => {
+  /** A PATH holding only node, so java and terraform cannot be found. */
+  async function bareEnv(dir: string): Promise<Record<string, string>> {
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await symlink(process.execPath, path.join(bin, 'node'));
+    return { PATH: bin, HOME: dir };
+  }
+
+  test('missing Java (no JAVA_HOME, no java on PATH): exit 1, how to install, no stack state', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'reliability-nojava-'));
+    const env = { ...(await bareEnv(dir)), JAVA_HOME: '' };
+    const r = await runCli(['up', '--port', String(await getFreePort())], { cwd: dir, env });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/Java was not found .*DynamoDB Local needs Java 17 or newer/);
+    expect(r.stderr).toContain('JAVA_HOME');
+    expect(existsSync(path.join(dir, '.ddb-ingest', 'local.json'))).toBe(false);
+  });
+
+  test('missing Terraform (up --target aws): exit 1, how to install, no deployment state', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'reliability-notf-'));
+    const r = await runCli(['up', '--target', 'aws', '--yes'], { cwd: dir, env: await bareEnv(dir) });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/Terraform was not found .*the aws target needs it/);
+    expect(r.stderr).toContain('Install Terraform');
+    const stateDir = path.join(dir, '.ddb-ingest');
+    expect(existsSync(path.join(stateDir, 'aws-outputs.json'))).toBe(false);
+    const tf = await readdir(path.join(stateDir, 'terraform')).catch(() => []);
+    expect(tf.filter((f) => f.endsWith('.tfstate'))).toEqual([]);
+  });
+});
+
+describe('against a running stack', () => {
+  let dir: string;
+  let state: LocalState;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'reliability-running-'));
+    const up = await runCli(['up', '--port', String(await getFreePort())], { cwd: dir });
+    expect({ code: up.exitCode, stderr: up.stderr }).toMatchObject({ code: 0 });
+    state = (await readLocalState(path.join(dir, '.ddb-ingest'))) as LocalState;
+  }, 120_000);
+  afterAll(async () => {
+    await runCli(['down', '--purge'], { cwd: dir });
+  });
+
+  test('a DLQ message whose records are past retention: says why, stays on the queue', async () => {
+    const dlq = path.join(dir, '.ddb-ingest', 'dlq');
+    await mkdir(dlq, { recursive: true });
+    const shardId = 'shardId-00000001577836800000-deadbeef';
+    const message = {
+      requestContext: {
+        requestId: 'old',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:ddb-ingest-ingest',
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 6,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: '2020-01-01T00:00:00.000Z',
+      DDBStreamBatchInfo: {
+        shardId,
+        startSequenceNumber: '100000000000000000001',
+        endSequenceNumber: '100000000000000000002',
+        approximateArrivalOfFirstRecord: '2020-01-01T00:00:00Z',
+        approximateArrivalOfLastRecord: '2020-01-01T00:00:00Z',
+        batchSize: 2,
+        streamArn: state.tables.streamArn,
+      },
+    };
+    const file = path.join(dlq, '2020-01-01T00-00-00.000Z-old.json');
+    await writeFile(file, JSON.stringify(message));
+    const r = await runCli(['replay', '--from-dlq', '--delete'], { cwd: dir });
+    // The exit code (0 today: nothing was replayable) is the replay command's call; see docs/reliability.md.
+    expect(r.stderr).toContain('Nothing to replay.');
+    expect(r.stderr).toContain(`shard ${shardId}`);
+    expect(r.stderr).toMatch(/cannot be replayed and stays on the queue/);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  test('the source table deleted under a running stack: seed and verify exit 1 naming it, nothing written', async () => {
+    const client = await createDynamoDbClient(localConnection(state));
+    try {
+      await client.send(new DeleteTableCommand({ TableName: state.tables.source }));
+      const seed = await runCli(['seed', '--count', '5'], { cwd: dir });
+      expect(seed.exitCode).toBe(1);
+      expect(seed.stderr).toMatch(/5 of 5 items were not written .*non-existent table/);
+      const verify = await runCli(['verify'], { cwd: dir });
+      expect(verify.exitCode).toBe(1);
+      expect(verify.stderr).toContain(`Table ${state.tables.source} does not exist.`);
+      expect(verify.stderr).not.toMatch(/\n\s+at /);
+      const sink = await client.send(new ScanCommand({ TableName: state.tables.sink }));
+      expect(sink.Count).toBe(0);
+    } finally {
+      client.destroy();
+    }
+  });
+});
