@@ -36,6 +36,8 @@ export interface EventSourceMappingOptions {
   describeIntervalMs?: number;
   /** Wait before retry number `retry` (1-based); the processor's back-off by default. */
   retryDelayMs?(retry: number): number;
+  /** Granularity of ApproximateCreationDateTime (see ShardProcessorOptions); 60000 for DynamoDB Local. */
+  creationTimeResolutionMs?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       onFailure: (message) => options.onFailure(message),
       onEvent: options.onEvent,
       retryDelayMs: options.retryDelayMs,
+      creationTimeResolutionMs: options.creationTimeResolutionMs,
     });
     // Reading far ahead of a blocked shard (a failing batch being retried) would only fill memory.
     const maxBuffered = Math.max(settings.BatchSize * settings.ParallelizationFactor * 2, 2_000);

@@ -67,6 +67,15 @@ export interface ShardProcessorOptions<R extends EsmRecord> {
   maxBatchBytes?: number;
   /** Wait before retry number `retry` (1-based). Default: 500 ms doubling, at most 10 s. */
   retryDelayMs?(retry: number): number;
+  /**
+   * Set when ApproximateCreationDateTime is coarser than AWS's second:
+   * DynamoDB Local rounds it down to the minute (60000). A record entered the
+   * stream before the end of its rounding step and before it was read, so the
+   * iterator age then counts from the earlier of the two, and an idle local
+   * pipeline shows milliseconds, not up to a minute. Unset: AWS's definition,
+   * invocation time minus ApproximateCreationDateTime.
+   */
+  creationTimeResolutionMs?: number;
 }
 
 interface Entry<R> {
@@ -304,7 +313,12 @@ export class ShardProcessor<R extends EsmRecord> {
       }
 
       const records = piece.entries.map((e) => e.record);
-      const newest = Math.max(...piece.entries.map((e) => e.createdSeconds));
+      const resolution = this.options.creationTimeResolutionMs;
+      const newest = Math.max(
+        ...piece.entries.map((e) =>
+          resolution ? Math.min(e.enqueuedAt, e.createdSeconds * 1000 + resolution - 1) : e.createdSeconds * 1000,
+        ),
+      );
       const invokedAt = clock.now();
       let outcome: InvokeOutcome;
       try {
@@ -336,7 +350,7 @@ export class ShardProcessor<R extends EsmRecord> {
         shardId: this.options.shardId,
         batchSize: piece.entries.length,
         recordsSucceeded: succeeded,
-        iteratorAgeMs: Math.max(0, invokedAt - newest * 1000),
+        iteratorAgeMs: Math.max(0, invokedAt - newest),
         result: verdict.kind === 'success' ? 'OK' : succeeded > 0 ? 'PARTIAL' : 'FAILED',
         functionError: verdict.kind === 'failure' ? verdict.functionError : null,
         ...(verdict.kind === 'failure' ? { detail: verdict.detail } : {}),

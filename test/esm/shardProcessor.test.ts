@@ -405,3 +405,29 @@ describe('ShardProcessor', () => {
     expect(invoked).toEqual([['100']]);
   });
 });
+
+test('with a coarse creation time (DynamoDB Local: minutes), iterator age counts from when the record was read', async () => {
+  const clock = new FakeClock();
+  const events: EsmEvent[] = [];
+  const processor = new ShardProcessor<TestRecord>({
+    shardId: SHARD,
+    streamArn: STREAM_ARN,
+    functionArn: FUNCTION_ARN,
+    settings: settings({}),
+    clock,
+    invoke: async () => {
+      clock.advance(40);
+      return success();
+    },
+    onCheckpoint: async () => {},
+    onFailure: async () => {},
+    onEvent: (e) => events.push(e),
+    creationTimeResolutionMs: 60_000,
+  });
+  // Rounded down to the minute, so up to a minute "old" by its timestamp, though written just now.
+  clock.advance(59_000 - (clock.now() % 60_000));
+  await processor.enqueue([makeRecord(1, { createdSeconds: Math.floor(clock.now() / 60_000) * 60 })]);
+  await processor.drain();
+  const invoked = events.find((e) => e.type === 'invoked');
+  expect(invoked).toMatchObject({ type: 'invoked', iteratorAgeMs: 0 });
+});

@@ -159,6 +159,8 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<v
         clock,
         signal,
         pollIntervalMs: options.pollIntervalMs,
+        // DynamoDB Local rounds ApproximateCreationDateTime down to the minute.
+        creationTimeResolutionMs: 60_000,
       });
     } finally {
       streams.destroy();
