@@ -145,6 +145,35 @@ test('DynamoDB Local stopped and restarted with --persist mid-stream: stream, sh
   });
 }, 300_000);
 
+test('verify --repair through the CLI, while the runner runs, rewrites a drifted sink and reports it', async () => {
+  const sink = stack.sink_table.name;
+  const { ScanCommand, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const items = (await client.send(new ScanCommand({ TableName: sink, Limit: 50 }))).Items ?? [];
+  const order = items.find((i) => i.pk?.S?.startsWith('ORDER#') && !i.deleted);
+  await client.send(
+    new UpdateItemCommand({
+      TableName: sink,
+      Key: { pk: { S: order?.pk?.S ?? '' } },
+      UpdateExpression: 'SET #s = :s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': { S: 'DRIFTED' } },
+    }),
+  );
+  expect((await cli(['verify'])).exitCode).toBe(1);
+  const r = await cli(['verify', '--repair', '--json']);
+  expect({ code: r.exitCode, stderr: r.stderr }).toMatchObject({ code: 0 });
+  const report = JSON.parse(r.stdout);
+  expect(report).toMatchObject({
+    ok: true,
+    mismatched: { count: 0 },
+    repair: {
+      ordersWritten: 1,
+      before: { ok: false, mismatched: 1 },
+      examples: [{ pk: order?.pk?.S, action: 'put' }],
+    },
+  });
+}, 60_000);
+
 describe('security', () => {
   test('no secret or PII in any log line, CLI output or on-failure message of the runs above', async () => {
     const key = (await readFile((await state()).piiKeyFile, 'utf8')).trim();
