@@ -108,6 +108,13 @@ Examples:
         let replayed = false;
         try {
           if (batches.length === 0) {
+            const gone = redrive?.read.filter((r) => r.status === 'gone').length ?? 0;
+            if (gone > 0) {
+              throw new RuntimeError(
+                `None of the ${gone} on-failure message(s) can be re-driven: their records are no longer in the stream.`,
+                'Streams keep records for 24 hours. Rebuild what they touched from the source with `ddb-ingest verify --repair`.',
+              );
+            }
             ctx.output.info('Nothing to replay.');
             return;
           }

@@ -42,12 +42,32 @@ async function messageFiles(dir: string): Promise<string[]> {
   }
 }
 
-/** Every message, oldest first (by timestamp, then name). A missing directory is an empty queue. */
-export async function listMessages(dir: string): Promise<StoredOnFailureMessage[]> {
-  const stored: StoredOnFailureMessage[] = [];
+/** One file of the queue: its parsed JSON, or why it could not be read (a person may have edited it). */
+export interface QueueFile {
+  file: string;
+  json?: unknown;
+  problem?: string;
+}
+
+/** Every file of the queue in name order (oldest first); unreadable ones are reported, not thrown. */
+export async function readQueueFiles(dir: string): Promise<QueueFile[]> {
+  const files: QueueFile[] = [];
   for (const name of await messageFiles(dir)) {
     const file = path.join(dir, name);
-    stored.push({ file, message: JSON.parse(await readFile(file, 'utf8')) as OnFailureMessage });
+    try {
+      files.push({ file, json: JSON.parse(await readFile(file, 'utf8')) as unknown });
+    } catch (err) {
+      files.push({ file, problem: `not valid JSON (${(err as Error).message})` });
+    }
+  }
+  return files;
+}
+
+/** Every readable message, oldest first (by timestamp, then name). A missing directory is an empty queue. */
+export async function listMessages(dir: string): Promise<StoredOnFailureMessage[]> {
+  const stored: StoredOnFailureMessage[] = [];
+  for (const { file, json } of await readQueueFiles(dir)) {
+    if (json !== undefined) stored.push({ file, message: json as OnFailureMessage });
   }
   return stored.sort(
     (a, b) =>

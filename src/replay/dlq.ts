@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { RuntimeError } from '../errors.js';
 import type { OnFailureMessage } from '../esm/onFailureMessage.js';
-import { listMessages } from '../esm/onFailureQueue.js';
+import { readQueueFiles } from '../esm/onFailureQueue.js';
 import { readSequenceRange } from '../streams/range.js';
 import { ShardGoneError } from '../streams/reader.js';
 import type { StreamsClient } from '../streams/shards.js';
@@ -76,16 +76,17 @@ export function localDlq(dir: string): DlqQueue {
   return {
     location: dir,
     async receive() {
-      const stored = await listMessages(dir);
       const entries: DlqEntry[] = [];
       const unreadable: UnreadableDlqEntry[] = [];
-      for (const { file, message } of stored) {
+      for (const { file, json, problem } of await readQueueFiles(dir)) {
         try {
-          entries.push({ id: path.basename(file), message: parseOnFailureMessage(message), handle: file });
+          if (problem) throw new Error(problem);
+          entries.push({ id: path.basename(file), message: parseOnFailureMessage(json), handle: file });
         } catch (err) {
           unreadable.push({ id: path.basename(file), problem: (err as Error).message });
         }
       }
+      entries.sort((a, b) => Date.parse(a.message.timestamp) - Date.parse(b.message.timestamp));
       return { entries, unreadable };
     },
     async delete(entry) {
@@ -328,4 +329,26 @@ export async function finishRedrive(
   }
   await redrive.queue.release([...result.replayed, ...result.kept]);
   return result;
+}
+
+/** Every message on the queue, oldest first, left on the queue (SQS: made visible again at once). */
+export async function peekQueue(queue: DlqQueue): Promise<DlqBatch> {
+  const batch = await queue.receive();
+  await queue.release(batch.entries);
+  return batch;
+}
+
+/** Deletes every readable message; returns how many. Unreadable ones stay for a person to look at. */
+export async function purgeQueue(queue: DlqQueue): Promise<number> {
+  const { entries } = await queue.receive();
+  let deleted = 0;
+  try {
+    for (const entry of entries) {
+      await queue.delete(entry);
+      deleted++;
+    }
+  } finally {
+    await queue.release(entries.slice(deleted));
+  }
+  return deleted;
 }

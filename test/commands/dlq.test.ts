@@ -124,3 +124,17 @@ describe('dlq on the aws target (SQS, mocked: no emulator here)', () => {
     expect(deleted.sort()).toEqual(['h1', 'h2']);
   });
 });
+
+test('a hand-edited, unreadable message file is reported, not a crash', async () => {
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'dlq-bad-'));
+  const dir = path.join(cwd, '.ddb-ingest', 'dlq');
+  await writeOnFailureMessage(dir, message('100', Date.UTC(2026, 0, 1)));
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path.join(dir, '2026-01-03T00-00-00.000Z-broken.json'), '{ "requestContext": ');
+  const r = await runCli(['dlq'], { cwd });
+  expect(r.exitCode).toBe(0);
+  expect(r.stderr).toMatch(
+    /message 2026-01-03T00-00-00\.000Z-broken\.json is not an on-failure message: not valid JSON/,
+  );
+  expect(r.stdout).toContain('100..100');
+});

@@ -190,8 +190,9 @@ describe('against a running stack', () => {
     const file = path.join(dlq, '2020-01-01T00-00-00.000Z-old.json');
     await writeFile(file, JSON.stringify(message));
     const r = await runCli(['replay', '--from-dlq', '--delete'], { cwd: dir });
-    // The exit code (0 today: nothing was replayable) is the replay command's call; see docs/reliability.md.
-    expect(r.stderr).toContain('Nothing to replay.');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('their records are no longer in the stream');
+    expect(r.stderr).toContain('verify --repair');
     expect(r.stderr).toContain(`shard ${shardId}`);
     expect(r.stderr).toMatch(/cannot be replayed and stays on the queue/);
     expect(existsSync(file)).toBe(true);

@@ -8,6 +8,7 @@ import {
   type PlanResult,
   pluginDirFromEnv,
   readAwsOutputs,
+  requireTerraform,
   type TerraformOptions,
   terraformApply,
   terraformDestroy,
@@ -53,6 +54,7 @@ function terraformOptions(options: AwsDeployOptions): TerraformOptions {
  */
 export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult> {
   const step = options.onStep ?? (() => {});
+  await requireTerraform();
   const { stack, dir } = options.loaded;
   step('Building the handler bundle');
   const { buildBundle } = await import('../../bundle/build.js');
@@ -78,6 +80,7 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
 /** Plans the destroy, asks, destroys. */
 export async function awsDown(options: AwsDeployOptions): Promise<{ destroyed: boolean; plan: PlanResult }> {
   const step = options.onStep ?? (() => {});
+  await requireTerraform();
   const tf = terraformOptions(options);
   step('terraform init');
   await terraformInit(tf);

@@ -160,6 +160,18 @@ interface RunResult {
   stderr: string;
 }
 
+/**
+ * Fails fast, before anything is built or copied, when Terraform cannot run.
+ * `terraform version` needs no working directory or state.
+ */
+export async function requireTerraform(bin = 'terraform'): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync(bin, ['version'], { stdio: 'ignore' });
+  if (result.error || result.status !== 0) {
+    throw new RuntimeError(`Terraform was not found (${bin}): the aws target needs it.`, INSTALL_HINT);
+  }
+}
+
 /** Runs one Terraform command in the working copy; failures become RuntimeError with Terraform's own text. */
 async function run(opts: TerraformOptions, args: string[], what: string): Promise<RunResult> {
   const { execa } = await import('execa');

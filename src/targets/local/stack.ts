@@ -65,6 +65,9 @@ export async function localUp(
     alreadyRunning = true;
     step(`DynamoDB Local already running on ${dynamodb.endpoint}`);
   } else {
+    // A runner left from a DynamoDB Local that died would poll a dead endpoint next to the new one.
+    if (previous?.runner && isProcessAlive(previous.runner.pid))
+      await stopProcess(previous.runner.pid, 35_000);
     const dbPath = options.persist ? path.join(stateDir, 'data') : undefined;
     step(`Starting DynamoDB Local on port ${options.port}${dbPath ? ' (persistent)' : ' (in memory)'}`);
     const running = await startDynamoDbLocal({
