@@ -6,7 +6,7 @@
  * are not repeated here.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
