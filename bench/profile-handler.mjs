@@ -1,0 +1,133 @@
+// Where a batch's time goes: runs the real handler (bundled from lambda/src
+// with esbuild, as `up` does) in this process against a fresh DynamoDB Local,
+// with a sink client that times every call, for key concurrency 1 and 16.
+//   node bench/profile-handler.mjs [records]
+// Prints records/s, and the time spent waiting on DynamoDB Local per call type.
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { dist, freshDynamo, ROOT } from './lib.mjs';
+
+const RECORDS = Number(process.argv[2]) || 1000;
+
+async function bundleHandlerFactory() {
+  const outDir = path.join(ROOT, 'node_modules', '.cache', 'ddb-ingest-bench');
+  await mkdir(outDir, { recursive: true });
+  const entry = path.join(outDir, 'entry.ts');
+  await writeFile(
+    entry,
+    `export { createStreamHandler } from '${path.join(ROOT, 'lambda/src/pipeline/handler.ts')}';\n` +
+      `export { ordersDomain } from '${path.join(ROOT, 'lambda/src/domain/orders.ts')}';\n` +
+      `export { createKeySource } from '${path.join(ROOT, 'lambda/src/pipeline/secretKey.ts')}';\n`,
+  );
+  const outfile = path.join(outDir, 'handler.mjs');
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return import(pathToFileURL(outfile).href);
+}
+
+/** Stream records in the wire form, straight from the table's stream. */
+async function readRecords(db, count) {
+  const [{ runSeed }, clients, { readStream }] = await Promise.all([
+    dist('src/seed/index.js'),
+    dist('src/aws/clients.js'),
+    dist('src/streams/reader.js'),
+  ]);
+  await runSeed({ client: db.client, tableName: db.tables.source, count, seed: 1, concurrency: 16 });
+  const streams = await clients.createStreamsClient({
+    region: 'us-east-1',
+    endpoint: db.endpoint,
+    credentials: clients.LOCAL_CREDENTIALS,
+  });
+  const records = [];
+  const controller = new AbortController();
+  for await (const page of readStream({
+    client: streams,
+    streamArn: db.tables.streamArn,
+    from: { type: 'trim-horizon' },
+    follow: false,
+    signal: controller.signal,
+  })) {
+    records.push(...page.records);
+    if (records.length >= count) break;
+  }
+  streams.destroy();
+  return records.slice(0, count);
+}
+
+/** Records/s of the real handler in process for key concurrency 1, 4 and 16, with DynamoDB time per call. */
+export async function profileHandler(count = RECORDS) {
+  const results = [];
+  const { createStreamHandler, ordersDomain, createKeySource } = await bundleHandlerFactory();
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const { Metrics } = await import('@aws-lambda-powertools/metrics');
+  const keyDir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-key-'));
+  const keyFile = path.join(keyDir, 'pii-key');
+  await writeFile(keyFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
+
+  for (const keyConcurrency of [1, 4, 16]) {
+    const db = await freshDynamo();
+    try {
+      const records = await readRecords(db, count);
+      const spent = new Map();
+      const ddb = {
+        send: async (command) => {
+          const t = performance.now();
+          try {
+            return await db.client.send(command);
+          } finally {
+            const name = command.constructor.name;
+            const s = spent.get(name) ?? { calls: 0, ms: 0 };
+            s.calls += 1;
+            s.ms += performance.now() - t;
+            spent.set(name, s);
+          }
+        },
+      };
+      const handler = createStreamHandler({
+        ddb,
+        domain: ordersDomain,
+        getKey: createKeySource(() => ({ keyFile })),
+        logger: new Logger({ serviceName: 'profile', logLevel: 'INFO' }),
+        metrics: new Metrics({ namespace: 'Profile', serviceName: 'profile' }),
+        tableName: db.tables.sink,
+        keyConcurrency,
+      });
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = () => true; // the handler's log lines are not the point here
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < records.length; i += 100) await handler({ Records: records.slice(i, i + 100) });
+      const wall = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      process.stdout.write = write;
+      const calls = Object.fromEntries(
+        [...spent].map(([k, v]) => [k, { calls: v.calls, avgMs: Number((v.ms / v.calls).toFixed(2)) }]),
+      );
+      results.push({
+        keyConcurrency,
+        records: records.length,
+        recordsPerSecond: Math.round((records.length * 1000) / wall),
+        handlerCpuMsPerRecord: Number(((cpu.user + cpu.system) / 1000 / records.length).toFixed(3)),
+        calls,
+      });
+    } finally {
+      await db.stop();
+    }
+  }
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await profileHandler()) console.log(JSON.stringify(r));
+  process.exit(0);
+}
