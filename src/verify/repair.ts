@@ -27,7 +27,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
@@ -39,12 +38,12 @@ import {
   ordersDomain,
 } from '../../lambda/src/domain/orders.js';
 import { addDecimals, type Decimal, formatDecimal, parseDecimal } from '../../lambda/src/lib/decimal.js';
-import { aggregateDeltas, SEQUENCE_ATTRIBUTE } from '../../lambda/src/pipeline/apply.js';
+import { aggregateDeltas, aggregateUpdate, SEQUENCE_ATTRIBUTE } from '../../lambda/src/pipeline/apply.js';
 import type { Contribution, Image } from '../../lambda/src/pipeline/domain.js';
 import {
   type Difference,
   type DifferenceKind,
-  missingTable,
+  scanTable,
   type VerifyOptions,
   type VerifyReport,
   verifySink,
@@ -150,32 +149,6 @@ function sameLiveOrder(stored: Image | undefined, desired: Image): boolean {
   }
 }
 
-function aggregateAdd(tableName: string, pk: string, attributes: Image, counters: Map<string, Decimal>) {
-  const names: Record<string, string> = {};
-  const values: Image = {};
-  const sets: string[] = [];
-  const adds: string[] = [];
-  Object.entries(attributes).forEach(([name, value], i) => {
-    names[`#s${i}`] = name;
-    values[`:s${i}`] = value;
-    sets.push(`#s${i} = :s${i}`);
-  });
-  [...counters].forEach(([name, value], i) => {
-    names[`#a${i}`] = name;
-    values[`:a${i}`] = { N: formatDecimal(value) };
-    adds.push(`#a${i} :a${i}`);
-  });
-  return {
-    Update: {
-      TableName: tableName,
-      Key: { pk: { S: pk } },
-      UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  } satisfies TransactWriteItem;
-}
-
 /** Runs async work with at most `limit` in flight; `push` waits for a free slot. */
 class Pool {
   private readonly running = new Set<Promise<void>>();
@@ -264,9 +237,7 @@ export async function repairSink(options: RepairOptions): Promise<RepairReport> 
       const deltas = previous ? aggregateDeltas(previous, next) : new Map();
       const writes: TransactWriteItem[] = [
         { Put: { TableName: sinkTable, Item: desired, ...asReadCondition(stored) } },
-        ...[...deltas].map(([aggregatePk, d]) =>
-          aggregateAdd(sinkTable, aggregatePk, d.attributes, d.counters),
-        ),
+        ...[...deltas].map(([aggregatePk, d]) => aggregateUpdate(sinkTable, aggregatePk, d)),
       ];
       try {
         await client.send(new TransactWriteItemsCommand({ TransactItems: writes }));
@@ -363,28 +334,8 @@ export async function repairSink(options: RepairOptions): Promise<RepairReport> 
   }
 
   async function scanOrders(onItem: (item: Image) => void): Promise<void> {
-    const segments = options.segments ?? 4;
-    await Promise.all(
-      Array.from({ length: segments }, async (_, segment) => {
-        let start: Record<string, AttributeValue> | undefined;
-        do {
-          const page = await client
-            .send(
-              new ScanCommand({
-                TableName: sinkTable,
-                Segment: segment,
-                TotalSegments: segments,
-                ExclusiveStartKey: start,
-                ConsistentRead: true,
-              }),
-            )
-            .catch((err: unknown) => {
-              throw missingTable(err, sinkTable);
-            });
-          for (const item of page.Items ?? []) if (item.pk?.S?.startsWith(ORDER_PREFIX)) onItem(item);
-          start = page.LastEvaluatedKey;
-        } while (start);
-      }),
-    );
+    await scanTable(client, sinkTable, options.segments ?? 4, async (items) => {
+      for (const item of items) if (item.pk?.S?.startsWith(ORDER_PREFIX)) onItem(item);
+    });
   }
 }

@@ -122,7 +122,8 @@ class Spill {
   }
 }
 
-async function scanTable(
+/** Parallel, paginated, consistent scan: `onPage` per page, never the whole table in memory. */
+export async function scanTable(
   client: VerifyOptions['client'],
   table: string,
   segments: number,

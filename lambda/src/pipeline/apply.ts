@@ -51,7 +51,7 @@ const DELETED_ATTRIBUTE = 'deleted';
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface AggregateDelta {
+export interface AggregateDelta {
   attributes: Image;
   counters: Map<string, Decimal>;
 }
@@ -81,7 +81,8 @@ export function aggregateDeltas(previous: Contribution[], next: Contribution[]):
   return deltas;
 }
 
-function aggregateUpdate(tableName: string, pk: string, delta: AggregateDelta): TransactWriteItem {
+/** The aggregate's part of a transaction: SET its attributes, ADD its counter deltas (also used by `verify --repair`). */
+export function aggregateUpdate(tableName: string, pk: string, delta: AggregateDelta): TransactWriteItem {
   const names: Record<string, string> = {};
   const values: Image = {};
   const sets: string[] = [];
