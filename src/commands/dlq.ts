@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { Command } from 'commander';
-import { RuntimeError } from '../errors.js';
 import { action } from './action.js';
 import { confirm } from './confirm.js';
+import { openDlqQueue } from './dlqQueue.js';
 
 interface DlqOptions {
   purge?: boolean;
@@ -19,6 +18,7 @@ export function dlqCommand(): Command {
       `
 Each message names a discarded batch (shard, sequence range, size, why); it holds
 no record data. Re-drive it with \`ddb-ingest replay --from-dlq\`.
+On the aws target the messages are read from the SQS queue and left on it.
 
 Examples:
   $ ddb-ingest dlq
@@ -27,40 +27,40 @@ Examples:
     )
     .action(
       action<DlqOptions>(async (ctx, opts) => {
-        if (ctx.target === 'aws') {
-          throw new RuntimeError(
-            '`dlq` on the aws target is not available yet.',
-            'Inspect the SQS queue in the console.',
-          );
-        }
-        const queue = await import('../esm/onFailureQueue.js');
-        const dir = path.join(ctx.stateDir, 'dlq');
-        if (opts.purge) {
-          const count = await queue.countMessages(dir);
-          if (count === 0) return ctx.output.info('The on-failure queue is empty.');
-          if (!(await confirm(ctx.output, `Delete ${count} on-failure messages?`, opts.yes))) {
-            return ctx.output.info('Nothing deleted.');
+        const { peekQueue, purgeQueue } = await import('../replay/dlq.js');
+        const { queue, close } = await openDlqQueue(ctx, 30);
+        try {
+          if (opts.purge) {
+            const { entries } = await peekQueue(queue);
+            if (entries.length === 0) return ctx.output.info('The on-failure queue is empty.');
+            if (!(await confirm(ctx.output, `Delete ${entries.length} on-failure messages?`, opts.yes))) {
+              return ctx.output.info('Nothing deleted.');
+            }
+            const deleted = await purgeQueue(queue);
+            if (ctx.output.json) ctx.output.jsonLine({ purged: deleted });
+            return ctx.output.info(`Deleted ${deleted} on-failure messages.`);
           }
-          const deleted = await queue.purge(dir);
-          if (ctx.output.json) ctx.output.jsonLine({ purged: deleted });
-          return ctx.output.info(`Deleted ${deleted} on-failure messages.`);
+          const { entries, unreadable } = await peekQueue(queue);
+          for (const bad of unreadable)
+            ctx.output.warn(`message ${bad.id} is not an on-failure message: ${bad.problem}`);
+          if (ctx.output.json) {
+            for (const { message } of entries) ctx.output.jsonLine(message);
+            return;
+          }
+          if (entries.length === 0) return ctx.output.info('The on-failure queue is empty.');
+          const { style } = ctx.output;
+          for (const { message } of entries) {
+            const info = message.DDBStreamBatchInfo;
+            ctx.output.line(
+              `${style.dim(message.timestamp)}  ${style.red(message.requestContext.condition)}  ` +
+                `${info.shardId}  ${info.startSequenceNumber}..${info.endSequenceNumber}  ` +
+                `${info.batchSize} records  invokes ${message.requestContext.approximateInvokeCount}`,
+            );
+          }
+          ctx.output.info(`${entries.length} message(s); re-drive with: ddb-ingest replay --from-dlq`);
+        } finally {
+          close();
         }
-        const messages = await queue.listMessages(dir);
-        if (ctx.output.json) {
-          for (const { message } of messages) ctx.output.jsonLine(message);
-          return;
-        }
-        if (messages.length === 0) return ctx.output.info('The on-failure queue is empty.');
-        const { style } = ctx.output;
-        for (const { message } of messages) {
-          const info = message.DDBStreamBatchInfo;
-          ctx.output.line(
-            `${style.dim(message.timestamp)}  ${style.red(message.requestContext.condition)}  ` +
-              `${info.shardId}  ${info.startSequenceNumber}..${info.endSequenceNumber}  ` +
-              `${info.batchSize} records  invokes ${message.requestContext.approximateInvokeCount}`,
-          );
-        }
-        ctx.output.info(`${messages.length} message(s); re-drive with: ddb-ingest replay --from-dlq`);
       }),
     );
 }

@@ -2,11 +2,12 @@ import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
-import type { DlqQueue, Redrive, RedriveNotice, RedriveResult } from '../replay/dlq.js';
+import type { Redrive, RedriveNotice, RedriveResult } from '../replay/dlq.js';
 import type { Invoker } from '../replay/invoke.js';
 import type { BatchReport, PlannedBatch } from '../replay/runner.js';
 import type { WireRecord } from '../streams/wire.js';
 import { action } from './action.js';
+import { openDlqQueue } from './dlqQueue.js';
 
 interface ReplayCommandOptions {
   fromStream?: boolean;
@@ -195,45 +196,14 @@ async function readFromStream(ctx: RunContext, since: number | undefined): Promi
   }
 }
 
-/** The queue `--from-dlq` reads: local files, or the SQS queue the aws stack created. */
-async function openDlq(ctx: RunContext): Promise<DlqQueue> {
-  const dlqModule = await import('../replay/dlq.js');
-  if (ctx.target === 'local') {
-    const { pipelinePaths } = await import('../targets/local/pipeline.js');
-    return dlqModule.localDlq(pipelinePaths(ctx.stateDir).dlqDir);
-  }
-  const [{ readAwsOutputs, terraformPaths }, { SQSClient }] = await Promise.all([
-    import('../targets/aws/terraform.js'),
-    import('@aws-sdk/client-sqs'),
-  ]);
-  const outputs = (await readAwsOutputs(ctx.stateDir)) as { dlq_url?: unknown } | undefined;
-  const file = terraformPaths(ctx.stateDir).outputsFile;
-  if (!outputs) {
-    throw new RuntimeError(
-      `The aws stack's outputs (${file}) are missing, so the DLQ's URL is unknown.`,
-      'Deploy with `ddb-ingest up --target aws` (it saves the outputs), or pass the same --state-dir as then.',
-    );
-  }
-  if (typeof outputs.dlq_url !== 'string' || outputs.dlq_url === '') {
-    throw new RuntimeError(
-      `${file} has no dlq_url.`,
-      'Run `ddb-ingest up --target aws` again to refresh the outputs.',
-    );
-  }
-  const client = new SQSClient({
-    region: ctx.aws.region,
-    ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
-  });
-  return dlqModule.sqsDlq({ client, queueUrl: outputs.dlq_url, signal: ctx.signal });
-}
-
 async function readFromDlq(ctx: RunContext, batchSize: number): Promise<Redrive> {
   const [{ prepareRedrive }, { createStreamsClient }, { sourceConnection }] = await Promise.all([
     import('../replay/dlq.js'),
     import('../aws/clients.js'),
     import('../targets/connection.js'),
   ]);
-  const queue = await openDlq(ctx);
+  // The queue stays open: the re-drive deletes or releases its messages after the replay.
+  const { queue } = await openDlqQueue(ctx);
   const client = await createStreamsClient(await sourceConnection(ctx));
   try {
     const redrive = await prepareRedrive({

@@ -1,0 +1,45 @@
+import type { RunContext } from '../context.js';
+import { RuntimeError } from '../errors.js';
+import type { DlqQueue } from '../replay/dlq.js';
+
+/**
+ * The on-failure queue of the stack `dlq` and `replay --from-dlq` work on:
+ * the local directory, or the SQS queue whose URL `up --target aws` saved.
+ */
+export async function openDlqQueue(
+  ctx: RunContext,
+  /** SQS: how long received messages stay hidden while the command works on them. */
+  visibilityTimeoutSeconds?: number,
+): Promise<{ queue: DlqQueue; close(): void }> {
+  const dlq = await import('../replay/dlq.js');
+  if (ctx.target === 'local') {
+    const { pipelinePaths } = await import('../targets/local/pipeline.js');
+    return { queue: dlq.localDlq(pipelinePaths(ctx.stateDir).dlqDir), close: () => {} };
+  }
+  const [{ readAwsOutputs, terraformPaths }, { SQSClient }] = await Promise.all([
+    import('../targets/aws/terraform.js'),
+    import('@aws-sdk/client-sqs'),
+  ]);
+  const outputs = (await readAwsOutputs(ctx.stateDir)) as { dlq_url?: unknown } | undefined;
+  const file = terraformPaths(ctx.stateDir).outputsFile;
+  if (!outputs) {
+    throw new RuntimeError(
+      `The aws stack's outputs (${file}) are missing, so the DLQ's URL is unknown.`,
+      'Deploy with `ddb-ingest up --target aws` (it saves the outputs), or pass the same --state-dir as then.',
+    );
+  }
+  if (typeof outputs.dlq_url !== 'string' || outputs.dlq_url === '') {
+    throw new RuntimeError(
+      `${file} has no dlq_url.`,
+      'Run `ddb-ingest up --target aws` again to refresh the outputs.',
+    );
+  }
+  const client = new SQSClient({
+    region: ctx.aws.region,
+    ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
+  });
+  return {
+    queue: dlq.sqsDlq({ client, queueUrl: outputs.dlq_url, visibilityTimeoutSeconds, signal: ctx.signal }),
+    close: () => client.destroy(),
+  };
+}
