@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AwsConnection } from './aws/clients.js';
-import { type LoadedStack, loadStack, type Stack } from './config/stack.js';
+import type { LoadedStack, Stack } from './config/stack.js';
 import { UsageError } from './errors.js';
 import { colorWanted, Output } from './output.js';
 
@@ -55,6 +55,8 @@ export async function createContext(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Context> {
   const target = parseTarget(opts.target);
+  // zod (the stack file's schema) costs more to load than the whole CLI: only commands that run pay for it.
+  const { loadStack } = await import('./config/stack.js');
   const stackFile = await loadStack(opts.config);
   const stateDir = path.resolve(opts.stateDir ?? path.join(stackFile.dir, '.ddb-ingest'));
   return {
