@@ -28,7 +28,7 @@ export const SIZES = {
     latencySeconds: 15,
     drainRecords: 20_000,
     drainRuns: 2,
-    profileRecords: 2_000,
+    profileRecords: 4_000,
     tailRecords: 50_000,
     cliRuns: 10,
   },

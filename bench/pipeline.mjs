@@ -122,7 +122,7 @@ async function latencyRun(stack, client, reader, rate) {
     rate,
     SIZES.latencySeconds,
   );
-  const complete = await waitForSink(reader, written.keys(), 120_000);
+  const complete = await waitForSink(reader, written.keys(), 300_000);
   const latencies = [];
   for (const [id, at] of written) {
     const applied = reader.applied.get(id);

@@ -3,7 +3,8 @@
 // with a sink client that times every call, for key concurrency 1 and 16.
 //   node bench/profile-handler.mjs [records]
 // Prints records/s, and the time spent waiting on DynamoDB Local per call type.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,15 +13,28 @@ import { dist, freshDynamo, ROOT } from './lib.mjs';
 
 const RECORDS = Number(process.argv[2]) || 1000;
 
-async function bundleHandlerFactory() {
-  const outDir = path.join(ROOT, 'node_modules', '.cache', 'ddb-ingest-bench');
+/**
+ * The handler's factory bundled from `lambda/src`, or from a copy of it whose
+ * pipeline/handler.ts is taken from git revision `ref` (for a before/after).
+ */
+async function bundleHandlerFactory(ref) {
+  const outDir = path.join(ROOT, 'node_modules', '.cache', 'ddb-ingest-bench', ref ?? 'current');
   await mkdir(outDir, { recursive: true });
+  let src = path.join(ROOT, 'lambda/src');
+  if (ref) {
+    src = path.join(outDir, 'src');
+    await cp(path.join(ROOT, 'lambda/src'), src, { recursive: true });
+    const old = execFileSync('git', ['-C', ROOT, 'show', `${ref}:lambda/src/pipeline/handler.ts`], {
+      encoding: 'utf8',
+    });
+    await writeFile(path.join(src, 'pipeline/handler.ts'), old);
+  }
   const entry = path.join(outDir, 'entry.ts');
   await writeFile(
     entry,
-    `export { createStreamHandler } from '${path.join(ROOT, 'lambda/src/pipeline/handler.ts')}';\n` +
-      `export { ordersDomain } from '${path.join(ROOT, 'lambda/src/domain/orders.ts')}';\n` +
-      `export { createKeySource } from '${path.join(ROOT, 'lambda/src/pipeline/secretKey.ts')}';\n`,
+    `export { createStreamHandler } from '${path.join(src, 'pipeline/handler.ts')}';\n` +
+      `export { ordersDomain } from '${path.join(src, 'domain/orders.ts')}';\n` +
+      `export { createKeySource } from '${path.join(src, 'pipeline/secretKey.ts')}';\n`,
   );
   const outfile = path.join(outDir, 'handler.mjs');
   await build({
@@ -34,6 +48,9 @@ async function bundleHandlerFactory() {
   });
   return import(pathToFileURL(outfile).href);
 }
+
+/** The handler before it applied keys concurrently and prefetched reads (one record at a time, a GetItem each). */
+export const BEFORE_REF = 'b9133cb~1';
 
 /** Stream records in the wire form, straight from the table's stream. */
 async function readRecords(db, count) {
@@ -67,14 +84,28 @@ async function readRecords(db, count) {
 /** Records/s of the real handler in process for key concurrency 1, 4 and 16, with DynamoDB time per call. */
 export async function profileHandler(count = RECORDS) {
   const results = [];
-  const { createStreamHandler, ordersDomain, createKeySource } = await bundleHandlerFactory();
+  const current = await bundleHandlerFactory();
+  const before = await bundleHandlerFactory(BEFORE_REF);
+  const { ordersDomain, createKeySource } = current;
   const { Logger } = await import('@aws-lambda-powertools/logger');
   const { Metrics } = await import('@aws-lambda-powertools/metrics');
   const keyDir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-key-'));
   const keyFile = path.join(keyDir, 'pii-key');
   await writeFile(keyFile, `${'ab'.repeat(32)}\n`, { mode: 0o600 });
 
-  for (const keyConcurrency of [1, 4, 16]) {
+  const variants = [
+    {
+      label: `before (${BEFORE_REF}: one record at a time, a GetItem each)`,
+      factory: before,
+      keyConcurrency: 1,
+    },
+    ...[1, 4, 16].map((keyConcurrency) => ({
+      label: `now, key concurrency ${keyConcurrency}`,
+      factory: current,
+      keyConcurrency,
+    })),
+  ];
+  for (const { label, factory, keyConcurrency } of variants) {
     const db = await freshDynamo();
     try {
       const records = await readRecords(db, count);
@@ -93,7 +124,7 @@ export async function profileHandler(count = RECORDS) {
           }
         },
       };
-      const handler = createStreamHandler({
+      const handler = factory.createStreamHandler({
         ddb,
         domain: ordersDomain,
         getKey: createKeySource(() => ({ keyFile })),
@@ -104,9 +135,14 @@ export async function profileHandler(count = RECORDS) {
       });
       const write = process.stdout.write.bind(process.stdout);
       process.stdout.write = () => true; // the handler's log lines are not the point here
+      // The first half warms DynamoDB Local's JIT and the handler up; the second half is measured.
+      const warmUp = records.slice(0, Math.floor(records.length / 2));
+      const measured = records.slice(warmUp.length);
+      for (let i = 0; i < warmUp.length; i += 100) await handler({ Records: warmUp.slice(i, i + 100) });
+      spent.clear();
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
-      for (let i = 0; i < records.length; i += 100) await handler({ Records: records.slice(i, i + 100) });
+      for (let i = 0; i < measured.length; i += 100) await handler({ Records: measured.slice(i, i + 100) });
       const wall = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       process.stdout.write = write;
@@ -114,10 +150,11 @@ export async function profileHandler(count = RECORDS) {
         [...spent].map(([k, v]) => [k, { calls: v.calls, avgMs: Number((v.ms / v.calls).toFixed(2)) }]),
       );
       results.push({
+        label,
         keyConcurrency,
-        records: records.length,
-        recordsPerSecond: Math.round((records.length * 1000) / wall),
-        handlerCpuMsPerRecord: Number(((cpu.user + cpu.system) / 1000 / records.length).toFixed(3)),
+        records: measured.length,
+        recordsPerSecond: Math.round((measured.length * 1000) / wall),
+        handlerCpuMsPerRecord: Number(((cpu.user + cpu.system) / 1000 / measured.length).toFixed(3)),
         calls,
       });
     } finally {
