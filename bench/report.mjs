@@ -29,14 +29,15 @@ function machineSection(m) {
 `;
 }
 
-function seedSection(s) {
+function seedSection(s, rssResult) {
   if (!s || s.error) return `## seed\n\nNot measured: ${s?.error ?? 'not run'}.\n`;
+  const rss = rssResult?.rss ?? s.rss ?? [];
   const ratio = s.ratioSeedToRaw.median;
-  const rssTop = s.rss.at(-1);
+  const rssTop = rss.at(-1);
   const rssOk = rssTop && rssTop.count >= 1_000_000 && rssTop.peakRssMb < 150;
   const growth =
-    s.rss.length >= 2 && s.rss.every((r) => Number.isFinite(r.peakRssMb))
-      ? ((s.rss.at(-1).peakRssMb - s.rss[0].peakRssMb) / (s.rss.at(-1).count - s.rss[0].count)) * 100_000
+    rss.length >= 2 && rss.every((r) => Number.isFinite(r.peakRssMb))
+      ? ((rss.at(-1).peakRssMb - rss[0].peakRssMb) / (rss.at(-1).count - rss[0].count)) * 100_000
       : null;
   return `## seed
 
@@ -50,11 +51,17 @@ ${s.items.toLocaleString('en-US')} orders per run into a fresh in-memory DynamoD
 | **seed ÷ raw** (target ≥ 0.90) | **${spread(s.ratioSeedToRaw, 2)}** — ${verdict(ratio >= 0.9)} |
 | PutItem ÷ raw | ${spread(s.ratioPutItemToRaw, 2)} |
 
-Peak resident memory of the \`ddb-ingest seed --count N\` process (VmHWM from /proc, sampled every 50 ms, one run each, against a stack that only stores):
+${
+  s.generationOrdersPerSecond
+    ? `**Where the time goes.** \`seed\` generates each order as it writes it, on the same cores DynamoDB Local uses. Order generation alone (one core, no I/O) runs at ${fmt(s.generationOrdersPerSecond.default)} orders/s, barely above what DynamoDB Local takes, so generation and DynamoDB Local compete for CPU${ratio < 0.9 ? ' and seed falls short of the raw ceiling' : ''}. A CPU profile puts about 70% of generation in faker's Mersenne Twister: \`OrderFactory\` reseeds faker per order (so order #i is a pure function of the seed and i), and each \`seed()\` initialises 624 words of state. With a randomizer whose seeding is a few integer operations (faker's \`randomizer\` option), generation runs at ${fmt(s.generationOrdersPerSecond.fastRandomizer)} orders/s in the same run${ratio < 0.9 ? ': that is the fix for the gap (in `src/seed/index.ts`, where the Faker is built; it changes which orders a given `--seed` produces, so it belongs with a note in the changelog)' : ''}.
+
+`
+    : ''
+}Peak resident memory of the \`ddb-ingest seed --count N\` process (VmHWM from /proc, sampled every 50 ms, one run each, against a stack that only stores):
 
 | N | peak RSS | wall time | items/s |
 | --- | --- | --- | --- |
-${s.rss.map((r) => `| ${r.count.toLocaleString('en-US')} | ${fmt(r.peakRssMb, 1)} MB | ${fmt(r.seconds, 1)} s | ${fmt(r.itemsPerSecond)} |`).join('\n')}
+${rss.map((r) => `| ${r.count.toLocaleString('en-US')} | ${fmt(r.peakRssMb, 1)} MB | ${fmt(r.seconds, 1)} s | ${fmt(r.itemsPerSecond)} |`).join('\n')}
 
 Target: under 150 MB at 1,000,000 items — ${verdict(rssOk)}${growth !== null ? ` (growth ${fmt(growth, 1)} MB per 100,000 items between the smallest and largest run: orders are generated batch by batch and never kept)` : ''}.
 Load average when the seed benchmark started: ${load(s)}.
@@ -158,7 +165,7 @@ How fast ddb-ingest is on a laptop-class machine, measured with \`npm run bench\
 Figures are medians of several runs with the spread (min–max); ratios are computed within one run, so both sides saw the same machine state. The machine was shared with other work while some of these ran: the load average is recorded for each benchmark, and on a loaded machine every figure here is pessimistic.
 
 ${machineSection(r.machine)}
-${seedSection(r.seed)}
+${seedSection(r.seed, r['seed-rss'])}
 ${pipelineSection(r.pipeline)}
 ${tailSection(r.tail)}
 ${cliSection(r.cli)}

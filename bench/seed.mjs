@@ -92,6 +92,56 @@ async function putItemVariant(items) {
   }
 }
 
+/**
+ * A randomizer for faker whose seeding is a few integer operations, to show
+ * what per-order reseeding costs with faker's default Mersenne Twister (whose
+ * seed() initialises 624 words of state). Not a quality PRNG for anything
+ * but fake data.
+ */
+function fastRandomizer() {
+  let s = 0;
+  return {
+    next() {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+    },
+    seed(seed) {
+      s = 0;
+      for (const part of Array.isArray(seed) ? seed : [seed])
+        s = (Math.imul(s ^ (part | 0), 0x27d4eb2d) + 0x165667b1) | 0;
+    },
+  };
+}
+
+/** Orders generated per second on one core (no I/O), with faker's default randomizer and a cheap one. */
+async function generationRate(count) {
+  const [{ OrderFactory, toItem }, { Faker, en, base }] = await Promise.all([
+    dist('src/seed/orders.js'),
+    import('@faker-js/faker'),
+  ]);
+  const rates = {};
+  for (const [name, options] of [
+    ['default', {}],
+    ['fastRandomizer', { randomizer: fastRandomizer() }],
+  ]) {
+    const factory = new OrderFactory(
+      new Faker({ locale: [en, base], ...options }),
+      SEED,
+      count,
+      true,
+      Date.now(),
+    );
+    for (let i = 0; i < 1000; i++) toItem(factory.order(i));
+    const started = performance.now();
+    for (let i = 0; i < count; i++) toItem(factory.order(i));
+    rates[name] = Math.round((count * 1000) / (performance.now() - started));
+  }
+  return rates;
+}
+
 /** Runs `ddb-ingest seed --count n` against a storing-only stack and samples its memory every 50 ms. */
 async function seedRss(stackDir, count) {
   const started = performance.now();
@@ -144,6 +194,22 @@ export async function benchSeed() {
     runs.push(result);
   }
   const pick = (name) => summarize(runs.map((r) => r[name]));
+  const generation = await generationRate(SIZES.seedItems);
+  log(`seed generation: ${JSON.stringify(generation)}`);
+  return {
+    items: SIZES.seedItems,
+    concurrency: CONCURRENCY,
+    seed: pick('seed'),
+    raw: pick('raw'),
+    putItem: pick('putItem'),
+    ratioSeedToRaw: summarize(runs.map((r) => r.seed / r.raw)),
+    ratioPutItemToRaw: summarize(runs.map((r) => r.putItem / r.raw)),
+    generationOrdersPerSecond: generation,
+  };
+}
+
+/** Peak RSS of `ddb-ingest seed --count N` for the configured counts, each on a fresh storing-only stack. */
+export async function benchSeedRss() {
   const rss = [];
   const stack = await makeStackDir({ esm: { enabled: false } });
   try {
@@ -159,14 +225,5 @@ export async function benchSeed() {
   } finally {
     await stack.down();
   }
-  return {
-    items: SIZES.seedItems,
-    concurrency: CONCURRENCY,
-    seed: pick('seed'),
-    raw: pick('raw'),
-    putItem: pick('putItem'),
-    ratioSeedToRaw: summarize(runs.map((r) => r.seed / r.raw)),
-    ratioPutItemToRaw: summarize(runs.map((r) => r.putItem / r.raw)),
-    rss,
-  };
+  return { rss };
 }
