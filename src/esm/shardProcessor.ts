@@ -316,7 +316,9 @@ export class ShardProcessor<R extends EsmRecord> {
       const resolution = this.options.creationTimeResolutionMs;
       const newest = Math.max(
         ...piece.entries.map((e) =>
-          resolution ? Math.min(e.enqueuedAt, e.createdSeconds * 1000 + resolution - 1) : e.createdSeconds * 1000,
+          resolution
+            ? Math.min(e.enqueuedAt, e.createdSeconds * 1000 + resolution - 1)
+            : e.createdSeconds * 1000,
         ),
       );
       const invokedAt = clock.now();
