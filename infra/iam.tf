@@ -47,10 +47,12 @@ data "aws_iam_policy_document" "function" {
 
   statement {
     sid = "WriteSink"
-    # TransactWriteItems is authorized per contained action.
+    # TransactWriteItems is authorized per contained action; BatchGetItem is
+    # the handler's one prefetch per batch. Removed orders become tombstones
+    # (PutItem), so the function never deletes.
     actions = [
+      "dynamodb:BatchGetItem",
       "dynamodb:ConditionCheckItem",
-      "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",

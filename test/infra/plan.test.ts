@@ -217,8 +217,8 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
     ListStreams: { actions: ['dynamodb:ListStreams'], resources: ['*'] },
     WriteSink: {
       actions: [
+        'dynamodb:BatchGetItem',
         'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',

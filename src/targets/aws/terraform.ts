@@ -440,6 +440,8 @@ export async function terraformOutput(opts: TerraformOptions): Promise<AwsOutput
   const outputs = Object.fromEntries(entries.map(([k, o]) => [k, o.value])) as unknown as AwsOutputs;
   await mkdir(path.dirname(paths.outputsFile), { recursive: true });
   await writeFile(paths.outputsFile, `${JSON.stringify(outputs, null, 2)}\n`, { mode: 0o600 });
+  // `mode` applies only when the file is created; an older file keeps its bits otherwise.
+  await chmod(paths.outputsFile, 0o600);
   return outputs;
 }
 
