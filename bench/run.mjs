@@ -17,6 +17,14 @@ const BENCHES = {
 };
 const ALL = Object.keys(BENCHES);
 const wanted = process.argv.slice(2).filter((a) => ALL.includes(a));
+// `--report`: only re-render docs/benchmarks.md from the saved full figures.
+if (process.argv.includes('--report')) {
+  const { renderReport } = await import('./report.mjs');
+  const saved = JSON.parse(await readFile(path.join(ROOT, 'bench', 'results', 'full.json'), 'utf8'));
+  await writeFile(path.join(ROOT, 'docs', 'benchmarks.md'), renderReport(saved));
+  log('wrote docs/benchmarks.md');
+  process.exit(0);
+}
 const names = wanted.length ? wanted : ALL;
 
 const resultsFile = path.join(ROOT, 'bench', 'results', `${SCALE}.json`);
