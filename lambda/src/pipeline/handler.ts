@@ -3,6 +3,7 @@
  * with a partial batch response, structured logs and EMF metrics. It knows
  * nothing about orders: the business rules come in as a DomainModel.
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
@@ -53,66 +54,60 @@ interface Tally {
 /** Keys in flight: enough to hide DynamoDB round trips, few enough to stay kind to the sink's capacity. */
 const DEFAULT_KEY_CONCURRENCY = 16;
 
-export interface ApplyByKeyOptions<T> {
-  /** The item key; items without one (malformed records) are a group of their own. */
+export interface KeySchedulerOptions<T> {
+  /** The item key; items without one (malformed records) run on their own. */
   keyOf: (item: T) => string | undefined;
-  /** Key groups in flight at once (at least 1). */
+  /** Items running at once (at least 1). */
   concurrency: number;
-  /** Applies one item; a rejection marks that item failed. */
-  apply: (item: T) => Promise<unknown>;
 }
 
 /**
- * Applies a batch with items of different keys in parallel and the items of
- * each key strictly one after another in batch (= stream) order, which is the
- * only order the sink's per-item guard and aggregates depend on. A failed item
- * does not stop the later items of its key, exactly as in a sequential run:
- * they are applied, and when the event source mapping retries from the failed
- * record on, the sequence guard turns the retried copies into no-ops (the
- * failed record itself then becomes stale). Returns the positions that failed.
+ * Returns `schedule(item, run)`: `run` starts once the previous item of the
+ * same key has finished (succeeded or failed) and one of `concurrency` slots
+ * is free. Powertools' BatchProcessor, processing in parallel, calls its
+ * record handler for every record in batch order, so the records of one key
+ * run strictly in stream order (the only order the sink's per-item guard and
+ * aggregates depend on) while different keys overlap. A failed record does
+ * not stop the later records of its key, as in a sequential run: when the
+ * event source mapping retries from the failed record on, the sequence guard
+ * turns the retried copies into no-ops.
  */
-export async function applyByKey<T>(items: T[], options: ApplyByKeyOptions<T>): Promise<Set<number>> {
-  const groups = new Map<string, number[]>();
-  items.forEach((item, index) => {
-    const key = options.keyOf(item);
-    const group = key === undefined ? `#unkeyed#${index}` : `key#${key}`;
-    const positions = groups.get(group);
-    if (positions) positions.push(index);
-    else groups.set(group, [index]);
-  });
-  const queue = [...groups.values()];
-  const failed = new Set<number>();
-  const worker = async () => {
-    for (let positions = queue.shift(); positions; positions = queue.shift()) {
-      for (const index of positions) {
-        try {
-          await options.apply(items[index] as T);
-        } catch {
-          failed.add(index);
-        }
-      }
+export function keyScheduler<T>(
+  options: KeySchedulerOptions<T>,
+): <R>(item: T, run: () => Promise<R>) => Promise<R> {
+  const limit = Math.max(1, options.concurrency);
+  const tails = new Map<string, Promise<unknown>>();
+  const waiting: (() => void)[] = [];
+  let active = 0;
+  const acquire = async (): Promise<void> => {
+    if (active < limit) {
+      active += 1;
+      return;
     }
+    // The releasing item hands its slot over: `active` stays as it is.
+    await new Promise<void>((resolve) => waiting.push(resolve));
   };
-  const workers = Math.max(1, Math.min(options.concurrency, queue.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  return failed;
-}
-
-/**
- * The partial batch response: every failed record, in batch order. The event
- * source mapping retries from the lowest reported sequence number on, so the
- * lowest failure must be there; listing all of them (not just the lowest)
- * keeps the response right for consumers that retry only what is listed.
- * A record without a sequence number cannot be named and is left out, as
- * Powertools' BatchProcessor does.
- */
-export function failureResponse(records: DynamoDBRecord[], failed: Set<number>): DynamoDBBatchResponse {
-  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
-  records.forEach((record, index) => {
-    const id = record.dynamodb?.SequenceNumber;
-    if (failed.has(index) && id) batchItemFailures.push({ itemIdentifier: id });
-  });
-  return { batchItemFailures };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else active -= 1;
+  };
+  return <R>(item: T, run: () => Promise<R>): Promise<R> => {
+    const key = options.keyOf(item);
+    const previous = key === undefined ? Promise.resolve() : (tails.get(key) ?? Promise.resolve());
+    const result = previous
+      .catch(() => {})
+      .then(async () => {
+        await acquire();
+        try {
+          return await run();
+        } finally {
+          release();
+        }
+      });
+    if (key !== undefined) tails.set(key, result);
+    return result;
+  };
 }
 
 /** BatchGetItem's limit of keys per call. */
@@ -193,9 +188,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       }
 
       const tally: Tally = { processed: new Map(), applied: 0, duplicate: 0, stale: 0, failed: 0 };
-      const failed = new Set<number>();
       const fail = (index: number, err: unknown) => {
-        failed.add(index);
         tally.failed += 1;
         const error = err as Error;
         logger.error(error instanceof MalformedRecordError ? 'record malformed' : 'record failed', {
@@ -208,23 +201,27 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       // Checking and projecting are pure, so malformed records fail here, in
       // batch order and before any write; applyChange projects again (an HMAC
       // per record, negligible next to two sink round trips).
-      const valid: { index: number; change: StreamChange }[] = [];
+      const prepared = new Map<
+        DynamoDBRecord,
+        { index: number; change: StreamChange } | { error: unknown }
+      >();
       event.Records.forEach((record, index) => {
         try {
           const change = parseStreamRecord(record);
           if (change.newImage) domain.project(change.newImage, { secretKey });
-          valid.push({ index, change });
+          prepared.set(record, { index, change });
         } catch (err) {
           fail(index, err);
+          prepared.set(record, { error: err });
         }
       });
+      const keyOf = (index: number) =>
+        recordContext(event.Records[index] as DynamoDBRecord, domain.itemKey).key;
 
       const sink = await prefetchingSink(
         ddb(),
         tableName,
-        valid.flatMap(
-          ({ index }) => recordContext(event.Records[index] as DynamoDBRecord, domain.itemKey).key ?? [],
-        ),
+        [...prepared.values()].flatMap((entry) => ('index' in entry ? (keyOf(entry.index) ?? []) : [])),
       );
       const applyOne = async ({ index, change }: { index: number; change: StreamChange }) => {
         const record = event.Records[index] as DynamoDBRecord;
@@ -250,19 +247,32 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
             outcome: result.outcome,
             attempts: result.attempts,
           });
+          return result.outcome;
         } catch (err) {
           fail(index, err);
+          throw err;
         }
       };
 
       // Records of one item key stay in stream order; different keys overlap,
       // so a batch takes about (records per key) round trips, not (records).
-      await applyByKey(valid, {
-        keyOf: (entry) => recordContext(event.Records[entry.index] as DynamoDBRecord, domain.itemKey).key,
+      const schedule = keyScheduler<{ index: number; change: StreamChange }>({
+        keyOf: (entry) => keyOf(entry.index),
         concurrency: options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY,
-        apply: applyOne,
       });
-      const response = failureResponse(event.Records, failed);
+      // Powertools reports every record whose handler threw in batchItemFailures,
+      // by sequence number; the event source mapping retries from the lowest.
+      const response = await processPartialResponse(
+        event,
+        async (record: DynamoDBRecord) => {
+          const entry = prepared.get(record);
+          if (!entry) throw new Error('record not prepared');
+          if ('error' in entry) throw entry.error;
+          return schedule(entry, () => applyOne(entry));
+        },
+        new BatchProcessor(EventType.DynamoDBStreams),
+        { ...(context ? { context } : {}), throwOnFullBatchFailure: false, processInParallel: true },
+      );
 
       for (const [eventName, count] of tally.processed) {
         const single = metrics.singleMetric();
