@@ -111,12 +111,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // Totals before the probes, so the figures describe the seeded changes alone.
     const drained = (await readRunnerStatus(options.stateDir)) ?? now;
     progress(`Measuring end-to-end latency with ${options.probes} probe orders`);
-    const { Faker, en, base } = await import('@faker-js/faker');
+    const { createSeedFaker } = await import('../seed/faker.js');
     const latencies = await probeLatency({
       client,
       sourceTable: options.stack.source_table.name,
       sinkTable: options.stack.sink_table.name,
-      faker: new Faker({ locale: [en, base] }),
+      faker: await createSeedFaker(),
       count: options.probes,
       intervalMs: 50,
       timeoutMs: 10_000,

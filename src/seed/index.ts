@@ -2,6 +2,7 @@ import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { RuntimeError, UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { BatchWriter, WriteFailedError } from './batchWriter.js';
+import { createSeedFaker } from './faker.js';
 import { OrderFactory, pickDistinct, toItem } from './orders.js';
 
 /** What `seed` does; defaults match `ddb-ingest seed --help`. */
@@ -65,9 +66,8 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   validateSeedCounts(options.count, updates, deletes);
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const { Faker, en, base } = await import('@faker-js/faker');
   const factory = new OrderFactory(
-    new Faker({ locale: [en, base] }),
+    await createSeedFaker(),
     seed,
     options.count,
     options.seed !== undefined,
