@@ -2,7 +2,7 @@
 // The benchmarks drive the built CLI (bin/ddb-ingest.js) and the built modules
 // in dist/, exactly what users run; `npm run bench` builds first.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,6 +202,37 @@ export function memoryOf(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The process and its descendants: `ddb-ingest seed` restarts itself once
+ * with a capped heap (bin/ddb-ingest.js), so the work runs in a child.
+ */
+export function processTree(pid) {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      const tasks = readdirSync(`/proc/${tree[i]}/task`);
+      for (const task of tasks) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return tree;
+}
+
+/** The largest peak RSS among a process and its descendants (MB). */
+export function treePeakRssMb(pid) {
+  let peak = Number.NaN;
+  for (const p of processTree(pid)) {
+    const mem = memoryOf(p);
+    if (mem && Number.isFinite(mem.hwmMb))
+      peak = Number.isFinite(peak) ? Math.max(peak, mem.hwmMb) : mem.hwmMb;
+  }
+  return peak;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -10,11 +10,11 @@ import {
   freshDynamo,
   log,
   makeStackDir,
-  memoryOf,
   round,
   SIZES,
   sleep,
   summarize,
+  treePeakRssMb,
 } from './lib.mjs';
 
 const CONCURRENCY = 16;
@@ -92,35 +92,12 @@ async function putItemVariant(items) {
   }
 }
 
-/**
- * A randomizer for faker whose seeding is a few integer operations, to show
- * what per-order reseeding costs with faker's default Mersenne Twister (whose
- * seed() initialises 624 words of state). Not a quality PRNG for anything
- * but fake data.
- */
-function fastRandomizer() {
-  let s = 0;
-  return {
-    next() {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-    },
-    seed(seed) {
-      s = 0;
-      for (const part of Array.isArray(seed) ? seed : [seed])
-        s = (Math.imul(s ^ (part | 0), 0x27d4eb2d) + 0x165667b1) | 0;
-    },
-  };
-}
-
-/** Orders generated per second on one core (no I/O), with faker's default randomizer and a cheap one. */
+/** Orders generated per second on one core (no I/O): faker's default Mersenne Twister against the randomizer `seed` uses. */
 async function generationRate(count) {
-  const [{ OrderFactory, toItem }, { Faker, en, base }] = await Promise.all([
+  const [{ OrderFactory, toItem }, { Faker, en, base }, { fastRandomizer }] = await Promise.all([
     dist('src/seed/orders.js'),
     import('@faker-js/faker'),
+    dist('src/seed/faker.js'),
   ]);
   const rates = {};
   for (const [name, options] of [
@@ -157,10 +134,10 @@ async function seedRss(stackDir, count) {
   let peak = 0;
   const samples = [];
   const timer = setInterval(() => {
-    const mem = memoryOf(child.pid);
-    if (mem && Number.isFinite(mem.hwmMb)) {
-      peak = Math.max(peak, mem.hwmMb);
-      samples.push(mem.rssMb);
+    const hwm = treePeakRssMb(child.pid);
+    if (Number.isFinite(hwm)) {
+      peak = Math.max(peak, hwm);
+      samples.push(hwm);
     }
   }, 50);
   const code = await new Promise((resolve) => child.on('close', resolve));
