@@ -16,18 +16,12 @@ export async function openDlqQueue(
     const { pipelinePaths } = await import('../targets/local/pipeline.js');
     return { queue: dlq.localDlq(pipelinePaths(ctx.stateDir).dlqDir), close: () => {} };
   }
-  const [{ readAwsOutputs, terraformPaths }, { SQSClient }] = await Promise.all([
+  const [{ requireAwsOutputs, terraformPaths }, { SQSClient }] = await Promise.all([
     import('../targets/aws/terraform.js'),
     import('@aws-sdk/client-sqs'),
   ]);
-  const outputs = (await readAwsOutputs(ctx.stateDir)) as { dlq_url?: unknown } | undefined;
+  const outputs = (await requireAwsOutputs(ctx.stateDir)) as { dlq_url?: unknown };
   const file = terraformPaths(ctx.stateDir).outputsFile;
-  if (!outputs) {
-    throw new RuntimeError(
-      `The aws stack's outputs (${file}) are missing, so the DLQ's URL is unknown.`,
-      'Deploy with `ddb-ingest up --target aws` (it saves the outputs), or pass the same --state-dir as then.',
-    );
-  }
   if (typeof outputs.dlq_url !== 'string' || outputs.dlq_url === '') {
     throw new RuntimeError(
       `${file} has no dlq_url.`,

@@ -101,17 +101,11 @@ interface VerifyTarget {
 async function resolveVerifyTarget(ctx: Context): Promise<VerifyTarget> {
   const { sourceConnection } = await import('../targets/connection.js');
   if (ctx.target === 'aws') {
-    const [{ readAwsOutputs }, { readSsmPiiKey }] = await Promise.all([
+    const [{ requireAwsOutputs }, { readSsmPiiKey }] = await Promise.all([
       import('../targets/aws/terraform.js'),
       import('../verify/key.js'),
     ]);
-    const outputs = await readAwsOutputs(ctx.stateDir);
-    if (!outputs) {
-      throw new RuntimeError(
-        'The aws stack has not been deployed from this state dir.',
-        'Deploy it with `ddb-ingest up --target aws`.',
-      );
-    }
+    const outputs = await requireAwsOutputs(ctx.stateDir);
     const connection = await sourceConnection(ctx);
     return {
       connection,

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { LoadedStack } from '../../config/stack.js';
-import { UsageError } from '../../errors.js';
 import { resolveHandlerEntry } from '../local/pipeline.js';
 import {
   type AwsOutputs,
@@ -91,16 +90,4 @@ export async function awsDown(options: AwsDeployOptions): Promise<{ destroyed: b
   step('terraform destroy');
   await terraformDestroy({ ...tf, confirmed: true, planFile: plan.planFile });
   return { destroyed: true, plan };
-}
-
-/** The deployed stack's outputs, or a clear error saying to deploy first. */
-export async function requireAwsOutputs(stateDir: string): Promise<AwsOutputs> {
-  const outputs = await readAwsOutputs(stateDir);
-  if (!outputs) {
-    throw new UsageError(
-      `No deployment found in ${stateDir} (aws-outputs.json is missing).`,
-      'Deploy with `ddb-ingest up --target aws`, or point --state-dir at the deployment you mean.',
-    );
-  }
-  return outputs;
 }

@@ -464,3 +464,18 @@ export async function readAwsOutputs(stateDir: string): Promise<AwsOutputs | und
     );
   }
 }
+
+/**
+ * The outputs of the deployment this state dir made, or a clear error: every
+ * aws-target command besides `up` needs them (table names, queue URL, key name).
+ */
+export async function requireAwsOutputs(stateDir: string): Promise<AwsOutputs> {
+  const outputs = await readAwsOutputs(stateDir);
+  if (!outputs) {
+    throw new RuntimeError(
+      `No deployment found: ${terraformPaths(stateDir).outputsFile} is missing.`,
+      'Deploy with `ddb-ingest up --target aws`, or pass the --state-dir you deployed from.',
+    );
+  }
+  return outputs;
+}
