@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
+import { UsageError } from '../errors.js';
 import { action } from './action.js';
-import { awsDeployOptions } from './awsDeploy.js';
+import { awsDeployOptions, renderPlan } from './awsDeploy.js';
 import { intOption } from './options.js';
 
 /** `up --foreground`: the mapping runs in this process with a live one-line summary; Ctrl-C stops the stack. */
@@ -44,8 +45,16 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
   const { awsUp } = await import('../targets/aws/deploy.js');
   const spinner = await ctx.output.spinner('Deploying to AWS');
   try {
-    const result = await awsUp(awsDeployOptions(ctx, spinner, opts.yes, 'Apply this plan?'));
-    if (!result.applied) {
+    const result = await awsUp({
+      ...awsDeployOptions(ctx, spinner, opts.yes, 'Apply this plan?'),
+      planOnly: Boolean(opts.planOnly),
+      planFile: opts.planFile,
+    });
+    if (!result.applied && result.reason === 'plan-only') {
+      spinner.stop();
+      renderPlan(ctx, result.plan);
+      ctx.output.info(`Plan saved to ${result.plan.planFile}; apply it with --plan-file.`);
+    } else if (!result.applied) {
       spinner.succeed(result.reason === 'no-changes' ? 'Already up to date: no changes' : 'Nothing applied');
     } else {
       spinner.succeed('Deployed');
@@ -72,6 +81,8 @@ interface UpOptions {
   persist?: boolean;
   foreground?: boolean;
   yes?: boolean;
+  planOnly?: boolean;
+  planFile?: string;
 }
 
 export function upCommand(): Command {
@@ -83,17 +94,30 @@ export function upCommand(): Command {
     .option('--persist', 'keep the data on disk across down/up (default: in memory)')
     .option('--foreground', 'stay attached and show a live summary until Ctrl-C')
     .option('-y, --yes', 'aws: apply without asking')
+    .addOption(
+      new Option('--plan-only', 'aws: build, plan and save the plan; apply nothing').conflicts('planFile'),
+    )
+    .option('--plan-file <file>', 'aws: apply this saved plan (from --plan-only) instead of planning')
     .addHelpText(
       'after',
       `
 Examples:
   $ ddb-ingest up                     in-memory stack on port 8000
   $ ddb-ingest up --persist --port 8010
-  $ ddb-ingest up --json | jq -r .streamArn`,
+  $ ddb-ingest up --json | jq -r .streamArn
+  $ ddb-ingest up --target aws                          plan, ask, apply
+  $ ddb-ingest up --target aws --plan-only              plan to .ddb-ingest/terraform/plan.tfplan
+  $ ddb-ingest up --target aws --plan-file plan.tfplan --yes   apply exactly that reviewed plan`,
     )
     .action(
       action<UpOptions>(async (ctx, opts) => {
         if (ctx.target === 'aws') return await upAws(ctx, opts);
+        if (opts.planOnly || opts.planFile) {
+          throw new UsageError(
+            `${opts.planOnly ? '--plan-only' : '--plan-file'} is for the aws target.`,
+            'Add --target aws; the local target has no plan.',
+          );
+        }
         const { localUp } = await import('../targets/local/stack.js');
         const spinner = await ctx.output.spinner('Starting the local stack');
         try {

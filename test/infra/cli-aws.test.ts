@@ -1,6 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultInfraDir } from '../../src/targets/aws/vars.js';
 import { runCli } from '../helpers/cli.js';
 import { OFFLINE_ENV, requireTerraform } from './env.js';
 
@@ -31,3 +33,45 @@ test('down --target aws with nothing deployed destroys nothing', async () => {
   expect({ code: r.exitCode, stderr: r.exitCode ? r.stderr : '' }).toEqual({ code: 0, stderr: '' });
   expect(JSON.parse(r.stdout)).toEqual({ target: 'aws', destroyed: false });
 }, 180_000);
+
+test('--plan-only saves the plan; --plan-file applies only that plan, with the bundle it was made with', async () => {
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-plan-'));
+  const planned = await runCli(['up', '--target', 'aws', '--plan-only'], { cwd, env });
+  expect({ code: planned.exitCode, stderr: planned.exitCode ? planned.stderr : '' }).toEqual({
+    code: 0,
+    stderr: '',
+  });
+  const planFile = path.join(cwd, '.ddb-ingest', 'terraform', 'plan.tfplan');
+  const zip = path.join(cwd, '.ddb-ingest', 'build', 'function.zip');
+  expect(planned.stderr).toContain(`Plan saved to ${planFile}`);
+  expect(existsSync(planFile)).toBe(true);
+  // init ran against the committed lock file: the working copy holds the same one.
+  const lock = await readFile(path.join(defaultInfraDir(), '.terraform.lock.hcl'), 'utf8');
+  expect(
+    await readFile(path.join(cwd, '.ddb-ingest', 'terraform', 'module', '.terraform.lock.hcl'), 'utf8'),
+  ).toBe(lock);
+
+  // A different bundle than the one planned is refused before anything is applied, and the plan is kept.
+  const original = await readFile(zip);
+  await writeFile(zip, Buffer.concat([original, Buffer.from('tampered')]));
+  const tampered = await runCli(['up', '--target', 'aws', '--plan-file', planFile, '--yes'], { cwd, env });
+  expect(tampered.exitCode).toBe(1);
+  expect(tampered.stderr).toContain(`${zip} is not the bundle this plan was made with`);
+  expect(tampered.stderr).not.toContain('terraform apply');
+  expect(existsSync(planFile)).toBe(true);
+
+  await rm(zip);
+  const missing = await runCli(['up', '--target', 'aws', '--plan-file', planFile, '--yes'], { cwd, env });
+  expect(missing.exitCode).toBe(1);
+  expect(missing.stderr).toContain(`The handler bundle the plan was made with is missing: ${zip}`);
+
+  const noPlan = await runCli(['up', '--target', 'aws', '--plan-file', 'nope.tfplan', '--yes'], { cwd, env });
+  expect(noPlan.exitCode).toBe(1);
+  expect(noPlan.stderr).toContain(`No saved plan at ${path.join(cwd, 'nope.tfplan')}`);
+
+  const both = await runCli(['up', '--target', 'aws', '--plan-only', '--plan-file', planFile], { cwd, env });
+  expect(both.exitCode).toBe(2);
+  const local = await runCli(['up', '--plan-only'], { cwd, env });
+  expect(local.exitCode).toBe(2);
+  expect(local.stderr).toContain('--plan-only is for the aws target.');
+}, 240_000);

@@ -168,6 +168,21 @@ test('applying without a saved plan, or with a stale one, is refused', async () 
   const stale: unknown = await terraformApply({ ...opts, confirmed: true, planFile: older }).catch((e) => e);
   expect(stale).toBeInstanceOf(RuntimeError);
   expect((stale as RuntimeError).message).toMatch(/^terraform apply failed:\nError: Saved plan is stale/);
+  expect((stale as RuntimeError).hint).toMatch(/a stale plan is never re-made/);
+}, 60_000);
+
+test('a plan handed in from elsewhere is applied and left in place (keepPlanFile)', async () => {
+  const { opts } = fresh('handed');
+  await terraformInit(opts);
+  const plan = await terraformPlan(opts);
+  const handed = path.join(opts.stateDir, 'from-ci.tfplan');
+  await copyFile(plan.planFile, handed);
+  await terraformApply({ ...opts, confirmed: true, planFile: handed, keepPlanFile: true });
+  expect(existsSync(handed)).toBe(true);
+  expect(await readAwsOutputs(opts.stateDir)).toEqual({
+    source_table_name: 'orders-test',
+    function_name: 'ingest-test',
+  });
 }, 60_000);
 
 test('an invalid input fails the plan with the variable validation message', async () => {

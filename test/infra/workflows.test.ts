@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 // The GitHub Actions workflows: schema-valid according to a real validator
 // (@action-validator/cli, a devDependency), and the supply-chain and
@@ -165,34 +166,153 @@ test('AWS credentials come only from OIDC role assumption, and only jobs that as
   }
 });
 
-test('deploy.yml: the apply job runs on main in the production environment, one at a time, through OIDC', () => {
-  const text = read('deploy.yml');
-  expect(text).toMatch(/^ {2}push:\n {4}branches: \[main\]$/m);
-  const apply = jobsOf(text).find((j) => j.id === 'apply');
-  if (!apply) throw new Error('deploy.yml has no apply job');
-  expect(apply.body).toMatch(/^ {4}if: .*github\.ref == 'refs\/heads\/main'/m);
-  expect(apply.body).toMatch(/^ {4}environment: production$/m);
-  expect(apply.body).toMatch(
-    /^ {4}concurrency:\n {6}group: deploy-production\n {6}cancel-in-progress: false$/m,
-  );
-  expect(apply.body).toMatch(/^ {4}permissions:\n {6}contents: read\n {6}id-token: write/m);
-  expect(apply.body).toMatch(/role-to-assume: \$\{\{ vars\.AWS_DEPLOY_ROLE_ARN \}\}$/m);
-  expect(apply.body).toContain('node bin/ddb-ingest.js up --target aws --yes');
+/** A workflow as GitHub reads it (the YAML parsed, not matched line by line). */
+interface Step {
+  uses?: string;
+  run?: string;
+  if?: string;
+  name?: string;
+  with?: Record<string, unknown>;
+}
+interface ParsedJob {
+  needs?: string | string[];
+  if?: string;
+  uses?: string;
+  environment?: string | { name: string };
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, ParsedJob>;
+}
+const parsed = (file: string) => parseYaml(read(file)) as Workflow;
+const needsOf = (job: ParsedJob | undefined) =>
+  job?.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
+const stepIndex = (job: ParsedJob, match: (s: Step) => boolean) => (job.steps ?? []).findIndex(match);
+/** A `${{ vars.NAME }}` expression. */
+const ghVar = (name: string) => `\${{ vars.${name} }}`;
+const action = (s: Step) => s.uses?.split('@')[0];
 
-  // On pull requests: fmt, validate and the plan, published; never an apply.
-  const checks = jobsOf(text).find((j) => j.id === 'terraform-checks');
-  expect(checks?.body).toContain('terraform fmt -check -recursive');
-  expect(checks?.body).toContain('validate');
-  const plan = jobsOf(text).find((j) => j.id === 'plan');
-  expect(plan?.body).toMatch(/^ {4}if: github\.event_name == 'pull_request'/m);
-  expect(plan?.body).toContain('actions/upload-artifact@');
-  expect(plan?.body).toContain('gh pr comment');
-  expect(plan?.body).not.toMatch(/^[^#\n]*(--yes|terraform apply|-auto-approve)/m);
+describe('deploy.yml', () => {
+  const wf = parsed('deploy.yml');
+  const { test: testJob, plan, apply } = wf.jobs;
+
+  test('one workflow: the test job is ci.yml, called on every pull request and push to main', () => {
+    expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push', 'workflow_dispatch']);
+    expect(wf.on.push).toEqual({ branches: ['main'] });
+    expect(testJob?.uses).toBe('./.github/workflows/ci.yml');
+    expect(testJob?.if).toBeUndefined();
+    // ci.yml runs only when called (or by hand): no second, unconnected test run.
+    expect(Object.keys(parsed('ci.yml').on).sort()).toEqual(['workflow_call', 'workflow_dispatch']);
+  });
+
+  test('plan and apply need the test job: nothing is planned or applied before npm test passes', () => {
+    expect(needsOf(plan)).toEqual(expect.arrayContaining(['test', 'terraform-checks']));
+    expect(needsOf(apply)).toEqual(expect.arrayContaining(['test', 'plan']));
+    // Every job that touches AWS is downstream of the tests.
+    for (const [id, job] of Object.entries(wf.jobs)) {
+      const assumesRole = (job.steps ?? []).some(
+        (s) => action(s) === 'aws-actions/configure-aws-credentials',
+      );
+      if (assumesRole)
+        expect({ id, needsTest: needsOf(job).includes('test') }).toEqual({ id, needsTest: true });
+    }
+  });
+
+  test('the production environment gates the apply job only, on main only', () => {
+    const gated = Object.entries(wf.jobs).filter(([, j]) => j.environment !== undefined);
+    expect(gated.map(([id, j]) => [id, j.environment])).toEqual([['apply', 'production']]);
+    expect(apply?.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
+    // The plan on main runs before the approval, with the read-only role: reviewers see it first.
+    expect(plan?.if).toContain("github.ref == 'refs/heads/main'");
+    const planRole = plan?.steps?.find((s) => action(s) === 'aws-actions/configure-aws-credentials');
+    expect(planRole?.with?.['role-to-assume']).toBe(ghVar('AWS_PLAN_ROLE_ARN'));
+    const applyRole = apply?.steps?.find((s) => action(s) === 'aws-actions/configure-aws-credentials');
+    expect(applyRole?.with?.['role-to-assume']).toBe(ghVar('AWS_DEPLOY_ROLE_ARN'));
+  });
+
+  test('the plan job saves the plan and applies nothing; it uploads the binary plan, its text and the bundle', () => {
+    const runs = (plan?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('node bin/ddb-ingest.js up --target aws --plan-only');
+    expect(runs).toContain('show -no-color ../plan.tfplan > .ddb-ingest/terraform/plan.txt');
+    expect(runs).not.toMatch(/--yes|terraform apply|-auto-approve|--plan-file/);
+    const upload = plan?.steps?.find((s) => action(s) === 'actions/upload-artifact');
+    expect(upload?.with?.name).toBe('terraform-plan');
+    expect(String(upload?.with?.path).trim().split('\n').sort()).toEqual([
+      '.ddb-ingest/build/function.zip',
+      '.ddb-ingest/terraform/plan.tfplan',
+      '.ddb-ingest/terraform/plan.txt',
+    ]);
+    // The files sit under a dot-directory, which upload-artifact skips unless told.
+    expect(upload?.with?.['include-hidden-files']).toBe(true);
+    expect(upload?.with?.['if-no-files-found']).toBe('error');
+    expect(runs).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    const comment = plan?.steps?.find((s) => s.run?.includes('gh pr comment'));
+    expect(comment?.if).toBe("github.event_name == 'pull_request'");
+  });
+
+  test('the apply job downloads that artifact and applies exactly that plan file, never a new plan', () => {
+    if (!apply) throw new Error('deploy.yml has no apply job');
+    const download = stepIndex(apply, (s) => action(s) === 'actions/download-artifact');
+    const applyStep = stepIndex(apply, (s) => /up --target aws --plan-file/.test(s.run ?? ''));
+    expect(download).toBeGreaterThanOrEqual(0);
+    expect(apply.steps?.[download]?.with).toEqual({ name: 'terraform-plan', path: '.ddb-ingest' });
+    expect(applyStep).toBeGreaterThan(download);
+    expect(apply.steps?.[applyStep]?.run).toBe(
+      'node bin/ddb-ingest.js up --target aws --plan-file .ddb-ingest/terraform/plan.tfplan --yes',
+    );
+    // Nothing in the apply job can make a plan of its own.
+    const runs = (apply.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs).not.toMatch(/terraform (plan|apply)|--plan-only|-auto-approve/);
+    expect(runs.match(/ddb-ingest\.js up /g)).toHaveLength(1);
+  });
+
+  test('terraform validate installs providers against the committed lock file only', () => {
+    const checks = wf.jobs['terraform-checks'];
+    const runs = (checks?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('terraform fmt -check -recursive');
+    expect(runs).toContain('-lockfile=readonly');
+    expect(runs).toContain('terraform -chdir=infra validate');
+  });
+
+  test('the apply job runs one at a time through OIDC and is never cancelled half-way', () => {
+    const text = read('deploy.yml');
+    const body = jobsOf(text).find((j) => j.id === 'apply')?.body ?? '';
+    expect(body).toMatch(/^ {4}concurrency:\n {6}group: deploy-production\n {6}cancel-in-progress: false$/m);
+    expect(body).toMatch(/^ {4}permissions:\n {6}contents: read\n {6}id-token: write/m);
+  });
 });
 
-test('ci.yml runs npm ci and npm test on pull requests and main, with Java 17 and Terraform', () => {
+test('every action runs on node24 (the pinned commits are the current majors)', () => {
+  // The runtime each pinned release declares in its action.yml, checked when the SHA was pinned
+  // (docs/deployment.md, "Pinned actions"); a pin to an older major fails here.
+  const majors: Record<string, string> = {
+    'actions/checkout': 'v7',
+    'actions/setup-node': 'v7',
+    'actions/setup-java': 'v5',
+    'hashicorp/setup-terraform': 'v4',
+    'aws-actions/configure-aws-credentials': 'v6',
+    'actions/upload-artifact': 'v7',
+    'actions/download-artifact': 'v8',
+  };
+  const seen = workflowFiles.flatMap((f) => usesOf(read(f))).filter((u) => !u.ref.startsWith('./'));
+  const wrong = seen.filter((u) => {
+    const major = majors[u.ref.split('@')[0] ?? ''];
+    return major === undefined || !u.comment.startsWith(`# ${major}.`);
+  });
+  expect(wrong).toEqual([]);
+});
+
+test('the provider lock file is committed, not ignored, and pins linux_amd64 hashes', () => {
+  const lock = readFileSync(path.join(root, 'infra', '.terraform.lock.hcl'), 'utf8');
+  expect(lock).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws" \{\n\s+version\s+= "5\.\d+\.\d+"/);
+  expect(lock).toMatch(/"h1:[A-Za-z0-9+/=]{44}"/);
+  const ignored = spawnSync('git', ['check-ignore', '-q', 'infra/.terraform.lock.hcl'], { cwd: root });
+  expect(ignored.status).toBe(1); // 1: not ignored
+});
+
+test('ci.yml runs npm ci and npm test, with Java 17 and Terraform', () => {
   const text = read('ci.yml');
-  expect(text).toMatch(/^on:\n {2}pull_request:\n {2}push:\n {4}branches: \[main\]$/m);
   expect(text).toContain('actions/setup-java@');
   expect(text).toMatch(/java-version: "17"/);
   expect(text).toContain('hashicorp/setup-terraform@');

@@ -1,10 +1,14 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedStack } from '../../config/stack.js';
+import { RuntimeError } from '../../errors.js';
 import { resolveHandlerEntry } from '../local/pipeline.js';
+import { verifyPlannedBundle } from './plannedBundle.js';
 import {
   type AwsOutputs,
   backendFromEnv,
   type PlanResult,
+  planSummary,
   pluginDirFromEnv,
   readAwsOutputs,
   requireTerraform,
@@ -13,6 +17,7 @@ import {
   terraformDestroy,
   terraformInit,
   terraformPlan,
+  terraformShowPlan,
 } from './terraform.js';
 import { defaultInfraDir, functionZipPath, infraVariables } from './vars.js';
 
@@ -27,11 +32,25 @@ export interface AwsDeployOptions {
   onStep?: (message: string) => void;
   onOutput?: TerraformOptions['onOutput'];
   signal?: AbortSignal;
+  /**
+   * Apply this saved plan instead of making one: the plan a CI job made and a
+   * reviewer approved, with the bundle it was made with at its planned path.
+   * A plan the state has moved past fails (Terraform: "Saved plan is stale");
+   * it is never re-made. The file is left in place. @default undefined (plan here)
+   */
+  planFile?: string;
+  /** Stop once the plan is saved (`<stateDir>/terraform/plan.tfplan`), without asking. @default false */
+  planOnly?: boolean;
 }
 
 export type AwsDeployResult =
   | { applied: true; outputs: AwsOutputs | undefined; plan: PlanResult }
-  | { applied: false; reason: 'no-changes' | 'declined'; plan: PlanResult; outputs?: AwsOutputs };
+  | {
+      applied: false;
+      reason: 'no-changes' | 'declined' | 'plan-only';
+      plan: PlanResult;
+      outputs?: AwsOutputs;
+    };
 
 function terraformOptions(options: AwsDeployOptions): TerraformOptions {
   return {
@@ -52,6 +71,7 @@ function terraformOptions(options: AwsDeployOptions): TerraformOptions {
  * exactly that plan. Outputs land in `<stateDir>/aws-outputs.json`.
  */
 export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult> {
+  if (options.planFile) return applyHandedPlan(options, options.planFile);
   const step = options.onStep ?? (() => {});
   await requireTerraform();
   const { stack, dir } = options.loaded;
@@ -67,12 +87,43 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
   await terraformInit(tf);
   step('terraform plan');
   const plan = await terraformPlan(tf);
+  if (options.planOnly) return { applied: false, reason: 'plan-only', plan };
   if (!plan.hasChanges) {
     return { applied: false, reason: 'no-changes', plan, outputs: await readAwsOutputs(options.stateDir) };
   }
   if (!(await options.confirm(plan))) return { applied: false, reason: 'declined', plan };
   step('terraform apply');
   const outputs = await terraformApply({ ...tf, confirmed: true, planFile: plan.planFile });
+  return { applied: true, outputs: outputs ?? (await readAwsOutputs(options.stateDir)), plan };
+}
+
+/** `up --plan-file`: init the same way, check the bundle against the plan, apply exactly that file. */
+async function applyHandedPlan(options: AwsDeployOptions, file: string): Promise<AwsDeployResult> {
+  const step = options.onStep ?? (() => {});
+  await requireTerraform();
+  const planFile = path.resolve(file);
+  const exists = await stat(planFile).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!exists) {
+    throw new RuntimeError(
+      `No saved plan at ${planFile}.`,
+      "Pass the plan file that `up --target aws --plan-only` wrote (in CI: the plan job's artifact).",
+    );
+  }
+  const tf = terraformOptions(options);
+  step('terraform init');
+  await terraformInit(tf);
+  const json = await terraformShowPlan(tf, planFile);
+  await verifyPlannedBundle(json);
+  const plan = planSummary(json, planFile);
+  if (!plan.hasChanges) {
+    return { applied: false, reason: 'no-changes', plan, outputs: await readAwsOutputs(options.stateDir) };
+  }
+  if (!(await options.confirm(plan))) return { applied: false, reason: 'declined', plan };
+  step('terraform apply (the saved plan)');
+  const outputs = await terraformApply({ ...tf, confirmed: true, planFile, keepPlanFile: true });
   return { applied: true, outputs: outputs ?? (await readAwsOutputs(options.stateDir)), plan };
 }
 

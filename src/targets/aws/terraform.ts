@@ -226,7 +226,7 @@ export function terraformErrorText(stderr: string, stdout = ''): string {
 
 function hintFor(what: string): string {
   if (what === 'init') {
-    return 'Check the provider source: set TF_PLUGIN_DIR to a provider mirror, or allow access to registry.terraform.io; for an S3 backend check its -backend-config settings.';
+    return 'Check the provider source: set TF_PLUGIN_DIR to a provider mirror, or allow access to registry.terraform.io; for an S3 backend check its -backend-config settings. A checksum mismatch means infra/.terraform.lock.hcl lacks your platform: add it with `terraform -chdir=infra providers lock -platform=<os>_<arch>` (docs/deployment.md).';
   }
   if (what === 'apply') {
     return 'Fix the problem above and run `up --target aws` again: Terraform keeps what was created and plans only what is missing.';
@@ -234,7 +234,13 @@ function hintFor(what: string): string {
   return 'Fix the problem above (stack file, variables or AWS credentials) and run again.';
 }
 
-/** Copies the module's *.tf files into the working copy, dropping files the module no longer has. */
+/** The module's dependency lock file: committed, so every init verifies the same provider checksums. */
+export const LOCK_FILE = '.terraform.lock.hcl';
+
+/**
+ * Copies the module's *.tf files and its lock file into the working copy,
+ * dropping files the module no longer has.
+ */
 async function syncModule(infraDir: string, moduleDir: string, backend: BackendConfig): Promise<void> {
   let entries: string[];
   try {
@@ -248,6 +254,17 @@ async function syncModule(infraDir: string, moduleDir: string, backend: BackendC
     if (old.endsWith('.tf') && !entries.includes(old)) await rm(path.join(moduleDir, old));
   }
   for (const file of entries) await copyFile(path.join(infraDir, file), path.join(moduleDir, file));
+  // Without the module's lock, init would pick and record whatever provider
+  // build it finds; with it, plan and apply machines install the same,
+  // checksummed provider or fail.
+  const lock = path.join(infraDir, LOCK_FILE);
+  if (
+    await stat(lock).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    await copyFile(lock, path.join(moduleDir, LOCK_FILE));
   if (backend.type === 's3') {
     // An override file swaps the backend type; the settings come as -backend-config.
     await writeFile(path.join(moduleDir, 'backend_override.tf'), 'terraform {\n  backend "s3" {}\n}\n');
@@ -326,13 +343,22 @@ export async function terraformPlan(opts: TerraformOptions & { destroy?: boolean
   if (opts.destroy) args.push('-destroy');
   for (const target of opts.targets ?? []) args.push(`-target=${target}`);
   await run(opts, args, opts.destroy ? 'plan -destroy' : 'plan');
-  const plan = await terraformShowPlan(opts, paths.planFile);
+  return summarisePlan(opts, paths.planFile);
+}
+
+/** A saved plan summarised from `terraform show -json` (for a plan made here or handed over from elsewhere). */
+export async function summarisePlan(opts: TerraformOptions, planFile: string): Promise<PlanResult> {
+  return planSummary(await terraformShowPlan(opts, planFile), planFile);
+}
+
+/** What a plan changes, from its JSON form. */
+export function planSummary(plan: TerraformPlanJson, planFile: string): PlanResult {
   const resourceChanges = (plan.resource_changes ?? [])
     .map((rc) => ({ address: rc.address, actions: rc.change.actions }))
     .filter((rc) => !(rc.actions.length === 1 && (rc.actions[0] === 'no-op' || rc.actions[0] === 'read')));
   const count = (action: string) => resourceChanges.filter((rc) => rc.actions.includes(action)).length;
   return {
-    planFile: paths.planFile,
+    planFile,
     hasChanges: resourceChanges.length > 0 || Object.values(plan.output_changes ?? {}).some(isChange),
     add: count('create'),
     change: count('update'),
@@ -376,7 +402,7 @@ function requireConfirmation(confirmed: boolean, what: string): void {
   }
 }
 
-async function applySaved(opts: TerraformOptions, planFile: string): Promise<void> {
+async function applySaved(opts: TerraformOptions, planFile: string, keepPlanFile = false): Promise<void> {
   const exists = await stat(planFile).then(
     () => true,
     () => false,
@@ -389,9 +415,18 @@ async function applySaved(opts: TerraformOptions, planFile: string): Promise<voi
   }
   try {
     await run(opts, ['apply', '-input=false', '-no-color', '-lock-timeout=60s', planFile], 'apply');
+  } catch (err) {
+    if (err instanceof RuntimeError && /Error: Saved plan is stale/.test(err.message)) {
+      throw new RuntimeError(
+        `${err.message}\nThe state changed after this plan was made, so it no longer describes what apply would do.`,
+        'Make a new plan and have it reviewed again (in CI: re-run the whole workflow); a stale plan is never re-made on its own.',
+      );
+    }
+    throw err;
   } finally {
     // Applied or failed half-way, a saved plan is stale once apply has started.
-    await rm(planFile, { force: true });
+    // A plan file handed in from elsewhere (a CI artifact) is the caller's to keep.
+    if (!keepPlanFile) await rm(planFile, { force: true });
   }
 }
 
@@ -401,10 +436,15 @@ async function applySaved(opts: TerraformOptions, planFile: string): Promise<voi
  * given --yes.
  */
 export async function terraformApply(
-  opts: TerraformOptions & { confirmed: boolean; planFile?: string },
+  opts: TerraformOptions & {
+    confirmed: boolean;
+    planFile?: string;
+    /** Leave the plan file in place afterwards (it was not made by this state dir). @default false */
+    keepPlanFile?: boolean;
+  },
 ): Promise<AwsOutputs | undefined> {
   requireConfirmation(opts.confirmed, 'change');
-  await applySaved(opts, opts.planFile ?? terraformPaths(opts.stateDir).planFile);
+  await applySaved(opts, opts.planFile ?? terraformPaths(opts.stateDir).planFile, opts.keepPlanFile);
   return terraformOutput(opts);
 }
 
