@@ -12,7 +12,8 @@ import { tailCommand } from './commands/tail.js';
 import { upCommand } from './commands/up.js';
 import { verifyCommand } from './commands/verify.js';
 import { createOutput, type GlobalOptions } from './context.js';
-import { CliError, InterruptedError } from './errors.js';
+import { toCliError } from './errorMessages.js';
+import { InterruptedError } from './errors.js';
 import { packageRoot } from './util/packageRoot.js';
 
 const PACKAGE_VERSION = (
@@ -91,10 +92,11 @@ export function reportError(err: unknown, opts: GlobalOptions): number {
   }
   const output = createOutput(opts);
   if (err instanceof InterruptedError) return 130;
-  if (err instanceof CliError) {
-    output.error(err.message);
-    if (err.hint) output.info(`${output.style.dim('hint:')} ${err.hint}`);
-    return err.exitCode;
+  const known = toCliError(err);
+  if (known) {
+    output.error(known.message);
+    if (known.hint) output.info(`${output.style.dim('hint:')} ${known.hint}`);
+    return known.exitCode;
   }
   output.error(`unexpected failure: ${(err as Error)?.message ?? String(err)}`);
   output.info((err as Error)?.stack ?? '');

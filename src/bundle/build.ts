@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BuildFailure, Message } from 'esbuild';
 import yazl from 'yazl';
-import { RuntimeError, UsageError } from '../errors.js';
+import { BundleError } from './errors.js';
 
 export interface BuildOptions {
   /** The handler source (TypeScript or JavaScript), absolute or relative to the current directory. */
@@ -104,10 +104,9 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   try {
     await access(entry);
   } catch {
-    throw new UsageError(
-      `Handler entry ${entry} does not exist.`,
-      'Point function.entry in the stack file at your handler source (TypeScript or JavaScript).',
-    );
+    throw new BundleError('bundle.entry-missing', `Handler entry ${entry} does not exist.`, {
+      details: { entry },
+    });
   }
   await mkdir(outDir, { recursive: true });
   const bundleFile = path.join(outDir, BUNDLE_FILE_NAME);
@@ -141,15 +140,16 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   } catch (err) {
     if (!isBuildFailure(err)) throw err;
     const details = err.errors.slice(0, 5).map(describeMessage).join('\n  ');
-    throw new RuntimeError(
-      `Cannot build the handler ${entry}:\n  ${details}`,
-      'Fix the error above in the handler source, then build again.',
-    );
+    throw new BundleError('bundle.build-failed', `Cannot build the handler ${entry}:\n  ${details}`, {
+      cause: err,
+      details: { entry },
+    });
   }
   if (!exports.includes(handlerExport)) {
-    throw new RuntimeError(
+    throw new BundleError(
+      'bundle.export-missing',
       `The handler ${entry} does not export "${handlerExport}" (it exports: ${exports.join(', ') || 'nothing'}).`,
-      'Export the handler function under that name, or set function.handler in the stack file.',
+      { details: { entry, handlerExport, exports } },
     );
   }
 

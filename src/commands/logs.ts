@@ -39,11 +39,7 @@ Examples:
     .action(
       action<LogsCommandOptions>(async (ctx, opts) => {
         const [{ parseTimeSpec }, { parseLogLevel }, { readFunctionLogs, describeLogEvent }] =
-          await Promise.all([
-            import('../logs/timeSpec.js'),
-            import('../logs/events.js'),
-            import('../logs/format.js'),
-          ]);
+          await Promise.all([import('./timeSpec.js'), import('./values.js'), import('../logs/format.js')]);
         const now = Date.now();
         const since = parseTimeSpec(opts.since, now, '--since');
         const until = opts.until !== undefined ? parseTimeSpec(opts.until, now, '--until') : undefined;

@@ -85,10 +85,11 @@ Examples:
       action<ReplayCommandOptions>(async (ctx, opts, args) => {
         const file = args[0];
         checkSources(file, opts);
-        const [{ parseBatchSize, readReplayFile }, { parseTimeSpec }, { planBatches, runReplay }] =
+        const [{ readReplayFile }, { parseBatchSize }, { parseTimeSpec }, { planBatches, runReplay }] =
           await Promise.all([
             import('../replay/source.js'),
-            import('../logs/timeSpec.js'),
+            import('./values.js'),
+            import('./timeSpec.js'),
             import('../replay/runner.js'),
           ]);
         const batchSize = parseBatchSize(opts.batchSize ?? ctx.stack.event_source_mapping.batch_size);

@@ -42,8 +42,9 @@ Examples:
     )
     .action(
       action<TailCommandOptions>(async (ctx, opts) => {
-        const [{ parseTailOptions, tail, formatChange }, { createStreamsClient }, { sourceConnection }] =
+        const [{ parseTailOptions }, { tail, formatChange }, { createStreamsClient }, { sourceConnection }] =
           await Promise.all([
+            import('./tailOptions.js'),
             import('../streams/tail.js'),
             import('../aws/clients.js'),
             import('../targets/connection.js'),

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { ConfigError } from './errors.js';
 
 /**
  * The stack file `ddb-ingest.json`. Keys use Terraform's argument names so that
@@ -115,10 +115,9 @@ export function parseStack(raw: unknown, source = STACK_FILE_NAME): Stack {
     const key = issue.path.join('.') || '(top level)';
     return `  ${key}: ${describeIssue(issue)}`;
   });
-  throw new UsageError(
-    `Invalid stack file ${source}:\n${lines.join('\n')}`,
-    'Fix the keys above; see "Stack file" in README.md for every key and its default.',
-  );
+  throw new ConfigError('config.invalid', `Invalid stack file ${source}:\n${lines.join('\n')}`, {
+    details: { source },
+  });
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -148,16 +147,23 @@ export async function loadStack(configPath: string | undefined, cwd = process.cw
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && configPath === undefined) {
       return { stack: parseStack({}), file, dir: path.dirname(file), exists: false };
     }
-    throw new UsageError(
-      `Cannot read stack file ${file}: ${(err as Error).message}`,
-      'Pass an existing file with --config, or run without --config to use the defaults.',
-    );
+    throw new ConfigError('config.unreadable', `Cannot read stack file ${file}: ${(err as Error).message}`, {
+      cause: err,
+      details: { file },
+    });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`Stack file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(
+      'config.bad-json',
+      `Stack file ${file} is not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { file },
+      },
+    );
   }
   return { stack: parseStack(raw, file), file, dir: path.dirname(file), exists: true };
 }

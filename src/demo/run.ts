@@ -1,6 +1,5 @@
 import { createDynamoDbClient } from '../aws/clients.js';
 import type { Stack } from '../config/stack.js';
-import { RuntimeError } from '../errors.js';
 import { runSeed, type SeedResult } from '../seed/index.js';
 import { readRunnerStatus } from '../targets/local/pipeline.js';
 import { localConnection, localUp, requireLocalStack } from '../targets/local/stack.js';
@@ -8,6 +7,7 @@ import type { UpResult } from '../targets/types.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { readLocalPiiKey } from '../verify/key.js';
 import { type VerifyReport, verifySink } from '../verify/verify.js';
+import { DemoError } from './errors.js';
 import { percentile, probeLatency } from './probe.js';
 
 /** What the demo does (`npm start` uses the defaults). */
@@ -98,9 +98,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     while (handled() < expected) {
       options.signal?.throwIfAborted();
       if (clock.now() > deadline) {
-        throw new RuntimeError(
+        throw new DemoError(
+          'demo.timeout',
           `The pipeline handled ${handled()} of ${expected} changes within ${options.timeoutMs / 1000} s.`,
-          'See `ddb-ingest status` and `ddb-ingest logs`; the stack is left running.',
+          { details: { handled: handled(), expected } },
         );
       }
       progress(`Ingesting: ${handled()}/${expected} changes`);

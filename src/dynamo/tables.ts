@@ -7,8 +7,8 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { Stack } from '../config/stack.js';
-import { RuntimeError } from '../errors.js';
 import { type Clock, systemClock } from '../util/time.js';
+import { DynamoError } from './errors.js';
 
 export interface TablesInfo {
   source: string;
@@ -36,7 +36,9 @@ async function waitActive(client: DynamoDBClient, name: string, clock: Clock): P
     if (table?.TableStatus === 'ACTIVE') return table;
     await clock.sleep(100);
   }
-  throw new RuntimeError(`Table ${name} did not become ACTIVE.`);
+  throw new DynamoError('dynamo.table-not-active', `Table ${name} did not become ACTIVE.`, {
+    details: { table: name },
+  });
 }
 
 async function createIfMissing(
@@ -83,9 +85,12 @@ export async function ensureTables(
   await waitActive(client, sink.name, clock);
   const streamArn = sourceDesc.LatestStreamArn;
   if (!streamArn || !sourceDesc.StreamSpecification?.StreamEnabled) {
-    throw new RuntimeError(
+    throw new DynamoError(
+      'dynamo.source-without-stream',
       `Table ${source.name} exists but has no stream enabled.`,
-      `Enable a ${source.stream_view_type} stream on it, or delete the table and run \`ddb-ingest up\` again.`,
+      {
+        details: { table: source.name, streamViewType: source.stream_view_type },
+      },
     );
   }
   return { source: source.name, sink: sink.name, streamArn };

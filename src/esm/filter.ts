@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { EsmError } from './errors.js';
 
 /**
  * Event filtering with the EventBridge pattern grammar, as Lambda applies it to
@@ -38,7 +38,7 @@ export interface CompiledPattern {
 export type RecordFilter = (record: unknown) => boolean;
 
 function invalid(detail: string): never {
-  throw new UsageError(INVALID_FILTER_PATTERN, `Filter pattern: ${detail}.`);
+  throw new EsmError('esm.invalid-filter-pattern', INVALID_FILTER_PATTERN, { details: { detail } });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -275,9 +275,10 @@ function compare(a: number, op: NumericOp, b: number): boolean {
  */
 export function compileFilters(patterns: readonly string[]): RecordFilter {
   if (patterns.length > MAX_FILTER_PATTERNS) {
-    throw new UsageError(
+    throw new EsmError(
+      'esm.too-many-filters',
       `FilterCriteria has ${patterns.length} patterns; at most ${MAX_FILTER_PATTERNS} are allowed.`,
-      'Combine patterns with "$or" or arrays of values.',
+      { details: { count: patterns.length, max: MAX_FILTER_PATTERNS } },
     );
   }
   const compiled = patterns.map(parseFilterPattern);

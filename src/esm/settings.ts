@@ -1,5 +1,5 @@
 import type { Stack } from '../config/stack.js';
-import { UsageError } from '../errors.js';
+import { EsmError } from './errors.js';
 import { compileFilters, MAX_FILTER_PATTERNS, parseFilterPattern, type RecordFilter } from './filter.js';
 
 /**
@@ -57,16 +57,17 @@ function checkInt(
 ): void {
   const ok = Number.isInteger(value) && ((value >= min && value <= max) || (extra?.(value) ?? false));
   if (!ok) {
-    throw new UsageError(
+    throw new EsmError(
+      'esm.invalid-setting',
       `Invalid ${name}: ${String(value)} (allowed: ${extra ? '-1, or ' : ''}${min} to ${max}).`,
-      'Fix event_source_mapping in the stack file.',
+      { details: { name, value, min, max } },
     );
   }
 }
 
 /**
  * Checks AWS's ranges and every filter pattern; returns the settings unchanged.
- * Throws {@link UsageError} (`Invalid filter pattern definition.` for patterns).
+ * Throws {@link EsmError} (`Invalid filter pattern definition.` for patterns).
  */
 export function validateEsmSettings(settings: EsmSettings): EsmSettings {
   checkInt('BatchSize', settings.BatchSize, 1, 10_000);
@@ -75,24 +76,25 @@ export function validateEsmSettings(settings: EsmSettings): EsmSettings {
   checkInt('MaximumRetryAttempts', settings.MaximumRetryAttempts, -1, 10_000);
   checkInt('MaximumRecordAgeInSeconds', settings.MaximumRecordAgeInSeconds, 60, 604_800, (v) => v === -1);
   if (settings.StartingPosition !== 'TRIM_HORIZON' && settings.StartingPosition !== 'LATEST') {
-    throw new UsageError(
+    throw new EsmError(
+      'esm.invalid-starting-position',
       `Invalid StartingPosition: ${String(settings.StartingPosition)}.`,
-      'DynamoDB streams support TRIM_HORIZON or LATEST.',
     );
   }
   for (const type of settings.FunctionResponseTypes) {
     if (type !== 'ReportBatchItemFailures') {
-      throw new UsageError(
+      throw new EsmError(
+        'esm.invalid-response-type',
         `Invalid FunctionResponseTypes value: ${String(type)}.`,
-        'Allowed: ReportBatchItemFailures.',
       );
     }
   }
   const filters = settings.FilterCriteria.Filters;
   if (filters.length > MAX_FILTER_PATTERNS) {
-    throw new UsageError(
+    throw new EsmError(
+      'esm.too-many-filters',
       `FilterCriteria has ${filters.length} patterns; at most ${MAX_FILTER_PATTERNS} are allowed.`,
-      'Combine patterns with "$or" or arrays of values.',
+      { details: { count: filters.length, max: MAX_FILTER_PATTERNS } },
     );
   }
   for (const filter of filters) parseFilterPattern(filter.Pattern);

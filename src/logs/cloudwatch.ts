@@ -3,9 +3,9 @@ import {
   FilterLogEventsCommand,
   type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { RuntimeError } from '../errors.js';
 import { sleep } from '../streams/reader.js';
 import { systemClock } from '../util/time.js';
+import { LogsError } from './errors.js';
 import { classify, inWindowAndLevel, type LogEvent, type LogQuery, toFilterPattern } from './events.js';
 
 export interface CloudWatchLogOptions extends LogQuery {
@@ -55,10 +55,10 @@ export async function* readCloudWatchLogs(
           if ((err as Error).name !== 'ResourceNotFoundException') throw err;
           // The group appears on the function's first run: keep waiting when following.
           if (!options.follow) {
-            throw new RuntimeError(
-              `Log group ${logGroupName} does not exist.`,
-              'Lambda creates it on the first invocation; check the function name and region.',
-            );
+            throw new LogsError('logs.group-missing', `Log group ${logGroupName} does not exist.`, {
+              cause: err,
+              details: { logGroupName },
+            });
           }
           break;
         }

@@ -1,4 +1,3 @@
-import { UsageError } from '../errors.js';
 import type { Clock } from '../util/time.js';
 
 /** One log event, the same from the local log store and from CloudWatch Logs. */
@@ -43,19 +42,11 @@ export interface LogQuery {
   pollIntervalMs?: number;
 }
 
-function normaliseLevel(text: string): LogLevel | undefined {
+/** `warning` -> `WARN`; undefined when `text` names no level. */
+export function toLogLevel(text: string): LogLevel | undefined {
   const upper = text.trim().toUpperCase();
   const level = ALIASES[upper] ?? upper;
   return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : undefined;
-}
-
-/** Validates `--level`. */
-export function parseLogLevel(text: string): LogLevel {
-  const level = normaliseLevel(text);
-  if (!level) {
-    throw new UsageError(`--level "${text}" is not a log level.`, `Use one of ${LOG_LEVELS.join(', ')}.`);
-  }
-  return level;
 }
 
 const PLATFORM =
@@ -70,14 +61,14 @@ export function classify(message: string): { level?: LogLevel; platform: boolean
   if (trimmed.startsWith('{')) {
     try {
       const parsed = JSON.parse(trimmed) as { level?: unknown };
-      const level = typeof parsed.level === 'string' ? normaliseLevel(parsed.level) : undefined;
+      const level = typeof parsed.level === 'string' ? toLogLevel(parsed.level) : undefined;
       return level ? { level, platform: false } : { platform: false };
     } catch {
       // Not JSON after all: plain text.
     }
   }
   const text = RUNTIME_TEXT.exec(message);
-  const level = text?.[1] ? normaliseLevel(text[1]) : undefined;
+  const level = text?.[1] ? toLogLevel(text[1]) : undefined;
   return level ? { level, platform: false } : { platform: false };
 }
 

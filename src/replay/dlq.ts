@@ -6,9 +6,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { RuntimeError } from '../errors.js';
 import type { OnFailureMessage } from '../esm/onFailureMessage.js';
 import { readQueueFiles } from '../esm/onFailureQueue.js';
+import { StreamsError } from '../streams/errors.js';
 import { readSequenceRange } from '../streams/range.js';
 import { ShardGoneError } from '../streams/reader.js';
 import type { StreamsClient } from '../streams/shards.js';
@@ -226,7 +226,7 @@ export async function readDlqRecords(options: ReadDlqRecordsOptions): Promise<Dl
         reason: `shard ${info.shardId} of ${info.streamArn} no longer exists`,
       };
     }
-    if (err instanceof RuntimeError && /was not found/.test(err.message)) {
+    if (err instanceof StreamsError && err.code === 'streams.stream-not-found') {
       return { entry, records: [], expected, status: 'gone', reason: err.message };
     }
     throw err;

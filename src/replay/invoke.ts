@@ -1,7 +1,7 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
-import { RuntimeError } from '../errors.js';
 import { type LocalRuntimeOptions, startLocalRuntime } from '../runtime/localRuntime.js';
 import type { WireRecord } from '../streams/wire.js';
+import { ReplayError } from './errors.js';
 
 /** The event one batch is sent as: what Lambda hands a stream function. */
 export interface ReplayEvent {
@@ -134,9 +134,10 @@ export function remoteInvoker(options: RemoteInvokerOptions): Invoker {
     async invoke(event) {
       const payload = Buffer.from(JSON.stringify(event), 'utf8');
       if (payload.byteLength > MAX_SYNC_PAYLOAD_BYTES) {
-        throw new RuntimeError(
+        throw new ReplayError(
+          'replay.payload-too-large',
           `A batch of ${event.Records.length} records is ${payload.byteLength} bytes, over Lambda's 6 MB limit for a synchronous invocation.`,
-          'Use a smaller --batch-size.',
+          { details: { records: event.Records.length, bytes: payload.byteLength } },
         );
       }
       let out: InvokeCommandOutput;
@@ -153,9 +154,10 @@ export function remoteInvoker(options: RemoteInvokerOptions): Invoker {
         );
       } catch (err) {
         if ((err as Error).name === 'ResourceNotFoundException') {
-          throw new RuntimeError(
+          throw new ReplayError(
+            'replay.function-not-found',
             `Function ${options.functionName}:${qualifier} was not found.`,
-            'Deploy it with `ddb-ingest up --target aws`, and check --region and --profile.',
+            { cause: err, details: { functionName: options.functionName, qualifier } },
           );
         }
         throw err;

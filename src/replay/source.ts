@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
 import { parseWireRecord, type WireRecord, WireShapeError } from '../streams/wire.js';
+import { ReplayError } from './errors.js';
 
 /** Lambda's batch size range for DynamoDB Streams. */
 export const MAX_BATCH_SIZE = 10_000;
-
-const FORMATS_HINT =
-  'A replay file holds one stream record per line (what `ddb-ingest tail --json` or `--output` writes) or one Lambda event {"Records": [...]}.';
 
 /** 1-based line number of a character offset. */
 function lineAt(text: string, offset: number): number {
@@ -26,7 +23,9 @@ function syntaxErrorLine(text: string, err: unknown): number | undefined {
 
 function shapeError(source: string, where: string, err: unknown): never {
   if (err instanceof WireShapeError) {
-    throw new UsageError(`${source}: ${where}: ${err.path} ${err.problem}.`, FORMATS_HINT);
+    throw new ReplayError('replay.bad-file', `${source}: ${where}: ${err.path} ${err.problem}.`, {
+      cause: err,
+    });
   }
   throw err;
 }
@@ -35,13 +34,13 @@ function shapeError(source: string, where: string, err: unknown): never {
 function parseEvent(source: string, text: string, event: Record<string, unknown>): WireRecord[] {
   const records = event.Records;
   if (!Array.isArray(records)) {
-    throw new UsageError(
+    throw new ReplayError(
+      'replay.bad-file',
       `${source}: line 1: a JSON object without a "Records" array is neither an event nor a stream record.`,
-      FORMATS_HINT,
     );
   }
   if (records.length === 0)
-    throw new UsageError(`${source}: the event's "Records" array is empty.`, FORMATS_HINT);
+    throw new ReplayError('replay.bad-file', `${source}: the event's "Records" array is empty.`);
   return records.map((record, i) => {
     try {
       return parseWireRecord(record, `Records[${i}]`);
@@ -56,12 +55,12 @@ function parseEvent(source: string, text: string, event: Record<string, unknown>
 
 /**
  * Records from a replay file's text: NDJSON stream records (one per line) or
- * a Lambda event `{ "Records": [...] }`. A bad file is a UsageError naming the
+ * a Lambda event `{ "Records": [...] }`. A bad file is a ReplayError naming the
  * line and the problem; nothing is returned from a file with any bad part.
  */
 export function parseReplayText(text: string, source = 'replay file'): WireRecord[] {
   const firstLine = text.split('\n').findIndex((line) => line.trim() !== '');
-  if (firstLine < 0) throw new UsageError(`${source} is empty.`, FORMATS_HINT);
+  if (firstLine < 0) throw new ReplayError('replay.bad-file', `${source} is empty.`);
   const lines = text.split('\n');
   const first = (lines[firstLine] as string).trim();
   let firstValue: unknown;
@@ -78,9 +77,9 @@ export function parseReplayText(text: string, source = 'replay file'): WireRecor
       doc = JSON.parse(text);
     } catch (err) {
       const line = syntaxErrorLine(text, err) ?? firstLine + 1;
-      throw new UsageError(
+      throw new ReplayError(
+        'replay.bad-file',
         `${source}: line ${line}: not valid JSON (${(err as Error).message}).`,
-        FORMATS_HINT,
       );
     }
     return parseDocument(source, text, doc);
@@ -88,9 +87,9 @@ export function parseReplayText(text: string, source = 'replay file'): WireRecor
   if (isObject(firstValue) && 'Records' in firstValue) {
     const rest = lines.slice(firstLine + 1).findIndex((line) => line.trim() !== '');
     if (rest >= 0) {
-      throw new UsageError(
+      throw new ReplayError(
+        'replay.bad-file',
         `${source}: line ${firstLine + rest + 2}: text after the event; an event file holds one {"Records": [...]} object.`,
-        FORMATS_HINT,
       );
     }
     return parseEvent(source, text, firstValue);
@@ -103,9 +102,9 @@ export function parseReplayText(text: string, source = 'replay file'): WireRecor
     try {
       value = JSON.parse(line);
     } catch (err) {
-      throw new UsageError(
+      throw new ReplayError(
+        'replay.bad-file',
         `${source}: line ${i + 1}: not valid JSON (${(err as Error).message}).`,
-        FORMATS_HINT,
       );
     }
     try {
@@ -137,25 +136,13 @@ export async function readReplayFile(path: string): Promise<WireRecord[]> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
+    throw new ReplayError(
+      'replay.file-unreadable',
       `Cannot read replay file ${path}${code === 'ENOENT' ? ': it does not exist' : `: ${(err as Error).message}`}.`,
-      FORMATS_HINT,
+      { cause: err, details: { path } },
     );
   }
   return parseReplayText(text, path);
-}
-
-/** Validates `--batch-size` (1 to 10,000, Lambda's range for DynamoDB Streams). */
-export function parseBatchSize(value: string | number): number {
-  const text = String(value).trim();
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > MAX_BATCH_SIZE) {
-    throw new UsageError(
-      `--batch-size "${value}" is out of range.`,
-      `Use a whole number from 1 to ${MAX_BATCH_SIZE.toLocaleString('en-US')}.`,
-    );
-  }
-  return n;
 }
 
 /** Consecutive batches of at most `batchSize` records, order kept. */

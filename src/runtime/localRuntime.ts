@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { RuntimeError } from '../errors.js';
 import { type Clock, systemClock } from '../util/time.js';
+import { LocalRuntimeError } from './errors.js';
 import type { InvokeOutcome } from './invokeOutcome.js';
 import { LogStreamWriter, logGroupName, newLogStreamName } from './logStream.js';
 
@@ -48,9 +48,10 @@ export function workerScriptPath(): string {
   const candidates = [path.join(here, 'worker.mjs'), path.resolve(here, '../../src/runtime/worker.mjs')];
   const found = candidates.find((file) => existsSync(file));
   if (!found) {
-    throw new RuntimeError(
+    throw new LocalRuntimeError(
+      'runtime.worker-missing',
       `The local runtime's worker script is missing (looked in ${candidates.join(', ')}).`,
-      'Reinstall ddb-ingest; the package must include src/runtime/worker.mjs.',
+      { details: { candidates } },
     );
   }
   return found;
@@ -322,9 +323,12 @@ function functionArnOf(options: LocalRuntimeOptions): string {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   if (!existsSync(options.bundleFile)) {
-    throw new RuntimeError(
+    throw new LocalRuntimeError(
+      'runtime.bundle-missing',
       `The handler bundle ${options.bundleFile} does not exist.`,
-      'Build the handler first (ddb-ingest up builds it).',
+      {
+        details: { bundleFile: options.bundleFile },
+      },
     );
   }
   workerScriptPath();

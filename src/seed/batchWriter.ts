@@ -1,5 +1,6 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../util/time.js';
+import { SeedError } from './errors.js';
 
 /** How the writer talks to DynamoDB. */
 export interface BatchWriterOptions {
@@ -21,12 +22,15 @@ export interface BatchWriterOptions {
   random?: () => number;
 }
 
-export class WriteFailedError extends Error {
+export class WriteFailedError extends SeedError {
   constructor(
     readonly notWritten: number,
     override readonly cause: unknown,
   ) {
-    super(`gave up after retries: ${(cause as Error)?.message ?? String(cause)}`);
+    super('seed.writes-gave-up', `gave up after retries: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+      details: { notWritten },
+    });
   }
 }
 

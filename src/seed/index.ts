@@ -1,7 +1,7 @@
 import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { RuntimeError, UsageError } from '../errors.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { BatchWriter, WriteFailedError } from './batchWriter.js';
+import { SeedError } from './errors.js';
 import { createSeedFaker } from './faker.js';
 import { OrderFactory, pickDistinct, toItem } from './orders.js';
 
@@ -51,8 +51,16 @@ export interface SeedResult {
 const BATCH = 25;
 
 export function validateSeedCounts(count: number, updates: number, deletes: number): void {
-  if (updates > count) throw new UsageError(`--updates (${updates}) cannot exceed --count (${count}).`);
-  if (deletes > count) throw new UsageError(`--deletes (${deletes}) cannot exceed --count (${count}).`);
+  if (updates > count) {
+    throw new SeedError('seed.too-many-updates', `${updates} updates cannot exceed ${count} orders.`, {
+      details: { updates, count },
+    });
+  }
+  if (deletes > count) {
+    throw new SeedError('seed.too-many-deletes', `${deletes} deletes cannot exceed ${count} orders.`, {
+      details: { deletes, count },
+    });
+  }
 }
 
 /**
@@ -104,9 +112,10 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       await writer.flush();
     } catch (err) {
       if (err instanceof WriteFailedError) {
-        throw new RuntimeError(
+        throw new SeedError(
+          'seed.write-failed',
           `Seeding stopped during ${phase}s: ${err.notWritten} of ${total} items were not written (${err.message}).`,
-          'DynamoDB kept throttling or failing; retry with a lower --concurrency or a --rate limit.',
+          { cause: err, details: { phase, notWritten: err.notWritten, total } },
         );
       }
       throw err;

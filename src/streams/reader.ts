@@ -4,8 +4,8 @@ import {
   GetShardIteratorCommand,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import { RuntimeError } from '../errors.js';
 import { type Clock, systemClock } from '../util/time.js';
+import { StreamsError } from './errors.js';
 import { describeShards, type ShardInfo, ShardLineage, type StreamsClient } from './shards.js';
 import { compareSequenceNumbers, regionOfArn, toWireRecord, type WireRecord } from './wire.js';
 
@@ -100,13 +100,12 @@ export interface ShardPage {
 }
 
 /** GetShardIterator says the shard does not exist (trimmed, or the stream is gone). */
-export class ShardGoneError extends Error {
+export class ShardGoneError extends StreamsError {
   constructor(
     readonly shardId: string,
     cause: unknown,
   ) {
-    super(`Shard ${shardId} no longer exists`, { cause });
-    this.name = 'ShardGoneError';
+    super('streams.shard-gone', `Shard ${shardId} no longer exists`, { cause, details: { shardId } });
   }
 }
 
@@ -332,7 +331,11 @@ export class ShardReader {
       this.sendOptions(),
     );
     if (!out.ShardIterator) {
-      throw new RuntimeError(`GetShardIterator returned no iterator for shard ${this.shardId}.`);
+      throw new StreamsError(
+        'streams.no-iterator',
+        `GetShardIterator returned no iterator for shard ${this.shardId}.`,
+        { details: { shardId: this.shardId } },
+      );
     }
     return out.ShardIterator;
   }
@@ -394,9 +397,10 @@ export class ShardReader {
   private async afterIteratorFailure(reason: RecoveryReason, err: unknown): Promise<void> {
     this.failuresInARow += 1;
     if (this.failuresInARow > this.maxFailures) {
-      throw new RuntimeError(
+      throw new StreamsError(
+        'streams.shard-read-failed',
         `Reading shard ${this.shardId} failed ${this.failuresInARow} times in a row (${errorName(err)}: ${(err as Error)?.message}).`,
-        'Check that DynamoDB Local (or the stream) is healthy, then try again.',
+        { cause: err, details: { shardId: this.shardId, failures: this.failuresInARow } },
       );
     }
     this.recovered(reason);

@@ -4,7 +4,7 @@ import {
   type DynamoDBStreamsClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb-streams';
-import { RuntimeError } from '../errors.js';
+import { StreamsError } from './errors.js';
 
 /** What DescribeStream says about one shard. */
 export interface ShardInfo {
@@ -49,10 +49,10 @@ export async function describeShards(
       );
     } catch (err) {
       if (err instanceof ResourceNotFoundException || (err as Error).name === 'ResourceNotFoundException') {
-        throw new RuntimeError(
-          `Stream ${streamArn} was not found.`,
-          'Check that the table exists and has a stream enabled (`ddb-ingest status`); a recreated table has a new stream ARN.',
-        );
+        throw new StreamsError('streams.stream-not-found', `Stream ${streamArn} was not found.`, {
+          cause: err,
+          details: { streamArn },
+        });
       }
       throw err;
     }

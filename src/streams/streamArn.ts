@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeTable } from '../dynamo/tables.js';
-import { RuntimeError } from '../errors.js';
+import { StreamsError } from './errors.js';
 
 /**
  * The table's current stream ARN (DescribeTable's LatestStreamArn). A missing
@@ -9,16 +9,14 @@ import { RuntimeError } from '../errors.js';
 export async function latestStreamArn(client: DynamoDBClient, tableName: string): Promise<string> {
   const table = await describeTable(client, tableName);
   if (!table) {
-    throw new RuntimeError(
-      `Table ${tableName} does not exist.`,
-      'Deploy the stack (`ddb-ingest up`), and check --target, --region and --profile.',
-    );
+    throw new StreamsError('streams.table-missing', `Table ${tableName} does not exist.`, {
+      details: { table: tableName },
+    });
   }
   if (!table.LatestStreamArn || table.StreamSpecification?.StreamEnabled === false) {
-    throw new RuntimeError(
-      `Table ${tableName} has no stream.`,
-      'Enable a NEW_AND_OLD_IMAGES stream on the source table (`ddb-ingest up` creates it with one).',
-    );
+    throw new StreamsError('streams.table-has-no-stream', `Table ${tableName} has no stream.`, {
+      details: { table: tableName },
+    });
   }
   return table.LatestStreamArn;
 }

@@ -1,4 +1,5 @@
 import type { _Record, AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb-streams';
+import { StreamsError } from './errors.js';
 
 /**
  * A DynamoDB attribute value as Lambda delivers it: JSON only, so binaries are
@@ -123,13 +124,12 @@ export function regionOfArn(arn: string): string | undefined {
 }
 
 /** A record or value that does not have Lambda's wire shape; `path` says where. */
-export class WireShapeError extends Error {
+export class WireShapeError extends StreamsError {
   constructor(
     readonly path: string,
     readonly problem: string,
   ) {
-    super(`${path}: ${problem}`);
-    this.name = 'WireShapeError';
+    super('streams.wire-shape', `${path}: ${problem}`, { details: { path, problem } });
   }
 }
 

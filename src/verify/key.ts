@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { keyFromSecretText } from '../../lambda/src/lib/secret.js';
-import { RuntimeError } from '../errors.js';
+import { VerifyError } from './errors.js';
 
 /** The local PII key from its 0600 file (same bytes the handler uses). */
 export async function readLocalPiiKey(file: string): Promise<Buffer> {
   try {
     return keyFromSecretText(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new RuntimeError(
+    throw new VerifyError(
+      'verify.local-key-unreadable',
       `Cannot read the local PII key ${file}: ${(err as Error).message}`,
-      'Run `ddb-ingest up` to create it.',
+      {
+        cause: err,
+        details: { file },
+      },
     );
   }
 }
@@ -26,14 +30,17 @@ export async function readSsmPiiKey(
     value = out.Parameter?.Value;
   } catch (err) {
     // The error's name (AccessDeniedException, ParameterNotFound) is what helps; never the value.
-    throw new RuntimeError(
+    throw new VerifyError(
+      'verify.ssm-key-unreadable',
       `Cannot read the PII key from SSM parameter ${parameterName}: ${(err as Error).name}`,
-      'Create it with the command `ddb-ingest up --target aws` printed (pii_key_setup_command), or check your AWS credentials.',
+      { cause: err, details: { parameterName } },
     );
   }
   try {
     return keyFromSecretText(value ?? '');
   } catch {
-    throw new RuntimeError(`SSM parameter ${parameterName} is empty.`);
+    throw new VerifyError('verify.ssm-key-empty', `SSM parameter ${parameterName} is empty.`, {
+      details: { parameterName },
+    });
   }
 }

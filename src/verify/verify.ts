@@ -13,7 +13,7 @@ import {
   projectOrder,
 } from '../../lambda/src/domain/orders.js';
 import { addDecimals, formatDecimal, parseDecimal } from '../../lambda/src/lib/decimal.js';
-import { RuntimeError } from '../errors.js';
+import { VerifyError } from './errors.js';
 
 /** How `verify` reads and compares. */
 export interface VerifyOptions {
@@ -156,10 +156,10 @@ export async function scanTable(
 /** A missing table is the user's to fix (run `up`, or fix the stack file), not a crash. */
 export function missingTable(err: unknown, table: string): unknown {
   if ((err as Error)?.name !== 'ResourceNotFoundException') return err;
-  return new RuntimeError(
-    `Table ${table} does not exist.`,
-    'Create the tables with `ddb-ingest up`, or check that the stack file names the right tables.',
-  );
+  return new VerifyError('verify.table-missing', `Table ${table} does not exist.`, {
+    cause: err,
+    details: { table },
+  });
 }
 
 async function* readEntries(file: string): AsyncGenerator<Entry> {

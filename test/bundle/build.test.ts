@@ -10,6 +10,7 @@ import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { RuntimeError } from '../../src/errors.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { shownRejection } from '../helpers/errors.js';
 import { makeKeyFile } from '../lambda/support.js';
 
 const run = promisify(execFile);
@@ -80,7 +81,7 @@ test('a syntax error becomes a RuntimeError naming the file and line', async () 
   const entry = path.join(tmp, 'broken.ts');
   await writeFile(entry, 'export const handler = async () => {\n  return { ok: true ;\n};\n');
   const failure = buildBundle({ entry, outDir: path.join(tmp, 'broken') });
-  await expect(failure).rejects.toBeInstanceOf(RuntimeError);
+  expect(await shownRejection(failure)).toBeInstanceOf(RuntimeError);
   await expect(failure).rejects.toThrow(/broken\.ts:2:\d+: Expected "}" but found ";"/);
 });
 

@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { renderBatch } from '../../src/commands/replay.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
+import { toCliError } from '../../src/errorMessages.js';
 import { RuntimeError } from '../../src/errors.js';
 import type { OnFailureMessage } from '../../src/esm/onFailureMessage.js';
 import type { LogEvent } from '../../src/logs/events.js';
@@ -160,7 +161,7 @@ describe('replay --invoke remote', () => {
       .on(InvokeCommand)
       .rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
     const invoker = remoteInvoker({ client: new LambdaClient({ region: 'eu-west-1' }), functionName: 'fn' });
-    const err = await invoker.invoke({ Records: [record(1)] }).catch((e: unknown) => e);
+    const err = await invoker.invoke({ Records: [record(1)] }).catch((e: unknown) => toCliError(e) ?? e);
     expect(err).toBeInstanceOf(RuntimeError);
     expect((err as RuntimeError).message).toBe('Function fn:live was not found.');
     expect((err as RuntimeError).hint).toContain('up --target aws');

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadStack, parseStack } from '../../src/config/stack.js';
 import { UsageError } from '../../src/errors.js';
+import { shownError, shownRejection } from '../helpers/errors.js';
 
 test('an empty object is the default stack from the CLI contract', () => {
   expect(parseStack({})).toEqual({
@@ -69,7 +70,7 @@ test.each([
     /filter_criteria\.filter: must be <= 5 entries/,
   ],
 ])('invalid stack %j is refused naming the key', (raw, message) => {
-  expect(() => parseStack(raw)).toThrow(UsageError);
+  expect(shownError(() => parseStack(raw))).toBeInstanceOf(UsageError);
   expect(() => parseStack(raw)).toThrow(message);
 });
 
@@ -91,7 +92,7 @@ describe('loadStack', () => {
 
   test('invalid JSON is a usage error naming the file', async () => {
     await writeFile(path.join(dir, 'bad.json'), '{ "name": ');
-    const err = await loadStack('bad.json', dir).catch((e: unknown) => e);
+    const err = await shownRejection(loadStack('bad.json', dir));
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/bad\.json is not valid JSON/);
   });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import { toCliError } from '../../src/errorMessages.js';
 import { UsageError } from '../../src/errors.js';
 import { compileFilters, INVALID_FILTER_PATTERN, parseFilterPattern } from '../../src/esm/filter.js';
+import { shownError } from '../helpers/errors.js';
 import { makeRecord } from './records.js';
 
 const paid = makeRecord(1, { status: 'PAID', key: 'abc-123' });
@@ -118,15 +120,15 @@ describe('filter patterns on delivered records', () => {
     try {
       parseFilterPattern(text);
     } catch (err) {
-      error = err;
+      error = toCliError(err) ?? err;
     }
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe(INVALID_FILTER_PATTERN);
   });
 
   test('more than 5 patterns are refused', () => {
-    expect(() => compileFilters(Array.from({ length: 6 }, () => '{"eventName":["INSERT"]}'))).toThrow(
-      UsageError,
-    );
+    expect(
+      shownError(() => compileFilters(Array.from({ length: 6 }, () => '{"eventName":["INSERT"]}'))),
+    ).toBeInstanceOf(UsageError);
   });
 });

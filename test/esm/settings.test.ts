@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseStack } from '../../src/config/stack.js';
 import { UsageError } from '../../src/errors.js';
 import { esmSettingsFromStack, recordFilterOf, validateEsmSettings } from '../../src/esm/settings.js';
+import { shownError } from '../helpers/errors.js';
 import { makeRecord } from './records.js';
 
 describe('event source mapping settings', () => {
@@ -37,9 +38,9 @@ describe('event source mapping settings', () => {
     const stack = parseStack({
       event_source_mapping: { filter_criteria: { filter: [{ pattern: '{"eventName":"INSERT"}' }] } },
     });
-    expect(() => esmSettingsFromStack(stack.event_source_mapping)).toThrow(
-      new UsageError('Invalid filter pattern definition.'),
-    );
+    const shown = shownError(() => esmSettingsFromStack(stack.event_source_mapping));
+    expect(shown).toBeInstanceOf(UsageError);
+    expect((shown as UsageError).message).toBe('Invalid filter pattern definition.');
   });
 
   test.each([
@@ -52,13 +53,15 @@ describe('event source mapping settings', () => {
     ['MaximumRecordAgeInSeconds', 604_801],
   ])('%s %d is out of range', (key, value) => {
     const settings = esmSettingsFromStack(parseStack({}).event_source_mapping);
-    expect(() => validateEsmSettings({ ...settings, [key]: value })).toThrow(UsageError);
+    expect(shownError(() => validateEsmSettings({ ...settings, [key]: value }))).toBeInstanceOf(UsageError);
   });
 
   test('AT_TIMESTAMP is refused', () => {
     const settings = esmSettingsFromStack(parseStack({}).event_source_mapping);
-    expect(() =>
-      validateEsmSettings({ ...settings, StartingPosition: 'AT_TIMESTAMP' as unknown as 'LATEST' }),
-    ).toThrow(UsageError);
+    expect(
+      shownError(() =>
+        validateEsmSettings({ ...settings, StartingPosition: 'AT_TIMESTAMP' as unknown as 'LATEST' }),
+      ),
+    ).toBeInstanceOf(UsageError);
   });
 });

@@ -13,6 +13,7 @@ import {
   terraformPlan,
 } from '../../src/targets/aws/terraform.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { shownRejection } from '../helpers/errors.js';
 import { FAKE_ACCOUNT_ID, makeWorkDir, OFFLINE_ENV, requireTerraform } from './env.js';
 
 // The tables alone, applied for real against DynamoDB Local through the AWS
@@ -51,7 +52,7 @@ afterAll(async () => {
 });
 
 test('apply needs an explicit confirmation', async () => {
-  await expect(terraformApply({ ...opts, confirmed: false })).rejects.toThrow(UsageError);
+  expect(await shownRejection(terraformApply({ ...opts, confirmed: false }))).toBeInstanceOf(UsageError);
 });
 
 test('apply creates both tables with the stream; destroy removes them', async () => {

@@ -1,5 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { toCliError } from '../../src/errorMessages.js';
 import { RuntimeError } from '../../src/errors.js';
 import {
   backendFromEnv,
@@ -28,7 +29,7 @@ test('terraform missing from the PATH is a RuntimeError with an install hint', a
   const emptyBin = path.join(work.dir, 'empty-bin');
   await mkdir(emptyBin);
   const err: unknown = await terraformInit({ ...opts, env: { ...OFFLINE_ENV, PATH: emptyBin } }).catch(
-    (e) => e,
+    (e) => toCliError(e) ?? e,
   );
   expect(err).toBeInstanceOf(RuntimeError);
   expect((err as RuntimeError).message).toMatch(/Terraform was not found/);
@@ -38,7 +39,7 @@ test('terraform missing from the PATH is a RuntimeError with an install hint', a
 
 test('a provider mirror that does not exist is refused before Terraform runs', async () => {
   const err: unknown = await terraformInit({ ...opts, pluginDir: path.join(work.dir, 'nope') }).catch(
-    (e) => e,
+    (e) => toCliError(e) ?? e,
   );
   expect(err).toBeInstanceOf(RuntimeError);
   expect((err as RuntimeError).message).toMatch(/TF_PLUGIN_DIR/);
@@ -56,7 +57,7 @@ test("a failing plan shows Terraform's own error text", async () => {
       account_id: FAKE_ACCOUNT_ID,
       skip_aws_checks: true,
     },
-  }).catch((e) => e);
+  }).catch((e) => toCliError(e) ?? e);
   expect(err).toBeInstanceOf(RuntimeError);
   const message = (err as RuntimeError).message;
   expect(message).toMatch(/^terraform plan failed:\nError: /);
@@ -72,7 +73,7 @@ test("a failing plan shows Terraform's own error text", async () => {
       skip_aws_checks: true,
       log_retention_days: 42,
     },
-  }).catch((e) => e);
+  }).catch((e) => toCliError(e) ?? e);
   expect((badVar as RuntimeError).message).toContain(
     'log_retention_days must be a retention CloudWatch Logs accepts',
   );
@@ -120,7 +121,7 @@ test('DDB_INGEST_TF_BACKEND_CONFIG switches the state to the S3 backend describe
     ...opts,
     stateDir: path.join(work.dir, 's3-state'),
     backend,
-  }).catch((e) => e);
+  }).catch((e) => toCliError(e) ?? e);
   expect(err).toBeInstanceOf(RuntimeError);
   expect((err as RuntimeError).message).toMatch(/^terraform init failed:\nError: /);
   expect((err as RuntimeError).message).toContain('S3 bucket "ddb-ingest-state-test"');

@@ -3,6 +3,7 @@ import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toCliError } from '../../src/errorMessages.js';
 import { InterruptedError, RuntimeError, UsageError } from '../../src/errors.js';
 import {
   readAwsOutputs,
@@ -106,7 +107,7 @@ test('apply and destroy without confirmation change nothing', async () => {
   const plan = await terraformPlan(opts);
 
   const refused: unknown = await terraformApply({ ...opts, confirmed: false, planFile: plan.planFile }).catch(
-    (e) => e,
+    (e) => toCliError(e) ?? e,
   );
   expect(refused).toBeInstanceOf(UsageError);
   expect((refused as UsageError).message).toBe('Refusing to change AWS resources without confirmation.');
@@ -118,7 +119,9 @@ test('apply and destroy without confirmation change nothing', async () => {
   expect(existsSync(plan.planFile)).toBe(true);
 
   await terraformApply({ ...opts, confirmed: true, planFile: plan.planFile });
-  const noDestroy: unknown = await terraformDestroy({ ...opts, confirmed: false }).catch((e) => e);
+  const noDestroy: unknown = await terraformDestroy({ ...opts, confirmed: false }).catch(
+    (e) => toCliError(e) ?? e,
+  );
   expect(noDestroy).toBeInstanceOf(UsageError);
   expect((noDestroy as UsageError).message).toBe('Refusing to destroy AWS resources without confirmation.');
   expect(existsSync(paths.outputsFile)).toBe(true);
@@ -132,7 +135,7 @@ test("a failing apply surfaces Terraform's own error; the part that was created 
   expect(plan.add).toBe(3);
 
   const err: unknown = await terraformApply({ ...opts, confirmed: true, planFile: plan.planFile }).catch(
-    (e) => e,
+    (e) => toCliError(e) ?? e,
   );
   expect(err).toBeInstanceOf(RuntimeError);
   const { message, hint } = err as RuntimeError;
@@ -156,7 +159,7 @@ test('applying without a saved plan, or with a stale one, is refused', async () 
   const { opts } = fresh('stale');
   await terraformInit(opts);
 
-  const none: unknown = await terraformApply({ ...opts, confirmed: true }).catch((e) => e);
+  const none: unknown = await terraformApply({ ...opts, confirmed: true }).catch((e) => toCliError(e) ?? e);
   expect(none).toBeInstanceOf(RuntimeError);
   expect((none as RuntimeError).message).toMatch(/^No saved plan at /);
 
@@ -165,7 +168,9 @@ test('applying without a saved plan, or with a stale one, is refused', async () 
   const older = path.join(opts.stateDir, 'older.tfplan');
   await copyFile(first.planFile, older);
   await terraformApply({ ...opts, confirmed: true, planFile: first.planFile });
-  const stale: unknown = await terraformApply({ ...opts, confirmed: true, planFile: older }).catch((e) => e);
+  const stale: unknown = await terraformApply({ ...opts, confirmed: true, planFile: older }).catch(
+    (e) => toCliError(e) ?? e,
+  );
   expect(stale).toBeInstanceOf(RuntimeError);
   expect((stale as RuntimeError).message).toMatch(/^terraform apply failed:\nError: Saved plan is stale/);
   expect((stale as RuntimeError).hint).toMatch(/a stale plan is never re-made/);
@@ -188,7 +193,7 @@ test('a plan handed in from elsewhere is applied and left in place (keepPlanFile
 test('an invalid input fails the plan with the variable validation message', async () => {
   const { opts } = fresh('invalid', { environment: 'Not Valid' });
   await terraformInit(opts);
-  const err: unknown = await terraformPlan(opts).catch((e) => e);
+  const err: unknown = await terraformPlan(opts).catch((e) => toCliError(e) ?? e);
   expect(err).toBeInstanceOf(RuntimeError);
   expect((err as RuntimeError).message).toMatch(/^terraform plan failed:\nError: Invalid value for variable/);
   expect((err as RuntimeError).message).toContain(
@@ -213,7 +218,7 @@ test('aborting a running apply interrupts Terraform, which stops and releases th
     signal: controller.signal,
     confirmed: true,
     planFile: plan.planFile,
-  }).catch((e) => e);
+  }).catch((e) => toCliError(e) ?? e);
   await started;
   controller.abort();
   const err: unknown = await applying;

@@ -8,11 +8,13 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { parseLogLevel } from '../../src/commands/values.js';
 import { RuntimeError, UsageError } from '../../src/errors.js';
 import { readCloudWatchLogs } from '../../src/logs/cloudwatch.js';
-import { classify, type LogEvent, parseLogLevel, toFilterPattern } from '../../src/logs/events.js';
+import { classify, type LogEvent, toFilterPattern } from '../../src/logs/events.js';
 import { readLocalLogs } from '../../src/logs/local.js';
 import type { Clock } from '../../src/util/time.js';
+import { shownRejection } from '../helpers/errors.js';
 
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 const STREAM_A = '2026/11/25/[$LATEST]aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -259,8 +261,8 @@ describe('CloudWatch Logs', () => {
 
   test('a missing log group is a clear error without follow', async () => {
     cw.on(FilterLogEventsCommand).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
-    await expect(collect(readCloudWatchLogs({ client, logGroupName: '/aws/lambda/x' }))).rejects.toThrow(
-      RuntimeError,
-    );
+    expect(
+      await shownRejection(collect(readCloudWatchLogs({ client, logGroupName: '/aws/lambda/x' }))),
+    ).toBeInstanceOf(RuntimeError);
   });
 });

@@ -2,18 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { parseTailOptions } from '../../src/commands/tailOptions.js';
+import { parseBatchSize } from '../../src/commands/values.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
+import { toCliError } from '../../src/errorMessages.js';
 import { UsageError } from '../../src/errors.js';
-import {
-  parseBatchSize,
-  parseReplayText,
-  readReplayFile,
-  toBatches,
-  toEvent,
-  toNdjson,
-} from '../../src/replay/source.js';
-import { parseTailOptions, tail } from '../../src/streams/tail.js';
+import { parseReplayText, readReplayFile, toBatches, toEvent, toNdjson } from '../../src/replay/source.js';
+import { tail } from '../../src/streams/tail.js';
 import type { WireRecord } from '../../src/streams/wire.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 
@@ -43,8 +39,9 @@ function usageMessage(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
+    const shown = toCliError(err);
+    expect(shown).toBeInstanceOf(UsageError);
+    return (shown as UsageError).message;
   }
   throw new Error('expected a UsageError');
 }

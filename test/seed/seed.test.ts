@@ -7,9 +7,11 @@ import {
 import { createDynamoDbClient, LOCAL_CREDENTIALS } from '../../src/aws/clients.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
+import { toCliError } from '../../src/errorMessages.js';
 import { RuntimeError, UsageError } from '../../src/errors.js';
 import { runSeed } from '../../src/seed/index.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { shownRejection } from '../helpers/errors.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js';
 
 const stack = parseStack({});
@@ -100,12 +102,12 @@ test('the same --seed gives identical items in two fresh stacks; updates and del
 });
 
 test('bad counts are usage errors', async () => {
-  await expect(runSeed({ client: a.ddb, tableName: TABLE, count: 5, updates: 6 })).rejects.toThrow(
-    UsageError,
-  );
-  await expect(runSeed({ client: a.ddb, tableName: TABLE, count: 5, deletes: 6 })).rejects.toThrow(
-    UsageError,
-  );
+  expect(
+    await shownRejection(runSeed({ client: a.ddb, tableName: TABLE, count: 5, updates: 6 })),
+  ).toBeInstanceOf(UsageError);
+  expect(
+    await shownRejection(runSeed({ client: a.ddb, tableName: TABLE, count: 5, deletes: 6 })),
+  ).toBeInstanceOf(UsageError);
 });
 
 describe('through a fault-injecting proxy', () => {
@@ -164,7 +166,7 @@ describe('through a fault-injecting proxy', () => {
         count: 100,
         maxAttempts: 3,
         concurrency: 2,
-      }).catch((e: unknown) => e);
+      }).catch((e: unknown) => toCliError(e) ?? e);
       expect(error).toBeInstanceOf(RuntimeError);
       expect((error as Error).message).toMatch(/100 of 100 items were not written/);
     } finally {

@@ -1,10 +1,11 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { parseTailOptions } from '../../src/commands/tailOptions.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { readSequenceRange } from '../../src/streams/range.js';
 import { type RecoveryInfo, readStream, ShardReader, type TrimmedInfo } from '../../src/streams/reader.js';
 import { describeShards, type StreamsClient } from '../../src/streams/shards.js';
-import { parseTailOptions, tail } from '../../src/streams/tail.js';
+import { tail } from '../../src/streams/tail.js';
 import type { WireRecord } from '../../src/streams/wire.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedStack } from '../../config/stack.js';
-import { RuntimeError } from '../../errors.js';
+import { TargetError } from '../errors.js';
 import { resolveHandlerEntry } from '../local/pipeline.js';
 import { verifyPlannedBundle } from './plannedBundle.js';
 import {
@@ -107,10 +107,9 @@ async function applyHandedPlan(options: AwsDeployOptions, file: string): Promise
     () => false,
   );
   if (!exists) {
-    throw new RuntimeError(
-      `No saved plan at ${planFile}.`,
-      "Pass the plan file that `up --target aws --plan-only` wrote (in CI: the plan job's artifact).",
-    );
+    throw new TargetError('targets.handed-plan-missing', `No saved plan at ${planFile}.`, {
+      details: { planFile },
+    });
   }
   const tf = terraformOptions(options);
   step('terraform init');

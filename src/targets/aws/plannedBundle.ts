@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { RuntimeError } from '../../errors.js';
+import { TargetError } from '../errors.js';
 import type { TerraformPlanJson } from './terraform.js';
 
 const FUNCTION_ADDRESS = 'aws_lambda_function.this';
@@ -18,22 +18,27 @@ export async function verifyPlannedBundle(plan: TerraformPlanJson): Promise<void
   const variables = plan.variables as Record<string, { value?: unknown }> | undefined;
   const zipPath = variables?.lambda_zip_path?.value;
   if (typeof zipPath !== 'string') {
-    throw new RuntimeError('The saved plan does not name the handler bundle (lambda_zip_path).');
+    throw new TargetError(
+      'targets.plan-names-no-bundle',
+      'The saved plan does not name the handler bundle (lambda_zip_path).',
+    );
   }
   let bytes: Buffer;
   try {
     bytes = await readFile(zipPath);
   } catch (err) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.planned-bundle-missing',
       `The handler bundle the plan was made with is missing: ${zipPath} (${(err as NodeJS.ErrnoException).code}).`,
-      'Put the function.zip that was uploaded with the plan back at that path (the CI artifact holds both).',
+      { cause: err, details: { zipPath } },
     );
   }
   const actual = createHash('sha256').update(bytes).digest('base64');
   if (actual !== planned) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.planned-bundle-differs',
       `${zipPath} is not the bundle this plan was made with (sha256 ${actual}, the plan expects ${planned}).`,
-      'Apply the plan together with the function.zip it was made with, or make a new plan.',
+      { details: { zipPath, actual, planned } },
     );
   }
 }

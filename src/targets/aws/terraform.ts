@@ -1,6 +1,7 @@
 import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InterruptedError, RuntimeError, UsageError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
+import { TargetError } from '../errors.js';
 
 /**
  * Drives the Terraform CLI for the aws target. Everything Terraform writes
@@ -152,9 +153,6 @@ export function terraformPaths(stateDir: string) {
   };
 }
 
-const INSTALL_HINT =
-  'Install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install) and make sure `terraform version` runs, or pass the path of the binary.';
-
 interface RunResult {
   stdout: string;
   stderr: string;
@@ -168,11 +166,17 @@ export async function requireTerraform(bin = 'terraform'): Promise<void> {
   const { spawnSync } = await import('node:child_process');
   const result = spawnSync(bin, ['version'], { stdio: 'ignore' });
   if (result.error || result.status !== 0) {
-    throw new RuntimeError(`Terraform was not found (${bin}): the aws target needs it.`, INSTALL_HINT);
+    throw new TargetError(
+      'targets.terraform-missing',
+      `Terraform was not found (${bin}): the aws target needs it.`,
+      {
+        details: { bin },
+      },
+    );
   }
 }
 
-/** Runs one Terraform command in the working copy; failures become RuntimeError with Terraform's own text. */
+/** Runs one Terraform command in the working copy; failures become TargetError with Terraform's own text. */
 async function run(opts: TerraformOptions, args: string[], what: string): Promise<RunResult> {
   const { execa } = await import('execa');
   const paths = terraformPaths(opts.stateDir);
@@ -204,12 +208,18 @@ async function run(opts: TerraformOptions, args: string[], what: string): Promis
   if (result.isCanceled) throw new InterruptedError();
   if (result.failed) {
     if (result.code === 'ENOENT') {
-      throw new RuntimeError(`Terraform was not found (${bin}): the aws target needs it.`, INSTALL_HINT);
+      throw new TargetError(
+        'targets.terraform-missing',
+        `Terraform was not found (${bin}): the aws target needs it.`,
+        {
+          details: { bin },
+        },
+      );
     }
-    throw new RuntimeError(
-      `terraform ${what} failed:\n${terraformErrorText(stderr, stdout) || result.shortMessage}`,
-      hintFor(what),
-    );
+    const output = terraformErrorText(stderr, stdout) || result.shortMessage;
+    throw new TargetError('targets.terraform-failed', `terraform ${what} failed:\n${output}`, {
+      details: { command: what, output },
+    });
   }
   return { stdout, stderr };
 }
@@ -224,16 +234,6 @@ export function terraformErrorText(stderr: string, stdout = ''): string {
   return (stderr.trim() || stdout.trim()).split('\n').slice(-40).join('\n');
 }
 
-function hintFor(what: string): string {
-  if (what === 'init') {
-    return 'Check the provider source: set TF_PLUGIN_DIR to a provider mirror, or allow access to registry.terraform.io; for an S3 backend check its -backend-config settings. A checksum mismatch means infra/.terraform.lock.hcl lacks your platform: add it with `terraform -chdir=infra providers lock -platform=<os>_<arch>` (docs/deployment.md).';
-  }
-  if (what === 'apply') {
-    return 'Fix the problem above and run `up --target aws` again: Terraform keeps what was created and plans only what is missing.';
-  }
-  return 'Fix the problem above (stack file, variables or AWS credentials) and run again.';
-}
-
 /** The module's dependency lock file: committed, so every init verifies the same provider checksums. */
 export const LOCK_FILE = '.terraform.lock.hcl';
 
@@ -246,9 +246,17 @@ async function syncModule(infraDir: string, moduleDir: string, backend: BackendC
   try {
     entries = (await readdir(infraDir)).filter((f) => f.endsWith('.tf'));
   } catch (err) {
-    throw new RuntimeError(`Cannot read the Terraform module ${infraDir}: ${(err as Error).message}`);
+    throw new TargetError(
+      'targets.terraform-module-unreadable',
+      `Cannot read the Terraform module ${infraDir}: ${(err as Error).message}`,
+      { cause: err, details: { infraDir } },
+    );
   }
-  if (entries.length === 0) throw new RuntimeError(`${infraDir} holds no Terraform files (*.tf).`);
+  if (entries.length === 0) {
+    throw new TargetError('targets.terraform-module-empty', `${infraDir} holds no Terraform files (*.tf).`, {
+      details: { infraDir },
+    });
+  }
   await mkdir(moduleDir, { recursive: true });
   for (const old of await readdir(moduleDir)) {
     if (old.endsWith('.tf') && !entries.includes(old)) await rm(path.join(moduleDir, old));
@@ -294,9 +302,10 @@ export async function terraformInit(
       () => false,
     );
     if (!ok) {
-      throw new RuntimeError(
+      throw new TargetError(
+        'targets.plugin-dir-invalid',
         `The provider mirror ${opts.pluginDir} (TF_PLUGIN_DIR) is not a directory.`,
-        'Point TF_PLUGIN_DIR at the folder that contains registry.terraform.io/, or unset it to use the registry.',
+        { details: { pluginDir: opts.pluginDir } },
       );
     }
     args.push(`-plugin-dir=${opts.pluginDir}`);
@@ -395,9 +404,12 @@ export async function terraformShowPlan(
 
 function requireConfirmation(confirmed: boolean, what: string): void {
   if (confirmed !== true) {
-    throw new UsageError(
+    throw new TargetError(
+      'targets.confirmation-required',
       `Refusing to ${what} AWS resources without confirmation.`,
-      'Review the plan and confirm on a terminal, or pass --yes.',
+      {
+        details: { action: what },
+      },
     );
   }
 }
@@ -408,18 +420,20 @@ async function applySaved(opts: TerraformOptions, planFile: string, keepPlanFile
     () => false,
   );
   if (!exists) {
-    throw new RuntimeError(
-      `No saved plan at ${planFile}.`,
-      'Run the plan first; apply only applies a saved plan.',
-    );
+    throw new TargetError('targets.no-saved-plan', `No saved plan at ${planFile}.`, {
+      details: { planFile },
+    });
   }
   try {
     await run(opts, ['apply', '-input=false', '-no-color', '-lock-timeout=60s', planFile], 'apply');
   } catch (err) {
-    if (err instanceof RuntimeError && /Error: Saved plan is stale/.test(err.message)) {
-      throw new RuntimeError(
-        `${err.message}\nThe state changed after this plan was made, so it no longer describes what apply would do.`,
-        'Make a new plan and have it reviewed again (in CI: re-run the whole workflow); a stale plan is never re-made on its own.',
+    // Terraform gives no error codes: its own text is all there is to tell a stale plan by.
+    const output = err instanceof TargetError ? String(err.details?.output ?? '') : '';
+    if (/Error: Saved plan is stale/.test(output)) {
+      throw new TargetError(
+        'targets.plan-stale',
+        `${(err as Error).message}\nThe state changed after this plan was made, so it no longer describes what apply would do.`,
+        { cause: err, details: { planFile } },
       );
     }
     throw err;
@@ -498,9 +512,13 @@ export async function readAwsOutputs(stateDir: string): Promise<AwsOutputs | und
   try {
     return JSON.parse(text) as AwsOutputs;
   } catch (err) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.outputs-bad-json',
       `${file} is not valid JSON: ${(err as Error).message}`,
-      'Run `ddb-ingest up --target aws` again to rewrite it.',
+      {
+        cause: err,
+        details: { file },
+      },
     );
   }
 }
@@ -512,9 +530,10 @@ export async function readAwsOutputs(stateDir: string): Promise<AwsOutputs | und
 export async function requireAwsOutputs(stateDir: string): Promise<AwsOutputs> {
   const outputs = await readAwsOutputs(stateDir);
   if (!outputs) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.no-deployment',
       `No deployment found: ${terraformPaths(stateDir).outputsFile} is missing.`,
-      'Deploy with `ddb-ingest up --target aws`, or pass the --state-dir you deployed from.',
+      { details: { outputsFile: terraformPaths(stateDir).outputsFile } },
     );
   }
   return outputs;

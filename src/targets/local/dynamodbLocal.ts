@@ -4,8 +4,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { RuntimeError } from '../../errors.js';
 import { isPortInUse } from '../../util/net.js';
+import { TargetError } from '../errors.js';
 
 /** How to run DynamoDB Local. */
 export interface DynamoDbLocalOptions {
@@ -54,10 +54,9 @@ export function findDynamoDbLocalJar(): { jar: string; libDir: string } {
     .sort();
   const newest = versions.at(-1);
   if (!newest) {
-    throw new RuntimeError(
-      `DynamoDB Local's jar is missing from ${libRoot}.`,
-      'Reinstall the dependencies with `npm ci`.',
-    );
+    throw new TargetError('targets.jar-missing', `DynamoDB Local's jar is missing from ${libRoot}.`, {
+      details: { libRoot },
+    });
   }
   const dir = path.join(libRoot, newest);
   return { jar: path.join(dir, 'DynamoDBLocal.jar'), libDir: path.join(dir, 'DynamoDBLocal_lib') };
@@ -73,18 +72,22 @@ function javaCommand(explicit?: string): string {
 export function checkJava(java = javaCommand()): number {
   const result = spawnSync(java, ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.java-missing',
       `Java was not found (${java}): DynamoDB Local needs Java 17 or newer.`,
-      'Install a JDK/JRE 17+ (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) or set JAVA_HOME.',
+      {
+        details: { java },
+      },
     );
   }
   const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr ?? '');
   let major = match ? Number(match[1]) : 0;
   if (major === 1 && match?.[2]) major = Number(match[2]); // "1.8.0" style
   if (major < 17) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.java-too-old',
       `Java ${major || 'of unknown version'} found at ${java}; DynamoDB Local needs Java 17 or newer.`,
-      'Install Java 17+ and put it first on the PATH, or set JAVA_HOME.',
+      { details: { java, major } },
     );
   }
   return major;
@@ -98,7 +101,7 @@ export async function waitForDynamoDb(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive()) throw new RuntimeError('DynamoDB Local exited while starting.');
+    if (!isAlive()) throw new TargetError('targets.dynamodb-exited', 'DynamoDB Local exited while starting.');
     try {
       const res = await fetch(endpoint, {
         method: 'POST',
@@ -118,7 +121,13 @@ export async function waitForDynamoDb(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new RuntimeError(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms.`);
+  throw new TargetError(
+    'targets.dynamodb-timeout',
+    `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms.`,
+    {
+      details: { endpoint, timeoutMs },
+    },
+  );
 }
 
 /** Starts DynamoDB Local and resolves when it answers. */
@@ -126,9 +135,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const java = javaCommand(options.java);
   checkJava(java);
   if (await isPortInUse(options.port)) {
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.port-in-use',
       `Port ${options.port} is already in use, so DynamoDB Local cannot start there.`,
-      `Stop what uses it (\`lsof -i :${options.port}\`), or pick another port with --port.`,
+      { details: { port: options.port } },
     );
   }
   const { jar, libDir } = findDynamoDbLocalJar();
@@ -174,12 +184,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   } catch (err) {
     child.kill('SIGKILL');
     const log = options.logFile ? await readFile(options.logFile, 'utf8').catch(() => '') : '';
-    throw new RuntimeError(
+    throw new TargetError(
+      'targets.dynamodb-failed',
       `${(err as Error).message}${log ? `\nIts output ended with:\n${log.split('\n').slice(-15).join('\n')}` : ''}`,
-      options.logFile ? `See ${options.logFile}.` : undefined,
+      { cause: err, details: { logFile: options.logFile } },
     );
   }
-  if (child.pid === undefined) throw new RuntimeError('DynamoDB Local could not be started.');
+  if (child.pid === undefined) {
+    throw new TargetError('targets.dynamodb-not-started', 'DynamoDB Local could not be started.');
+  }
   return { pid: child.pid, port: options.port, endpoint, args: [java, ...args], child };
 }
 

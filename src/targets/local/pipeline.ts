@@ -3,7 +3,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createStreamsClient } from '../../aws/clients.js';
 import type { Stack } from '../../config/stack.js';
-import { UsageError } from '../../errors.js';
 import { CheckpointStore } from '../../esm/checkpointStore.js';
 import { runEventSourceMapping } from '../../esm/mapping.js';
 import { countMessages, writeOnFailureMessage } from '../../esm/onFailureQueue.js';
@@ -12,6 +11,7 @@ import { applyEsmEvent, type EsmStats, emptyEsmStats } from '../../esm/stats.js'
 import { startLocalRuntime } from '../../runtime/localRuntime.js';
 import { packageRoot } from '../../util/packageRoot.js';
 import { type Clock, systemClock } from '../../util/time.js';
+import { TargetError } from '../errors.js';
 import type { StatusReport } from '../types.js';
 import { isProcessAlive } from './dynamodbLocal.js';
 import { localConnection } from './stack.js';
@@ -49,9 +49,10 @@ export function resolveHandlerEntry(
   if (existsSync(entry)) return entry;
   const bundled = path.join(packageRoot(), defaultEntry);
   if (stack.function.entry === defaultEntry && existsSync(bundled)) return bundled;
-  throw new UsageError(
+  throw new TargetError(
+    'targets.entry-missing',
     `function.entry ${stack.function.entry} does not exist (looked for ${entry}).`,
-    'Point function.entry in the stack file at your handler (TypeScript or JavaScript), relative to the stack file.',
+    { details: { entry: stack.function.entry, path: entry } },
   );
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type AwsConnection, createDynamoDbClient, LOCAL_CREDENTIALS } from '../../aws/clients.js';
 import type { Stack } from '../../config/stack.js';
 import { describeTable, ensureTables } from '../../dynamo/tables.js';
-import { RuntimeError } from '../../errors.js';
+import { TargetError } from '../errors.js';
 import type { StatusReport, UpResult } from '../types.js';
 import { isProcessAlive, startDynamoDbLocal, stopProcess, waitForDynamoDb } from './dynamodbLocal.js';
 import { ensurePiiKeyFile } from './secret.js';
@@ -41,7 +41,9 @@ export function localConnection(state: Pick<LocalState, 'dynamodb' | 'region'>):
 export async function requireLocalStack(stateDir: string): Promise<LocalState> {
   const state = await readLocalState(stateDir);
   if (!state || !isProcessAlive(state.dynamodb.pid)) {
-    throw new RuntimeError('The local stack is not running.', 'Start it with `ddb-ingest up`.');
+    throw new TargetError('targets.local-not-running', 'The local stack is not running.', {
+      details: { stateDir },
+    });
   }
   return state;
 }
@@ -143,7 +145,9 @@ async function startRunner(
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   child.unref();
   const pid = child.pid;
-  if (pid === undefined) throw new RuntimeError('Could not start the event source mapping process.');
+  if (pid === undefined) {
+    throw new TargetError('targets.runner-not-started', 'Could not start the event source mapping process.');
+  }
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (!isProcessAlive(pid)) break;
@@ -155,9 +159,10 @@ async function startRunner(
   const { readFile } = await import('node:fs/promises');
   const log = await readFile(paths.runnerLog, 'utf8').catch(() => '');
   await stopProcess(pid, 1000);
-  throw new RuntimeError(
+  throw new TargetError(
+    'targets.runner-failed',
     `The event source mapping did not start. Its log ends with:\n${log.split('\n').slice(-15).join('\n')}`,
-    `See ${paths.runnerLog}.`,
+    { details: { logFile: paths.runnerLog } },
   );
 }
 

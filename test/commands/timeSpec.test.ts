@@ -1,5 +1,5 @@
+import { parseTimeSpec } from '../../src/commands/timeSpec.js';
 import { UsageError } from '../../src/errors.js';
-import { parseTimeSpec } from '../../src/logs/timeSpec.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 

@@ -1,0 +1,243 @@
+import type { BundleErrorCode } from './bundle/errors.js';
+import type { ConfigErrorCode } from './config/errors.js';
+import type { DemoErrorCode } from './demo/errors.js';
+import type { DynamoErrorCode } from './dynamo/errors.js';
+import { CliError, DdbIngestError, RuntimeError, UsageError } from './errors.js';
+import type { EsmErrorCode } from './esm/errors.js';
+import type { LogsErrorCode } from './logs/errors.js';
+import type { ReplayErrorCode } from './replay/errors.js';
+import type { LocalRuntimeErrorCode } from './runtime/errors.js';
+import type { SeedErrorCode } from './seed/errors.js';
+import type { StreamsErrorCode } from './streams/errors.js';
+import type { TargetErrorCode } from './targets/errors.js';
+import type { VerifyErrorCode } from './verify/errors.js';
+
+/**
+ * The one place where a work module's error becomes what the user reads. The
+ * modules say what went wrong in their own terms (code, message, details); the
+ * CLI's words (command names, flags, what to run next) and the exit codes live
+ * here and in src/commands/ only. Only types are imported, so loading this
+ * module loads no work module.
+ */
+export type ErrorCode =
+  | BundleErrorCode
+  | ConfigErrorCode
+  | DemoErrorCode
+  | DynamoErrorCode
+  | EsmErrorCode
+  | LogsErrorCode
+  | ReplayErrorCode
+  | LocalRuntimeErrorCode
+  | SeedErrorCode
+  | StreamsErrorCode
+  | TargetErrorCode
+  | VerifyErrorCode;
+
+type Details = Readonly<Record<string, unknown>>;
+
+interface Rendering {
+  /** 2 = bad usage or bad input (the stack file, a replay file, a value), 1 = the work failed. */
+  exit: 1 | 2;
+  hint?: string | ((details: Details) => string | undefined);
+  /** The user's wording when the module's own message would not name the flag or command. */
+  message?: (details: Details, moduleMessage: string) => string;
+}
+
+const REPLAY_FORMATS_HINT =
+  'A replay file holds one stream record per line (what `ddb-ingest tail --json` or `--output` writes) or one Lambda event {"Records": [...]}.';
+
+const TERRAFORM_INSTALL_HINT =
+  'Install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install) and make sure `terraform version` runs, or pass the path of the binary.';
+
+function terraformHint(command: unknown): string {
+  if (command === 'init') {
+    return 'Check the provider source: set TF_PLUGIN_DIR to a provider mirror, or allow access to registry.terraform.io; for an S3 backend check its -backend-config settings. A checksum mismatch means infra/.terraform.lock.hcl lacks your platform: add it with `terraform -chdir=infra providers lock -platform=<os>_<arch>` (docs/deployment.md).';
+  }
+  if (command === 'apply') {
+    return 'Fix the problem above and run `up --target aws` again: Terraform keeps what was created and plans only what is missing.';
+  }
+  return 'Fix the problem above (stack file, variables or AWS credentials) and run again.';
+}
+
+const COMBINE_FILTERS_HINT = 'Combine patterns with "$or" or arrays of values.';
+
+// A Record over the union: the compiler refuses a code without its rendering.
+const RENDERINGS: Record<ErrorCode, Rendering> = {
+  'bundle.entry-missing': {
+    exit: 2,
+    hint: 'Point function.entry in the stack file at your handler source (TypeScript or JavaScript).',
+  },
+  'bundle.build-failed': { exit: 1, hint: 'Fix the error above in the handler source, then build again.' },
+  'bundle.export-missing': {
+    exit: 1,
+    hint: 'Export the handler function under that name, or set function.handler in the stack file.',
+  },
+
+  'config.invalid': {
+    exit: 2,
+    hint: 'Fix the keys above; see "Stack file" in README.md for every key and its default.',
+  },
+  'config.unreadable': {
+    exit: 2,
+    hint: 'Pass an existing file with --config, or run without --config to use the defaults.',
+  },
+  'config.bad-json': { exit: 2 },
+
+  'demo.timeout': {
+    exit: 1,
+    hint: 'See `ddb-ingest status` and `ddb-ingest logs`; the stack is left running.',
+  },
+
+  'dynamo.table-not-active': { exit: 1 },
+  'dynamo.source-without-stream': {
+    exit: 1,
+    hint: (d) =>
+      `Enable a ${String(d.streamViewType)} stream on it, or delete the table and run \`ddb-ingest up\` again.`,
+  },
+
+  'esm.invalid-filter-pattern': { exit: 2, hint: (d) => `Filter pattern: ${String(d.detail)}.` },
+  'esm.too-many-filters': { exit: 2, hint: COMBINE_FILTERS_HINT },
+  'esm.invalid-setting': { exit: 2, hint: 'Fix event_source_mapping in the stack file.' },
+  'esm.invalid-starting-position': { exit: 2, hint: 'DynamoDB streams support TRIM_HORIZON or LATEST.' },
+  'esm.invalid-response-type': { exit: 2, hint: 'Allowed: ReportBatchItemFailures.' },
+
+  'logs.group-missing': {
+    exit: 1,
+    hint: 'Lambda creates it on the first invocation; check the function name and region.',
+  },
+
+  'replay.payload-too-large': { exit: 1, hint: 'Use a smaller --batch-size.' },
+  'replay.function-not-found': {
+    exit: 1,
+    hint: 'Deploy it with `ddb-ingest up --target aws`, and check --region and --profile.',
+  },
+  'replay.bad-file': { exit: 2, hint: REPLAY_FORMATS_HINT },
+  'replay.file-unreadable': { exit: 2, hint: REPLAY_FORMATS_HINT },
+
+  'runtime.worker-missing': {
+    exit: 1,
+    hint: 'Reinstall ddb-ingest; the package must include src/runtime/worker.mjs.',
+  },
+  'runtime.bundle-missing': { exit: 1, hint: 'Build the handler first (ddb-ingest up builds it).' },
+
+  'seed.too-many-updates': {
+    exit: 2,
+    message: (d) => `--updates (${String(d.updates)}) cannot exceed --count (${String(d.count)}).`,
+  },
+  'seed.too-many-deletes': {
+    exit: 2,
+    message: (d) => `--deletes (${String(d.deletes)}) cannot exceed --count (${String(d.count)}).`,
+  },
+  'seed.writes-gave-up': { exit: 1 },
+  'seed.write-failed': {
+    exit: 1,
+    hint: 'DynamoDB kept throttling or failing; retry with a lower --concurrency or a --rate limit.',
+  },
+
+  'streams.stream-not-found': {
+    exit: 1,
+    hint: 'Check that the table exists and has a stream enabled (`ddb-ingest status`); a recreated table has a new stream ARN.',
+  },
+  'streams.shard-gone': { exit: 1 },
+  'streams.no-iterator': { exit: 1 },
+  'streams.shard-read-failed': {
+    exit: 1,
+    hint: 'Check that DynamoDB Local (or the stream) is healthy, then try again.',
+  },
+  'streams.table-missing': {
+    exit: 1,
+    hint: 'Deploy the stack (`ddb-ingest up`), and check --target, --region and --profile.',
+  },
+  'streams.table-has-no-stream': {
+    exit: 1,
+    hint: 'Enable a NEW_AND_OLD_IMAGES stream on the source table (`ddb-ingest up` creates it with one).',
+  },
+  'streams.wire-shape': { exit: 2 },
+
+  'targets.local-not-running': { exit: 1, hint: 'Start it with `ddb-ingest up`.' },
+  'targets.runner-not-started': { exit: 1 },
+  'targets.runner-failed': { exit: 1, hint: (d) => `See ${String(d.logFile)}.` },
+  'targets.entry-missing': {
+    exit: 2,
+    hint: 'Point function.entry in the stack file at your handler (TypeScript or JavaScript), relative to the stack file.',
+  },
+  'targets.jar-missing': { exit: 1, hint: 'Reinstall the dependencies with `npm ci`.' },
+  'targets.java-missing': {
+    exit: 1,
+    hint: 'Install a JDK/JRE 17+ (Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) or set JAVA_HOME.',
+  },
+  'targets.java-too-old': {
+    exit: 1,
+    hint: 'Install Java 17+ and put it first on the PATH, or set JAVA_HOME.',
+  },
+  'targets.dynamodb-exited': { exit: 1 },
+  'targets.dynamodb-timeout': { exit: 1 },
+  'targets.port-in-use': {
+    exit: 1,
+    hint: (d) => `Stop what uses it (\`lsof -i :${String(d.port)}\`), or pick another port with --port.`,
+  },
+  'targets.dynamodb-failed': { exit: 1, hint: (d) => (d.logFile ? `See ${String(d.logFile)}.` : undefined) },
+  'targets.dynamodb-not-started': { exit: 1 },
+  'targets.terraform-missing': { exit: 1, hint: TERRAFORM_INSTALL_HINT },
+  'targets.terraform-failed': { exit: 1, hint: (d) => terraformHint(d.command) },
+  'targets.terraform-module-unreadable': { exit: 1 },
+  'targets.terraform-module-empty': { exit: 1 },
+  'targets.plugin-dir-invalid': {
+    exit: 1,
+    hint: 'Point TF_PLUGIN_DIR at the folder that contains registry.terraform.io/, or unset it to use the registry.',
+  },
+  'targets.confirmation-required': {
+    exit: 2,
+    hint: 'Review the plan and confirm on a terminal, or pass --yes.',
+  },
+  'targets.no-saved-plan': { exit: 1, hint: 'Run the plan first; apply only applies a saved plan.' },
+  'targets.handed-plan-missing': {
+    exit: 1,
+    hint: "Pass the plan file that `up --target aws --plan-only` wrote (in CI: the plan job's artifact).",
+  },
+  'targets.plan-names-no-bundle': { exit: 1 },
+  'targets.planned-bundle-missing': {
+    exit: 1,
+    hint: 'Put the function.zip that was uploaded with the plan back at that path (the CI artifact holds both).',
+  },
+  'targets.planned-bundle-differs': {
+    exit: 1,
+    hint: 'Apply the plan together with the function.zip it was made with, or make a new plan.',
+  },
+  'targets.plan-stale': {
+    exit: 1,
+    hint: 'Make a new plan and have it reviewed again (in CI: re-run the whole workflow); a stale plan is never re-made on its own.',
+  },
+  'targets.outputs-bad-json': { exit: 1, hint: 'Run `ddb-ingest up --target aws` again to rewrite it.' },
+  'targets.no-deployment': {
+    exit: 1,
+    hint: 'Deploy with `ddb-ingest up --target aws`, or pass the --state-dir you deployed from.',
+  },
+
+  'verify.local-key-unreadable': { exit: 1, hint: 'Run `ddb-ingest up` to create it.' },
+  'verify.ssm-key-unreadable': {
+    exit: 1,
+    hint: 'Create it with the command `ddb-ingest up --target aws` printed (pii_key_setup_command), or check your AWS credentials.',
+  },
+  'verify.ssm-key-empty': { exit: 1 },
+  'verify.table-missing': {
+    exit: 1,
+    hint: 'Create the tables with `ddb-ingest up`, or check that the stack file names the right tables.',
+  },
+};
+
+/**
+ * What the user reads for an error: a CliError as thrown by src/commands/, or
+ * the rendering of a work module's error (UsageError for exit 2, RuntimeError
+ * for exit 1). Undefined for anything else, which is a bug.
+ */
+export function toCliError(err: unknown): CliError | undefined {
+  if (err instanceof CliError) return err;
+  if (!(err instanceof DdbIngestError)) return undefined;
+  const rendering = (RENDERINGS as Record<string, Rendering | undefined>)[err.code];
+  if (!rendering) return undefined;
+  const details: Details = err.details ?? {};
+  const message = rendering.message ? rendering.message(details, err.message) : err.message;
+  const hint = typeof rendering.hint === 'function' ? rendering.hint(details) : rendering.hint;
+  return rendering.exit === 2 ? new UsageError(message, hint) : new RuntimeError(message, hint);
+}

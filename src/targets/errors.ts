@@ -1,0 +1,32 @@
+import { DdbIngestError } from '../errors.js';
+
+/** Every code targets throws; src/errorMessages.ts gives each its hint and exit code. */
+export type TargetErrorCode =
+  | 'targets.local-not-running'
+  | 'targets.runner-not-started'
+  | 'targets.runner-failed'
+  | 'targets.entry-missing'
+  | 'targets.jar-missing'
+  | 'targets.java-missing'
+  | 'targets.java-too-old'
+  | 'targets.dynamodb-exited'
+  | 'targets.dynamodb-timeout'
+  | 'targets.port-in-use'
+  | 'targets.dynamodb-failed'
+  | 'targets.dynamodb-not-started'
+  | 'targets.terraform-missing'
+  | 'targets.terraform-failed'
+  | 'targets.terraform-module-unreadable'
+  | 'targets.terraform-module-empty'
+  | 'targets.plugin-dir-invalid'
+  | 'targets.confirmation-required'
+  | 'targets.no-saved-plan'
+  | 'targets.plan-stale'
+  | 'targets.handed-plan-missing'
+  | 'targets.plan-names-no-bundle'
+  | 'targets.planned-bundle-missing'
+  | 'targets.planned-bundle-differs'
+  | 'targets.outputs-bad-json'
+  | 'targets.no-deployment';
+
+export class TargetError extends DdbIngestError<TargetErrorCode> {}
