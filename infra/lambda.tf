@@ -21,7 +21,7 @@ resource "aws_lambda_function" "this" {
   publish = true
 
   environment {
-    # Powertools defaults first so the stack file can override them; the two
+    # Powertools defaults first so the stack file can override them; the
     # pipeline variables last so it cannot. Only the parameter NAME is here,
     # never the key: the handler reads it from SSM at cold start.
     variables = merge(
@@ -34,6 +34,9 @@ resource "aws_lambda_function" "this" {
       {
         SINK_TABLE_NAME   = aws_dynamodb_table.sink.name
         PII_KEY_PARAMETER = local.pii_key_param
+        # The zip carries index.*.map: stack traces name the handler's source
+        # files. Options the stack file sets are kept after it.
+        NODE_OPTIONS = trimspace("--enable-source-maps ${lookup(local.stack.function.environment, "NODE_OPTIONS", "")}")
       },
     )
   }

@@ -67,10 +67,22 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 2,
     hint: 'Point function.entry in the stack file at your handler source (TypeScript or JavaScript).',
   },
-  'bundle.build-failed': { exit: 1, hint: 'Fix the error above in the handler source, then build again.' },
+  // A handler that does not build or load is bad input to `up`, as a bad stack file is.
+  'bundle.build-failed': { exit: 2, hint: 'Fix the error above in the handler source, then build again.' },
   'bundle.export-missing': {
-    exit: 1,
-    hint: 'Export the handler function under that name, or set function.handler in the stack file.',
+    exit: 2,
+    hint: (d) =>
+      'Export the handler function under that name, or set function.handler in the stack file to the property path Lambda should call.' +
+      (Array.isArray(d.exports) && d.exports.includes('default')
+        ? ` For \`export default { ${String(d.handlerExport)} }\` that is "default.${String(d.handlerExport)}".`
+        : ''),
+  },
+  'bundle.format-mismatch': {
+    exit: 2,
+    hint: (d) =>
+      d.format === 'cjs'
+        ? 'Rename it to .mjs, or set "type": "module" in its package.json.'
+        : 'Rename it to .cjs, or use import/export.',
   },
 
   'config.invalid': {

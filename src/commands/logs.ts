@@ -20,7 +20,7 @@ export function logsCommand(): Command {
     .option('--filter <text>', 'only events containing every word (a "quoted phrase" as is)')
     .option(
       '--level <level>',
-      'only JSON log lines at this level or above (TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL)',
+      'only lines at this level or above (TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL); timeouts, crashes, failed inits and out-of-memory kills count as ERROR',
     )
     .addHelpText(
       'after',

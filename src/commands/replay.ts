@@ -264,31 +264,37 @@ async function startInvoker(ctx: RunContext, where: 'local' | 'remote'): Promise
     const invoker = remoteInvoker({ client, functionName: ctx.stack.function.name, signal: ctx.signal });
     return { invoke: invoker.invoke, close: async () => client.destroy() };
   }
-  const [{ startLocalInvoker }, { requireLocalStack }, pipeline, { existsSync }] = await Promise.all([
-    import('../replay/invoke.js'),
-    import('../targets/local/stack.js'),
-    import('../targets/local/pipeline.js'),
-    import('node:fs'),
-  ]);
+  const [{ startLocalInvoker }, { requireLocalStack }, pipeline, { ensureCurrentBundle }] = await Promise.all(
+    [
+      import('../replay/invoke.js'),
+      import('../targets/local/stack.js'),
+      import('../targets/local/pipeline.js'),
+      import('../targets/local/bundle.js'),
+    ],
+  );
   const state = await requireLocalStack(ctx.stateDir);
   const paths = pipeline.pipelinePaths(ctx.stateDir);
-  if (!existsSync(paths.bundleFile)) {
-    const { buildBundle } = await import('../bundle/build.js');
-    const spinner = await ctx.output.spinner('Building the handler bundle');
-    await buildBundle({
-      entry: pipeline.resolveHandlerEntry(ctx.stack, ctx.stackFile.dir),
-      outDir: paths.buildDir,
-      handlerExport: ctx.stack.function.handler,
-    });
-    spinner.succeed('Built the handler bundle');
+  const env = pipeline.functionEnvironment(ctx.stack, state);
+  // A replay always runs the current sources: the fix the user just made is what gets re-driven.
+  const spinner = await ctx.output.spinner('Checking the handler build');
+  let bundle: Awaited<ReturnType<typeof ensureCurrentBundle>>;
+  try {
+    bundle = await ensureCurrentBundle(ctx.stack, ctx.stackFile.dir, ctx.stateDir, env);
+  } catch (err) {
+    spinner.fail('Could not build the handler');
+    throw err;
   }
+  if (bundle.rebuilt)
+    spinner.succeed(`Rebuilt the handler from its changed sources (${Math.round(bundle.buildMs)} ms)`);
+  else spinner.stop();
   return startLocalInvoker({
-    bundleFile: paths.bundleFile,
+    bundleFile: bundle.bundleFile,
     handlerExport: ctx.stack.function.handler,
     functionName: ctx.stack.function.name,
+    runtime: ctx.stack.function.runtime,
     timeoutSeconds: ctx.stack.function.timeout,
     memoryMb: ctx.stack.function.memory_size,
-    env: pipeline.functionEnvironment(ctx.stack, state),
+    env,
     logDir: paths.logDir,
   });
 }

@@ -19,6 +19,7 @@ async function runInForeground(ctx: RunContext): Promise<void> {
   try {
     await runLocalPipeline({
       stack: ctx.stack,
+      stackDir: ctx.stackFile.dir,
       stateDir: ctx.stateDir,
       state,
       signal: ctx.signal,

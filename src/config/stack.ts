@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { ENVIRONMENT_KEY_PATTERN, reservedKeysIn } from '../runtime/environment.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -52,18 +53,49 @@ export const stackSchema = z
           .default('ddb-ingest-ingest'),
         /** The handler source (TypeScript or JavaScript), relative to the stack file. */
         entry: z.string().min(1).default('lambda/src/handler.ts'),
-        /** Exported function name in `entry`. */
+        /**
+         * The function Lambda calls: a property path in the module `entry`
+         * exports (`handler`, or `handlers.main` for a nested one), as the
+         * part of Lambda's handler setting after the module name.
+         */
         handler: z
           .string()
-          .regex(/^[A-Za-z_$][\w$]*$/, 'a JavaScript identifier')
+          .regex(
+            /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/,
+            'a JavaScript identifier, or a dotted property path such as handlers.main',
+          )
           .default('handler'),
         runtime: z.enum(['nodejs22.x', 'nodejs20.x']).default('nodejs22.x'),
         /** Seconds, 1-900, as on AWS. */
         timeout: z.number().int().min(1).max(900).default(30),
         /** MB, 128-10240, as on AWS. */
         memory_size: z.number().int().min(128).max(10240).default(256),
-        /** Plain configuration only: secrets belong in SSM, never here. */
-        environment: z.record(z.string(), z.string()).default({}),
+        /**
+         * Plain configuration only: secrets belong in SSM, never here. Names
+         * follow Lambda's rule, and the variables Lambda reserves are refused
+         * (TZ, LANG, PATH and NODE_PATH may be set, as on Lambda).
+         */
+        environment: z
+          .record(z.string(), z.string())
+          .superRefine((environment, ctx) => {
+            const reserved = reservedKeysIn(Object.keys(environment));
+            if (reserved.length > 0) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `Lambda reserves ${reserved.join(', ')}: the runtime sets ${reserved.length > 1 ? 'them' : 'it'}, a function cannot`,
+              });
+            }
+            for (const key of Object.keys(environment)) {
+              if (!reserved.includes(key) && !ENVIRONMENT_KEY_PATTERN.test(key)) {
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [key],
+                  message: 'a letter, then letters, digits or "_"',
+                });
+              }
+            }
+          })
+          .default({}),
       })
       .strict()
       .prefault({}),

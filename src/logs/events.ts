@@ -31,7 +31,11 @@ export interface LogQuery {
    * a "double-quoted" text must appear as is.
    */
   filter?: string;
-  /** Only events at this level or above; platform lines and lines without a level are left out. */
+  /**
+   * Only events at this level or above; lines without a level are left out,
+   * and so are Lambda's platform lines except those reporting a failure
+   * (timeouts, runtime exits, failed inits: ERROR).
+   */
   level?: LogLevel;
   /** Keep polling for new events until `signal` aborts. */
   follow?: boolean;
@@ -54,8 +58,18 @@ const PLATFORM =
 // The Node.js runtime's text format: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
 const RUNTIME_TEXT = /^\d{4}-\d{2}-\d{2}T[^\t]+\t[^\t]*\t([A-Za-z]+)\t/;
 
+/**
+ * Lambda's own lines that say an invocation or the runtime failed: a timeout,
+ * a runtime that exited (crash, `process.exit`, out of memory), an init that
+ * failed. They carry no level of their own; they are errors, so that `logs
+ * --level ERROR` (and WARN) shows why a batch failed, locally and on CloudWatch.
+ */
+const RUNTIME_FAILURE =
+  /^\S+ \S+ Task timed out after [\d.]+ seconds|^(RequestId: \S+ )?Error: Runtime exited|^Runtime\.[A-Za-z]+$|^(INIT_REPORT|REPORT) .*\tStatus: (error|timeout)\b/;
+
 /** Level and platform flag of a message. */
 export function classify(message: string): { level?: LogLevel; platform: boolean } {
+  if (RUNTIME_FAILURE.test(message.trimEnd())) return { level: 'ERROR', platform: true };
   if (PLATFORM.test(message)) return { platform: true };
   const trimmed = message.trim();
   if (trimmed.startsWith('{')) {

@@ -3,21 +3,34 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type Clock, systemClock } from '../util/time.js';
+import { lambdaEnvironment } from './environment.js';
 import { LocalRuntimeError } from './errors.js';
 import type { InvokeOutcome } from './invokeOutcome.js';
 import { LogStreamWriter, logGroupName, newLogStreamName } from './logStream.js';
+import { MemoryWatch } from './memoryWatch.js';
 
 export interface LocalRuntimeOptions {
   /** The handler bundle (ESM or CommonJS JavaScript), e.g. `<stateDir>/build/index.mjs`. */
   bundleFile: string;
-  /** Name of the exported handler function. */
+  /**
+   * The handler's property path in the bundle's module object, as Lambda
+   * resolves the part of the handler setting after the module name:
+   * `handler`, or `handlers.main` for a nested property.
+   */
   handlerExport: string;
+  /** The Lambda runtime identifier, for `AWS_EXECUTION_ENV`. @default 'nodejs22.x' */
+  runtime?: string;
   functionName: string;
   /** Seconds before an invocation is cut off and its worker killed, as Lambda's timeout. */
   timeoutSeconds: number;
-  /** Memory size in MB: caps the worker's V8 heap and is printed in REPORT lines. */
+  /**
+   * Memory size in MB, as Lambda enforces it: the worker's whole resident set
+   * (not only the V8 heap) is held to it; over it, the worker is killed.
+   */
   memoryMb: number;
   /**
    * The function's whole environment besides Lambda's reserved variables. Nothing
@@ -38,6 +51,11 @@ export interface LocalRuntime {
   readonly functionArn: string;
   /** Runs the handler on `event` in a warm worker (starting one when none is idle). */
   invoke(event: unknown): Promise<InvokeOutcome>;
+  /**
+   * Runs `bundleFile` from now on: new invocations start cold workers on it;
+   * an invocation in flight finishes on the code it started with.
+   */
+  swapBundle(bundleFile: string): Promise<void>;
   /** Stops every worker; invocations in flight end as crashes. */
   stop(): Promise<void>;
 }
@@ -65,6 +83,17 @@ type WorkerMessage =
   | { type: 'error'; requestId: string; errorType: string; errorMessage: string; maxRssMb: number }
   | { type: 'crash'; errorType: string; errorMessage: string };
 
+/** How Lambda words a signal in "Runtime exited with error: signal: ..." (Go's names). */
+const SIGNAL_NAMES: Partial<Record<NodeJS.Signals, string>> = {
+  SIGKILL: 'killed',
+  SIGTERM: 'terminated',
+  SIGABRT: 'aborted',
+  SIGSEGV: 'segmentation fault',
+};
+
+/** The fd the worker writes its messages to (see worker.mjs). */
+const CHANNEL_FD = 4;
+
 type InitResult =
   | { ok: true; initMs: number }
   | { ok: false; errorType: string; errorMessage: string; crashed: boolean };
@@ -77,20 +106,19 @@ interface Pending {
 
 /** Everything the worker needs in its environment; built from scratch, never from process.env. */
 function workerEnv(options: LocalRuntimeOptions, logStreamName: string): Record<string, string> {
-  return {
-    ...options.env,
-    // Lambda's reserved variables win over user-supplied ones, as on AWS.
-    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb),
-    AWS_LAMBDA_LOG_GROUP_NAME: logGroupName(options.functionName),
-    AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
-    LAMBDA_TASK_ROOT: path.dirname(path.resolve(options.bundleFile)),
-    _HANDLER: `${path.parse(options.bundleFile).name}.${options.handlerExport}`,
-    TZ: 'UTC',
-    LANG: 'en_US.UTF-8',
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-  };
+  return lambdaEnvironment(
+    {
+      functionName: options.functionName,
+      memoryMb: options.memoryMb,
+      runtime: options.runtime,
+      handler: `${path.parse(options.bundleFile).name}.${options.handlerExport}`,
+      logGroupName: logGroupName(options.functionName),
+      logStreamName,
+      taskRoot: path.dirname(path.resolve(options.bundleFile)),
+      runtimeDir: path.dirname(workerScriptPath()),
+    },
+    options.env,
+  );
 }
 
 /** One warm "container": a forked worker with its own log stream. */
@@ -104,22 +132,32 @@ class Worker {
   private exited = false;
   /** Set when the worker must not take another invocation (it is being killed). */
   private retired = false;
+  /** Set when the worker was killed for going over its memory size. */
+  private outOfMemory = false;
+  private timedOut = false;
+  /** Set by stop(): the exit that follows is not a crash. */
+  private stopping = false;
   private readonly exitPromise: Promise<void>;
   private flushTimer: NodeJS.Timeout;
-  maxRssMb = 0;
+  private readonly memory: MemoryWatch | undefined;
+  private reportedMaxRssMb = 0;
   coldStart = true;
 
   constructor(
     private readonly options: LocalRuntimeOptions,
     private readonly clock: Clock,
+    /** Which bundle this worker runs: the runtime's count of swaps when it started. */
+    readonly generation = 0,
   ) {
     const logStreamName = newLogStreamName(clock.now());
     this.logs = new LogStreamWriter(options.logDir, logStreamName, clock);
     const forkedAt = performance.now();
     this.child = fork(workerScriptPath(), [path.resolve(options.bundleFile), options.handlerExport], {
       env: workerEnv(options, logStreamName),
-      execArgv: [`--max-old-space-size=${options.memoryMb}`],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // The heap cap makes V8 fail the way Lambda's runtime does before the
+      // process limit; source maps give stack traces in the user's files.
+      execArgv: [`--max-old-space-size=${options.memoryMb}`, '--enable-source-maps'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       cwd: path.dirname(path.resolve(options.bundleFile)),
     });
     // Native output (V8's out-of-memory report) bypasses the worker's patched streams.
@@ -132,21 +170,31 @@ class Worker {
     });
     this.flushTimer = setInterval(() => void this.logs.flush().catch(() => {}), 250);
     this.flushTimer.unref();
+    if (this.child.pid !== undefined) {
+      this.memory = new MemoryWatch(this.child.pid, options.memoryMb, () => {
+        this.outOfMemory = true;
+        this.retired = true;
+        this.child.kill('SIGKILL');
+      });
+    }
 
     let settleInit: (result: InitResult) => void = () => {};
     this.init = new Promise((resolve) => {
       settleInit = resolve;
     });
-    this.child.on('message', (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage) => {
       switch (message.type) {
         case 'log':
           this.logs.text('ipc', message.text);
           break;
         case 'ready':
-          this.maxRssMb = message.maxRssMb;
+          this.reportedMaxRssMb = message.maxRssMb;
           settleInit({ ok: true, initMs: performance.now() - forkedAt });
           break;
         case 'initError':
+          this.logs.line(
+            `INIT_REPORT Init Duration: ${(performance.now() - forkedAt).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${message.errorType}`,
+          );
           settleInit({
             ok: false,
             errorType: message.errorType,
@@ -156,7 +204,14 @@ class Worker {
           break;
         case 'result':
         case 'error':
-          this.maxRssMb = Math.max(this.maxRssMb, message.maxRssMb);
+          this.reportedMaxRssMb = Math.max(this.reportedMaxRssMb, message.maxRssMb);
+          // A peak between two samples still counts: Lambda would have killed the process.
+          if (this.reportedMaxRssMb > options.memoryMb) {
+            this.outOfMemory = true;
+            this.retired = true;
+            this.child.kill('SIGKILL');
+            break;
+          }
           this.finish(
             message.type === 'result'
               ? { ok: true, result: message.result, requestId: message.requestId }
@@ -171,43 +226,87 @@ class Worker {
           );
           break;
         case 'crash':
+          // It exits next: no new invocation may go to it meanwhile.
           this.crash = { errorType: message.errorType, errorMessage: message.errorMessage };
+          this.retired = true;
           break;
       }
+    };
+    const channel = this.child.stdio[CHANNEL_FD] as Readable | null;
+    const channelEnded = new Promise<void>((resolve) => {
+      if (!channel) return resolve();
+      const lines = createInterface({ input: channel, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on('line', (line) => {
+        try {
+          onMessage(JSON.parse(line) as WorkerMessage);
+        } catch {
+          this.logs.line(line);
+        }
+      });
+      lines.on('close', () => resolve());
     });
     this.exitPromise = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.exited = true;
-        clearInterval(this.flushTimer);
-        const status = signal ? `signal: ${signal}` : `exit status ${String(code)}`;
-        const outOfMemory = /heap out of memory|Allocation failed/.test(this.rawStderr);
-        const errorType = outOfMemory
-          ? 'Runtime.OutOfMemory'
-          : (this.crash?.errorType ?? 'Runtime.ExitError');
-        settleInit({
-          ok: false,
-          errorType,
-          errorMessage: `Runtime exited with error: ${status}`,
-          crashed: true,
-        });
-        if (this.pending) {
-          const requestId = this.pending.requestId;
-          const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${status}`;
+        this.memory?.stop();
+        // Whatever the worker wrote before it died is still in the pipe: read it all first.
+        const drained = new Promise<void>((r) => setTimeout(r, 1000).unref());
+        void Promise.race([channelEnded, drained]).then(async () => {
+          clearInterval(this.flushTimer);
+          this.onExit(code, signal, settleInit);
           this.logs.endPartialLines();
-          this.logs.line(errorMessage);
-          this.logs.line(errorType);
-          this.finish({
-            ok: false,
-            functionError: 'Unhandled',
-            errorType,
-            errorMessage,
-            reason: 'crash',
-            requestId,
-          });
-        }
-        resolve();
+          await this.logs.flush().catch(() => {});
+          resolve();
+        });
       });
     });
+  }
+
+  /** Settles once the process is gone and everything it wrote is in the log store. */
+  get closed(): Promise<void> {
+    return this.exitPromise;
+  }
+
+  /** The worker's peak resident set so far, in MB: what REPORT shows as Max Memory Used. */
+  get maxRssMb(): number {
+    return Math.max(this.reportedMaxRssMb, this.memory?.peakMb ?? 0);
+  }
+
+  private onExit(
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    settleInit: (result: InitResult) => void,
+  ): void {
+    const status = signal ? `signal: ${SIGNAL_NAMES[signal] ?? signal}` : `exit status ${String(code)}`;
+    const outOfMemory = this.outOfMemory || /heap out of memory|Allocation failed/.test(this.rawStderr);
+    const errorType = outOfMemory ? 'Runtime.OutOfMemory' : (this.crash?.errorType ?? 'Runtime.ExitError');
+    settleInit({
+      ok: false,
+      errorType,
+      errorMessage: `Runtime exited with error: ${status}`,
+      crashed: true,
+    });
+    const pending = this.pending;
+    if (pending && !this.timedOut) {
+      const errorMessage = `RequestId: ${pending.requestId} Error: Runtime exited with error: ${status}`;
+      this.logs.endPartialLines();
+      this.logs.line(errorMessage);
+      this.logs.line(errorType);
+      this.finish({
+        ok: false,
+        functionError: 'Unhandled',
+        errorType,
+        errorMessage,
+        reason: 'crash',
+        requestId: pending.requestId,
+      });
+    } else if (!this.stopping && !this.timedOut) {
+      // Died between invocations (a timer that threw after the handler returned, an OOM kill):
+      // Lambda reports it too, so it shows under `logs --level ERROR`.
+      this.logs.endPartialLines();
+      this.logs.line(`Error: Runtime exited with error: ${status}`);
+      this.logs.line(errorType);
+    }
   }
 
   get alive(): boolean {
@@ -275,17 +374,21 @@ class Worker {
   private timeOut(pending: Pending): void {
     if (this.pending !== pending) return;
     const seconds = this.options.timeoutSeconds.toFixed(2);
-    this.finish({
-      ok: false,
-      functionError: 'Unhandled',
-      errorType: 'Sandbox.Timedout',
-      errorMessage: `RequestId: ${pending.requestId} Error: Task timed out after ${seconds} seconds`,
-      reason: 'timeout',
-      requestId: pending.requestId,
-    });
-    // A timed-out sandbox is not reused: the next invocation starts cold.
+    // A timed-out sandbox is not reused: the next invocation starts cold. The
+    // invocation ends once the worker is gone and what it wrote is logged.
+    this.timedOut = true;
     this.retired = true;
     this.child.kill('SIGKILL');
+    void this.exitPromise.then(() =>
+      this.finish({
+        ok: false,
+        functionError: 'Unhandled',
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `RequestId: ${pending.requestId} Error: Task timed out after ${seconds} seconds`,
+        reason: 'timeout',
+        requestId: pending.requestId,
+      }),
+    );
   }
 
   private finish(outcome: InvokeOutcome): void {
@@ -297,6 +400,7 @@ class Worker {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (!this.exited) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
@@ -306,6 +410,12 @@ class Worker {
     this.logs.endPartialLines();
     await this.logs.flush();
   }
+}
+
+function missingBundle(bundleFile: string): LocalRuntimeError {
+  return new LocalRuntimeError('runtime.bundle-missing', `The handler bundle ${bundleFile} does not exist.`, {
+    details: { bundleFile },
+  });
 }
 
 function functionArnOf(options: LocalRuntimeOptions): string {
@@ -322,15 +432,7 @@ function functionArnOf(options: LocalRuntimeOptions): string {
  * the next invocation starts a new one with a new log stream.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  if (!existsSync(options.bundleFile)) {
-    throw new LocalRuntimeError(
-      'runtime.bundle-missing',
-      `The handler bundle ${options.bundleFile} does not exist.`,
-      {
-        details: { bundleFile: options.bundleFile },
-      },
-    );
-  }
+  if (!existsSync(options.bundleFile)) throw missingBundle(options.bundleFile);
   workerScriptPath();
   const clock = options.clock ?? systemClock;
   const maxConcurrency = options.maxConcurrency ?? 10;
@@ -338,6 +440,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const idle: Worker[] = [];
   const waiting: (() => void)[] = [];
   let stopped = false;
+  /** The options new workers start with; swapBundle() moves them to another bundle. */
+  let current = options;
+  let generation = 0;
 
   async function acquire(): Promise<Worker | undefined> {
     for (;;) {
@@ -345,11 +450,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       const warm = idle.pop();
       if (warm?.alive) return warm;
       if (warm) {
-        workers.delete(warm);
+        retire(warm);
         continue;
       }
       if (workers.size < maxConcurrency) {
-        const worker = new Worker(options, clock);
+        const worker = new Worker(current, clock, generation);
         workers.add(worker);
         return worker;
       }
@@ -357,9 +462,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
   }
 
+  /** Workers on their way out: stop() waits until their last lines are in the log store. */
+  const leaving = new Set<Promise<void>>();
+  function retire(worker: Worker): void {
+    workers.delete(worker);
+    const gone = worker.alive ? worker.stop() : worker.closed;
+    leaving.add(gone);
+    void gone.finally(() => leaving.delete(gone));
+  }
+
   function release(worker: Worker): void {
-    if (worker.alive && !stopped) idle.push(worker);
-    else workers.delete(worker);
+    if (worker.alive && !stopped && worker.generation === generation) idle.push(worker);
+    else retire(worker);
     waiting.shift()?.();
   }
 
@@ -398,10 +512,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         release(worker);
       }
     },
+    async swapBundle(bundleFile) {
+      if (!existsSync(bundleFile)) throw missingBundle(bundleFile);
+      current = { ...current, bundleFile };
+      generation++;
+      // Idle workers go now; busy ones finish their invocation on the old code and go then.
+      for (const worker of idle.splice(0)) retire(worker);
+    },
     async stop() {
       stopped = true;
       for (const resolve of waiting.splice(0)) resolve();
       await Promise.all([...workers].map((w) => w.stop()));
+      await Promise.all([...leaving]);
       workers.clear();
       idle.length = 0;
     },

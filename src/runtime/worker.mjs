@@ -1,28 +1,49 @@
 // The local Lambda runtime's worker: one long-lived process per warm
-// "container". It loads the handler bundle once, then runs one invocation at a
-// time on request from the parent (src/runtime/localRuntime.ts) over the IPC
-// channel. Plain JavaScript so that both the TypeScript sources (tests) and the
-// compiled CLI can fork it as is.
+// "container". It loads the handler bundle once, the way the Node.js Lambda
+// runtime loads a function, then runs one invocation at a time on request from
+// the parent (src/runtime/localRuntime.ts). Plain JavaScript so that both the
+// TypeScript sources (tests) and the compiled CLI can fork it as is.
 //
-// argv: <bundle file> <handler export>
+// argv: <bundle file> <handler path> [--probe]
+//   handler path: the part of Lambda's handler setting after the module name,
+//   e.g. `handler` or `handlers.main` (a property path, as Lambda resolves it).
+//   --probe: load the module, report what it exports and exit (build checks).
+//
+// Requests arrive over the IPC channel. Everything the worker says (log text,
+// results, crashes) goes the other way as NDJSON written synchronously to fd 4:
+// what was written before the process dies is in the pipe and still reaches
+// the parent, in the order it was written. An IPC send is asynchronous and is
+// lost when the process exits right after it.
 
+import { existsSync, readFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
-const [bundleFile, handlerExport] = process.argv.slice(2);
+const CHANNEL_FD = 4;
+const [bundleFile, handlerPath, mode] = process.argv.slice(2);
+const probe = mode === '--probe';
 let currentRequestId;
 
-function send(message, callback) {
-  if (process.connected) process.send(message, undefined, undefined, callback);
-  else callback?.();
+function emit(message) {
+  const bytes = Buffer.from(`${JSON.stringify(message)}\n`);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(CHANNEL_FD, bytes, offset);
+    } catch (error) {
+      // A non-blocking pipe that is full: wait for the parent to read.
+      if (error.code !== 'EAGAIN') return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
 }
 
-// Log writes travel over the IPC channel, not the pipes, so that they reach the
-// parent before the result of the invocation that wrote them.
 for (const name of ['stdout', 'stderr']) {
   process[name].write = (chunk, encoding, callback) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    send({ type: 'log', text });
+    emit({ type: 'log', text });
     const done = typeof encoding === 'function' ? encoding : callback;
     if (done) done();
     return true;
@@ -58,9 +79,8 @@ function maxRssMb() {
 process.on('uncaughtException', (error) => {
   const described = describeError(error);
   console.error(`Uncaught Exception \t${JSON.stringify(described)}`);
-  send({ type: 'crash', errorType: described.errorType, errorMessage: described.errorMessage }, () =>
-    process.exit(129),
-  );
+  emit({ type: 'crash', errorType: described.errorType, errorMessage: described.errorMessage });
+  process.exit(129);
 });
 process.on('unhandledRejection', (reason) => {
   const described = describeError(reason);
@@ -68,27 +88,93 @@ process.on('unhandledRejection', (reason) => {
   console.error(
     `Unhandled Promise Rejection \t${JSON.stringify({ errorType, errorMessage: described.errorMessage })}`,
   );
-  send({ type: 'crash', errorType, errorMessage: `${described.errorType}: ${described.errorMessage}` }, () =>
-    process.exit(128),
-  );
+  emit({ type: 'crash', errorType, errorMessage: `${described.errorType}: ${described.errorMessage}` });
+  process.exit(128);
 });
 
+class RuntimeLoadError extends Error {
+  constructor(name, message, cause) {
+    super(message, { cause });
+    this.name = name;
+  }
+}
+
+// Node's rule for `.js`: the nearest package.json decides; the Lambda runtime
+// stops at a node_modules folder as well.
+function nearestPackageType(dir) {
+  for (let folder = dir; ; folder = path.dirname(folder)) {
+    if (folder.endsWith(`${path.sep}node_modules`)) return undefined;
+    const file = path.join(folder, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8'))?.type;
+      } catch {
+        return undefined;
+      }
+    }
+    if (path.dirname(folder) === folder) return undefined;
+  }
+}
+
+/** What Lambda's loader gets for the file: `module.exports` (require) or the namespace (import). */
+async function loadModule(file) {
+  const ext = path.extname(file);
+  const esm = ext === '.mjs' || (ext === '.js' && nearestPackageType(path.dirname(file)) === 'module');
+  try {
+    if (esm) return { format: 'esm', module: await import(pathToFileURL(file).href) };
+    return { format: 'cjs', module: createRequire(file)(file) };
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      throw new RuntimeLoadError('Runtime.UserCodeSyntaxError', String(error), error);
+    if (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ERR_MODULE_NOT_FOUND') {
+      throw new RuntimeLoadError('Runtime.ImportModuleError', String(error), error);
+    }
+    throw error;
+  }
+}
+
+function resolveHandler(module, property) {
+  return property.split('.').reduce((nested, key) => nested?.[key], module);
+}
+
+function exportNames(module) {
+  if (module === null || (typeof module !== 'object' && typeof module !== 'function')) return [];
+  return Object.keys(module);
+}
+
+const handlerName = `${path.parse(bundleFile).name}.${handlerPath}`;
 let handler;
 try {
-  const mod = await import(pathToFileURL(bundleFile).href);
-  handler = mod[handlerExport] ?? mod.default?.[handlerExport];
-  if (typeof handler !== 'function') {
-    const errorMessage = `${bundleFile} does not export a function named ${handlerExport}`;
-    console.error(`Init Error \t${JSON.stringify({ errorType: 'Runtime.HandlerNotFound', errorMessage })}`);
-    send({ type: 'initError', errorType: 'Runtime.HandlerNotFound', errorMessage });
-  } else {
-    send({ type: 'ready', maxRssMb: maxRssMb() });
+  const loaded = await loadModule(bundleFile);
+  const found = resolveHandler(loaded.module, handlerPath);
+  if (probe) {
+    emit({ type: 'probe', format: loaded.format, exports: exportNames(loaded.module), kind: typeof found });
+    process.exit(0);
   }
+  if (found === undefined || found === null) {
+    throw new RuntimeLoadError('Runtime.HandlerNotFound', `${handlerName} is undefined or not exported`);
+  }
+  if (typeof found !== 'function') {
+    throw new RuntimeLoadError('Runtime.HandlerNotFound', `${handlerName} is not a function`);
+  }
+  handler = found;
+  emit({ type: 'ready', maxRssMb: maxRssMb() });
 } catch (error) {
   const described = describeError(error);
-  const errorType = 'Runtime.ImportModuleError';
-  console.error(`Init Error \t${JSON.stringify({ errorType, errorMessage: described.errorMessage })}`);
-  send({ type: 'initError', errorType, errorMessage: `${described.errorType}: ${described.errorMessage}` });
+  if (probe) {
+    emit({ type: 'probeError', errorType: described.errorType, errorMessage: described.errorMessage });
+    process.exit(0);
+  }
+  // An error that is not the loader's own is the user's init code failing.
+  const errorType = error instanceof RuntimeLoadError ? error.name : 'Runtime.ImportModuleError';
+  const errorMessage =
+    error instanceof RuntimeLoadError
+      ? described.errorMessage
+      : `${described.errorType}: ${described.errorMessage}`;
+  console.error(
+    `Uncaught Exception \t${JSON.stringify({ errorType, errorMessage, stack: described.stack })}`,
+  );
+  emit({ type: 'initError', errorType, errorMessage });
 }
 
 function run(event, context) {
@@ -119,7 +205,7 @@ function run(event, context) {
 }
 
 process.on('message', async (message) => {
-  if (message?.type !== 'invoke') return;
+  if (message?.type !== 'invoke' || !handler) return;
   const { requestId, event, timeoutMs, context: fields } = message;
   currentRequestId = requestId;
   const deadline = Date.now() + timeoutMs;
@@ -132,11 +218,11 @@ process.on('message', async (message) => {
   try {
     const value = await run(event, context);
     const result = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-    send({ type: 'result', requestId, result, maxRssMb: maxRssMb() });
+    emit({ type: 'result', requestId, result, maxRssMb: maxRssMb() });
   } catch (error) {
     const described = describeError(error);
     console.error(`Invoke Error \t${JSON.stringify(described)}`);
-    send({
+    emit({
       type: 'error',
       requestId,
       errorType: described.errorType,

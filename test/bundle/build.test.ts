@@ -8,9 +8,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { buildBundle } from '../../src/bundle/build.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
-import { RuntimeError } from '../../src/errors.js';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { UsageError } from '../../src/errors.js';
 import { shownRejection } from '../helpers/errors.js';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 import { makeKeyFile } from '../lambda/support.js';
 
 const run = promisify(execFile);
@@ -77,11 +77,11 @@ process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');`;
   expect([aggregate?.orderCount, aggregate?.totalSpent]).toEqual([{ N: '1' }, { N: '59.97' }]);
 });
 
-test('a syntax error becomes a RuntimeError naming the file and line', async () => {
+test('a syntax error becomes a UsageError (bad input: exit 2) naming the file and line', async () => {
   const entry = path.join(tmp, 'broken.ts');
   await writeFile(entry, 'export const handler = async () => {\n  return { ok: true ;\n};\n');
   const failure = buildBundle({ entry, outDir: path.join(tmp, 'broken') });
-  expect(await shownRejection(failure)).toBeInstanceOf(RuntimeError);
+  expect(await shownRejection(failure)).toBeInstanceOf(UsageError);
   await expect(failure).rejects.toThrow(/broken\.ts:2:\d+: Expected "}" but found ";"/);
 });
 

@@ -65,13 +65,45 @@ test.each([
   [{ extra: true }, /\(top level\): unknown key "extra"/],
   [{ source_table: { name: 'a' } }, /source_table\.name: 3-255 characters/],
   [{ region: 'mars' }, /region: an AWS region/],
+  [{ function: { memory_size: 10241 } }, /function\.memory_size: must be <= 10240/],
+  [{ function: { timeout: 0 } }, /function\.timeout: must be >= 1/],
+  [{ function: { timeout: 901 } }, /function\.timeout: must be <= 900/],
+  [
+    { function: { handler: 'handlers..main' } },
+    /function\.handler: a JavaScript identifier, or a dotted property path/,
+  ],
+  [{ function: { handler: 'index.js' } }, null],
+  [
+    { function: { environment: { AWS_REGION: 'eu-west-1', _HANDLER: 'x', MY_SETTING: '1' } } },
+    /function\.environment: Lambda reserves AWS_REGION, _HANDLER: the runtime sets them, a function cannot/,
+  ],
+  [
+    { function: { environment: { '1ST': 'x' } } },
+    /function\.environment\.1ST: a letter, then letters, digits or "_"/,
+  ],
   [
     { event_source_mapping: { filter_criteria: { filter: Array(6).fill({ pattern: '{}' }) } } },
     /filter_criteria\.filter: must be <= 5 entries/,
   ],
 ])('invalid stack %j is refused naming the key', (raw, message) => {
+  if (message === null) {
+    // A dotted path whose segments are identifiers is a valid property path ("index" then "js").
+    expect(() => parseStack(raw)).not.toThrow();
+    return;
+  }
   expect(shownError(() => parseStack(raw))).toBeInstanceOf(UsageError);
   expect(() => parseStack(raw)).toThrow(message);
+});
+
+test('a dotted handler path and the unreserved variables Lambda lets users set are accepted', () => {
+  const stack = parseStack({
+    function: {
+      handler: 'handlers.main',
+      environment: { TZ: 'Europe/Paris', LANG: 'fr_FR.UTF-8', NODE_OPTIONS: '--enable-source-maps', A1: 'x' },
+    },
+  });
+  expect(stack.function.handler).toBe('handlers.main');
+  expect(stack.function.environment.TZ).toBe('Europe/Paris');
 });
 
 describe('loadStack', () => {

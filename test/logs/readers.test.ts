@@ -54,6 +54,18 @@ describe('log lines', () => {
     expect(() => parseLogLevel('LOUD')).toThrow(UsageError);
   });
 
+  test.each([
+    '2026-11-25T10:00:02.010Z 6f1c2e9a-1b2c-4d5e-8f90-0a1b2c3d4e5f Task timed out after 2.00 seconds',
+    'RequestId: 6f1c2e9a-1b2c-4d5e-8f90-0a1b2c3d4e5f Error: Runtime exited with error: signal: killed',
+    'Error: Runtime exited with error: exit status 129',
+    'Runtime.OutOfMemory',
+    'Runtime.ExitError',
+    'INIT_REPORT Init Duration: 3.21 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError',
+    'REPORT RequestId: abc\tDuration: 2000.00 ms\tBilled Duration: 2000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\tStatus: timeout',
+  ])('a runtime failure line is a platform line at ERROR: %s', (message) => {
+    expect(classify(message)).toEqual({ level: 'ERROR', platform: true });
+  });
+
   test('filter texts become CloudWatch filter patterns', () => {
     expect(toFilterPattern('order failed')).toBe('order failed');
     expect(toFilterPattern('o-1 status:PAID')).toBe('"o-1" "status:PAID"');

@@ -20,7 +20,6 @@ import type { LocalState } from './state.js';
 /** Paths of the local pipeline's files in the state dir. */
 export const pipelinePaths = (stateDir: string) => ({
   buildDir: path.join(stateDir, 'build'),
-  bundleFile: path.join(stateDir, 'build', 'index.mjs'),
   esmDir: path.join(stateDir, 'esm'),
   statusFile: path.join(stateDir, 'esm', 'status.json'),
   runnerLog: path.join(stateDir, 'esm', 'runner.log'),
@@ -56,15 +55,24 @@ export function resolveHandlerEntry(
   );
 }
 
-/** The function's environment: where the key is (never the key), and DynamoDB Local for the SDK. */
-export function functionEnvironment(stack: Stack, state: LocalState): Record<string, string> {
+/** The part of the function's environment the stack file alone decides. */
+export function handlerEnvironment(stack: Stack): Record<string, string> {
   return {
     ...stack.function.environment,
     SINK_TABLE_NAME: stack.sink_table.name,
-    PII_KEY_FILE: state.piiKeyFile,
     POWERTOOLS_SERVICE_NAME: stack.name,
     POWERTOOLS_METRICS_NAMESPACE: stack.name,
     POWERTOOLS_LOG_LEVEL: stack.function.environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    AWS_REGION: stack.region,
+    AWS_DEFAULT_REGION: stack.region,
+  };
+}
+
+/** The function's environment: where the key is (never the key), and DynamoDB Local for the SDK. */
+export function functionEnvironment(stack: Stack, state: LocalState): Record<string, string> {
+  return {
+    ...handlerEnvironment(stack),
+    PII_KEY_FILE: state.piiKeyFile,
     AWS_REGION: state.region,
     AWS_DEFAULT_REGION: state.region,
     AWS_ACCESS_KEY_ID: 'ddblocal',
@@ -78,6 +86,12 @@ export function functionEnvironment(stack: Stack, state: LocalState): Record<str
 export interface LocalPipelineOptions {
   stack: Stack;
   stateDir: string;
+  /**
+   * Directory of the stack file. With it, the pipeline builds the handler when
+   * its sources changed since the last build; without it, it runs the bundle
+   * the last build left in the state dir.
+   */
+  stackDir?: string;
   state: LocalState;
   /** Stops polling; the batch in flight finishes and its checkpoint is kept. */
   signal: AbortSignal;
@@ -126,16 +140,26 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<v
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       return;
     }
+    const env = functionEnvironment(stack, state);
+    const bundleFile = await currentBundleFile(stack, stateDir, options.stackDir, env);
     const runtime = await startLocalRuntime({
-      bundleFile: paths.bundleFile,
+      bundleFile,
       handlerExport: stack.function.handler,
       functionName: stack.function.name,
       timeoutSeconds: stack.function.timeout,
       memoryMb: stack.function.memory_size,
-      env: functionEnvironment(stack, state),
+      runtime: stack.function.runtime,
+      env,
       logDir: paths.logDir,
       clock,
       maxConcurrency: settings.ParallelizationFactor * 4,
+    });
+    // A new build (up, up --watch, replay) is picked up between batches: an
+    // invocation in flight ends on the code it started with.
+    const { followBuilds } = await import('./bundle.js');
+    const builds = followBuilds(stateDir, async (next) => {
+      await runtime.swapBundle(next);
+      options.onNotice?.(`handler rebuilt: new invocations run ${path.basename(next)} from the new build`);
     });
     const streams = await createStreamsClient(localConnection(state));
     try {
@@ -164,6 +188,7 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<v
         creationTimeResolutionMs: 60_000,
       });
     } finally {
+      builds.stop();
       streams.destroy();
       await runtime.stop();
     }
@@ -171,6 +196,28 @@ export async function runLocalPipeline(options: LocalPipelineOptions): Promise<v
     clearInterval(ticker);
     await publish().catch(() => {});
   }
+}
+
+/** The bundle to run: rebuilt from the sources when they changed (with `stackDir`), else the last build's. */
+export async function currentBundleFile(
+  stack: Stack,
+  stateDir: string,
+  stackDir: string | undefined,
+  env: Record<string, string>,
+): Promise<string> {
+  if (stackDir !== undefined) {
+    const { ensureCurrentBundle } = await import('./bundle.js');
+    return (await ensureCurrentBundle(stack, stackDir, stateDir, env)).bundleFile;
+  }
+  const { readBuildManifest } = await import('../../bundle/build.js');
+  const manifest = await readBuildManifest(pipelinePaths(stateDir).buildDir);
+  if (!manifest) {
+    throw new UsageError(
+      'The handler has not been built yet.',
+      'Run `ddb-ingest up`; it builds the handler.',
+    );
+  }
+  return manifest.bundleFile;
 }
 
 /** The runner's last snapshot, if it ever wrote one. */

@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     log('usage: runnerProcess --state-dir <dir> [--config <file>]');
     return 2;
   }
-  const { stack } = await loadStack(arg('--config'));
+  const { stack, dir: stackDir } = await loadStack(arg('--config'));
   const state = await readLocalState(stateDir);
   if (!state) {
     log(`no local stack state in ${stateDir}`);
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     });
   }
   log(`event source mapping started for ${state.tables.streamArn}`);
-  await runLocalPipeline({ stack, stateDir, state, signal: controller.signal, onNotice: log });
+  await runLocalPipeline({ stack, stackDir, stateDir, state, signal: controller.signal, onNotice: log });
   log('event source mapping stopped');
   return 0;
 }

@@ -58,6 +58,15 @@ export async function localUp(
   options: LocalUpOptions,
 ): Promise<UpResult> {
   const step = options.onStep ?? (() => {});
+  // The handler is built and checked before anything starts: a missing entry,
+  // a syntax error or a missing export fails `up` with nothing left running.
+  // A running pipeline picks up a changed bundle between two batches.
+  step('Building the handler bundle');
+  const [{ ensureCurrentBundle }, { handlerEnvironment }] = await Promise.all([
+    import('./bundle.js'),
+    import('./pipeline.js'),
+  ]);
+  await ensureCurrentBundle(stack, options.stackDir, stateDir, handlerEnvironment(stack));
   const previous = await readLocalState(stateDir);
   let dynamodb: LocalState['dynamodb'];
   let alreadyRunning = false;
@@ -98,14 +107,6 @@ export async function localUp(
     if (runnerAlive && previous?.runner) state.runner = previous.runner;
     await writeLocalState(stateDir, state);
     if (!runnerAlive) {
-      step('Building the handler bundle');
-      const { buildBundle } = await import('../../bundle/build.js');
-      const { resolveHandlerEntry, pipelinePaths } = await import('./pipeline.js');
-      await buildBundle({
-        entry: resolveHandlerEntry(stack, options.stackDir),
-        outDir: pipelinePaths(stateDir).buildDir,
-        handlerExport: stack.function.handler,
-      });
       if (options.startRunner !== false) {
         step('Starting the event source mapping');
         state.runner = await startRunner(stateDir, options.configFile);

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+
+/** How often the resident set is sampled: a balance of reaction time and cost (one small read). */
+const SAMPLE_INTERVAL_MS = 20;
+
+/** The resident set of a process in kB from `/proc/<pid>/status` (Linux), or undefined. */
+export function residentKb(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Holds a worker process to its memory size the way Lambda holds a sandbox:
+ * the whole resident set counts (Buffers and native memory, not only the V8
+ * heap). A cgroup would enforce it in the kernel but needs root or a systemd
+ * delegation; sampling needs neither. A spike shorter than the interval can
+ * slip between two samples, so the worker also reports its own peak
+ * (`getrusage` maxrss) with every result and the runtime checks that too.
+ * Where `/proc` does not exist only that check applies.
+ */
+export class MemoryWatch {
+  private peakKb = 0;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly pid: number,
+    private readonly limitMb: number,
+    onExceeded: () => void,
+  ) {
+    if (residentKb(pid) === undefined) return;
+    this.timer = setInterval(() => {
+      const kb = residentKb(this.pid);
+      if (kb === undefined) return;
+      this.peakKb = Math.max(this.peakKb, kb);
+      if (kb > this.limitMb * 1024) {
+        this.stop();
+        onExceeded();
+      }
+    }, SAMPLE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** The highest resident set seen, in MB (rounded up, as REPORT shows it). */
+  get peakMb(): number {
+    return Math.ceil(this.peakKb / 1024);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
