@@ -173,6 +173,7 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 2,
     hint: 'Point function.entry in the stack file at your handler (TypeScript or JavaScript), relative to the stack file.',
   },
+  'targets.bundle-not-built': { exit: 1, hint: 'Run `ddb-ingest up`; it builds the handler.' },
   'targets.jar-missing': { exit: 1, hint: 'Reinstall the dependencies with `npm ci`.' },
   'targets.java-missing': {
     exit: 1,

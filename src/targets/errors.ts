@@ -6,6 +6,7 @@ export type TargetErrorCode =
   | 'targets.runner-not-started'
   | 'targets.runner-failed'
   | 'targets.entry-missing'
+  | 'targets.bundle-not-built'
   | 'targets.jar-missing'
   | 'targets.java-missing'
   | 'targets.java-too-old'

@@ -9,8 +9,8 @@ import { buildBundle } from '../../src/bundle/build.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { UsageError } from '../../src/errors.js';
-import { shownRejection } from '../helpers/errors.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { shownRejection } from '../helpers/errors.js';
 import { makeKeyFile } from '../lambda/support.js';
 
 const run = promisify(execFile);

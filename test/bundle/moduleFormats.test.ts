@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { buildBundle } from '../../src/bundle/build.js';
 import { UsageError } from '../../src/errors.js';
-import { shownRejection } from '../helpers/errors.js';
 import { startLocalRuntime } from '../../src/runtime/localRuntime.js';
+import { shownRejection } from '../helpers/errors.js';
 
 let tmp: string;
 let cases = 0;
@@ -160,7 +160,9 @@ describe('ES modules, as Lambda reads them', () => {
     await expect(failure).rejects.toThrow(
       /\(read as ES module: \.mjs extension\) does not export "handler" \(it exports: default\)/,
     );
-    expect(await shownRejection(failure)).toMatchObject({ hint: expect.stringContaining('"default.handler"') });
+    expect(await shownRejection(failure)).toMatchObject({
+      hint: expect.stringContaining('"default.handler"'),
+    });
   });
 
   test('a nested ESM path (handlers.main)', async () => {

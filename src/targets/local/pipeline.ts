@@ -212,10 +212,9 @@ export async function currentBundleFile(
   const { readBuildManifest } = await import('../../bundle/build.js');
   const manifest = await readBuildManifest(pipelinePaths(stateDir).buildDir);
   if (!manifest) {
-    throw new UsageError(
-      'The handler has not been built yet.',
-      'Run `ddb-ingest up`; it builds the handler.',
-    );
+    throw new TargetError('targets.bundle-not-built', 'The handler has not been built yet.', {
+      details: { stateDir },
+    });
   }
   return manifest.bundleFile;
 }
