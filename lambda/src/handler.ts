@@ -26,8 +26,12 @@ export interface HandlerDependencies {
   metrics?: Metrics;
   /** Default: env `SINK_TABLE_NAME`. */
   tableName?: string;
-  /** Rounds per record under concurrent writers (default 5). */
+  /** Reads of an item before its record fails under concurrent writers (default 5). */
   maxAttempts?: number;
+  /** Actions per transaction, 1 to 100 (default: env `SINK_GROUP_SIZE`, else 100). */
+  groupSize?: number;
+  /** Transactions in flight at once within a batch (default 16). */
+  concurrency?: number;
   /** Epoch ms clock for the lag metric (default Date.now). */
   now?: () => number;
 }
@@ -42,6 +46,8 @@ export function createHandler(deps: HandlerDependencies = {}): StreamHandler {
     ...(deps.tableName ? { tableName: deps.tableName } : {}),
     ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.groupSize !== undefined ? { groupSize: deps.groupSize } : {}),
+    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
   });
 }
 

@@ -10,7 +10,7 @@ import {
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { ordersDomain } from '../../lambda/src/domain/orders.js';
 import { createHandler } from '../../lambda/src/handler.js';
-import { applyChange } from '../../lambda/src/pipeline/apply.js';
+import { applyChange } from '../../lambda/src/pipeline/applyBatch.js';
 import type { Image } from '../../lambda/src/pipeline/domain.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';

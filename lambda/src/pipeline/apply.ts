@@ -1,35 +1,21 @@
 /**
- * The idempotent write: a record's change is applied to the sink only when its
- * sequence number is greater than the one the sink holds for that item, and
- * the item and its aggregates change in one transaction conditioned on the
- * item being exactly as read. Any delivery order, duplicate or replay of a
- * key's records therefore leaves the sink as one in-order delivery would.
+ * The sequence-number guard and the writes it decides on. A record's change is
+ * written only when its sequence number is greater than the one the sink holds
+ * for the item, as a put conditioned on the item being exactly as read, with
+ * the aggregates' deltas from the item's previous to its new state. Any
+ * delivery order, duplicate or replay of a key's records therefore leaves the
+ * sink as one in-order delivery would. How writes are grouped into
+ * transactions and retried lives in applyBatch.ts.
  */
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { addDecimals, type Decimal, formatDecimal, negateDecimal, parseDecimal } from '../lib/decimal.js';
 import type { Contribution, DomainModel, Image } from './domain.js';
-import type { StreamChange } from './records.js';
+import { DELETED_ATTRIBUTE, type PreparedRecord, SEQUENCE_ATTRIBUTE } from './prepare.js';
+
+export { SEQUENCE_ATTRIBUTE };
 
 /** The one DynamoDB call surface the pipeline uses, so tests can wrap it. */
 export type SinkClient = Pick<DynamoDBClient, 'send'>;
-
-export interface ApplyOptions {
-  ddb: SinkClient;
-  /** Sink table name. */
-  tableName: string;
-  domain: DomainModel;
-  secretKey: Buffer;
-  /** Read-and-write rounds before a record fails when other writers keep winning (default 5). */
-  maxAttempts?: number;
-  /** Waits between rounds; injectable so tests do not sleep. */
-  sleep?: (ms: number) => Promise<void>;
-}
 
 export type ApplyOutcome =
   /** Written: the sink now reflects this record. */
@@ -41,15 +27,9 @@ export type ApplyOutcome =
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
-  /** Rounds used (more than 1 when a concurrent writer changed the item in between). */
+  /** Reads of the item used (more than 1 when a concurrent writer changed it in between). */
   attempts: number;
 }
-
-/** The item's version field; the guard compares it as an integer (BigInt), never as text. */
-export const SEQUENCE_ATTRIBUTE = 'lastSequenceNumber';
-const DELETED_ATTRIBUTE = 'deleted';
-
-const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface AggregateDelta {
   attributes: Image;
@@ -70,15 +50,24 @@ function accumulate(deltas: Map<string, AggregateDelta>, contributions: Contribu
   }
 }
 
+const isZero = (delta: AggregateDelta) => [...delta.counters.values()].every((value) => value.units === 0n);
+
 /** Net aggregate changes from the item's previous to its new state; unchanged aggregates are left out. */
 export function aggregateDeltas(previous: Contribution[], next: Contribution[]): Map<string, AggregateDelta> {
   const deltas = new Map<string, AggregateDelta>();
   accumulate(deltas, previous, -1);
   accumulate(deltas, next, 1);
-  for (const [pk, delta] of deltas) {
-    if ([...delta.counters.values()].every((value) => value.units === 0n)) deltas.delete(pk);
-  }
+  for (const [pk, delta] of deltas) if (isZero(delta)) deltas.delete(pk);
   return deltas;
+}
+
+/** The sum of two deltas of one aggregate (several items of a group feeding one customer). */
+export function mergeDeltas(a: AggregateDelta, b: AggregateDelta): AggregateDelta {
+  const counters = new Map(a.counters);
+  for (const [name, value] of b.counters) {
+    counters.set(name, addDecimals(counters.get(name) ?? { units: 0n, scale: 0 }, value));
+  }
+  return { attributes: { ...a.attributes, ...b.attributes }, counters };
 }
 
 /** The aggregate's part of a transaction: SET its attributes, ADD its counter deltas (also used by `verify --repair`). */
@@ -112,7 +101,7 @@ export function aggregateUpdate(tableName: string, pk: string, delta: AggregateD
 }
 
 /** The put of the item's new state, conditioned on the sink item being as it was read. */
-function itemPut(tableName: string, item: Image, stored: Image | undefined): TransactWriteItem {
+export function itemPut(tableName: string, item: Image, stored: Image | undefined): TransactWriteItem {
   const storedSequence = stored?.[SEQUENCE_ATTRIBUTE]?.S;
   const condition =
     stored === undefined
@@ -130,70 +119,34 @@ function itemPut(tableName: string, item: Image, stored: Image | undefined): Tra
   return { Put: { TableName: tableName, Item: item, ...condition } };
 }
 
-function isWriteRace(err: unknown): boolean {
-  if (!(err instanceof TransactionCanceledException)) return false;
-  return (err.CancellationReasons ?? []).some(
-    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-  );
-}
-
-/** Thrown when other writers kept changing the item for every attempt. */
-export class WriteRaceError extends Error {
-  constructor(pk: string, attempts: number) {
-    super(
-      `the sink item ${pk} kept changing under concurrent writers (${attempts} attempts); will be retried`,
-    );
-    this.name = 'WriteRaceError';
-  }
-}
+/** What the guard decides for a record given the sink item as read. */
+export type Decision =
+  | { outcome: 'duplicate' | 'stale' }
+  | { outcome: 'write'; put: TransactWriteItem; deltas: Map<string, AggregateDelta> };
 
 /**
- * Applies one change to the sink. The previous state comes from the sink
- * itself (a consistent read), not from the record's OldImage: OldImage
+ * The previous state comes from the sink itself (a consistent read or the
+ * state this invocation just wrote), not from the record's OldImage: OldImage
  * describes the source before this change, which the sink may never have seen
  * when records arrive out of order.
  */
-export async function applyChange(options: ApplyOptions, change: StreamChange): Promise<ApplyResult> {
-  const { ddb, tableName, domain, secretKey } = options;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const sleep = options.sleep ?? sleepMs;
-  const pk = domain.itemKey(change.keys);
-  // Projected before any I/O so a malformed record fails without touching the sink.
-  const projected = change.newImage ? domain.project(change.newImage, { secretKey }) : undefined;
-  const newItem: Image = projected
-    ? { ...projected, pk: { S: pk }, [SEQUENCE_ATTRIBUTE]: { S: change.sequenceNumber } }
-    : {
-        pk: { S: pk },
-        [DELETED_ATTRIBUTE]: { BOOL: true },
-        [SEQUENCE_ATTRIBUTE]: { S: change.sequenceNumber },
-      };
-  const nextContributions = projected ? domain.contributions(newItem) : [];
-
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const read = await ddb.send(
-      new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
-    );
-    const stored = read.Item;
-    const storedSequence = stored?.[SEQUENCE_ATTRIBUTE]?.S;
-    if (storedSequence !== undefined) {
-      const held = BigInt(storedSequence);
-      if (held === change.sequence) return { outcome: 'duplicate', attempts: attempt };
-      if (held > change.sequence) return { outcome: 'stale', attempts: attempt };
-    }
-    const live = stored !== undefined && stored[DELETED_ATTRIBUTE]?.BOOL !== true;
-    const previousContributions = live ? domain.contributions(stored) : [];
-    const deltas = aggregateDeltas(previousContributions, nextContributions);
-    const writes: TransactWriteItem[] = [
-      itemPut(tableName, newItem, stored),
-      ...[...deltas].map(([aggregatePk, delta]) => aggregateUpdate(tableName, aggregatePk, delta)),
-    ];
-    try {
-      await ddb.send(new TransactWriteItemsCommand({ TransactItems: writes }));
-      return { outcome: 'applied', attempts: attempt };
-    } catch (err) {
-      if (!isWriteRace(err)) throw err;
-      if (attempt < maxAttempts) await sleep(Math.floor(Math.random() * 20 * 2 ** attempt));
-    }
+export function decide(
+  record: PreparedRecord,
+  stored: Image | undefined,
+  domain: DomainModel,
+  tableName: string,
+): Decision {
+  const storedSequence = stored?.[SEQUENCE_ATTRIBUTE]?.S;
+  if (storedSequence !== undefined) {
+    const held = BigInt(storedSequence);
+    if (held === record.change.sequence) return { outcome: 'duplicate' };
+    if (held > record.change.sequence) return { outcome: 'stale' };
   }
-  throw new WriteRaceError(pk, maxAttempts);
+  const live = stored !== undefined && stored[DELETED_ATTRIBUTE]?.BOOL !== true;
+  const previous = live ? domain.contributions(stored) : [];
+  return {
+    outcome: 'write',
+    put: itemPut(tableName, record.item, stored),
+    deltas: aggregateDeltas(previous, record.contributions),
+  };
 }

@@ -2,20 +2,23 @@
  * Stream plumbing: turns a DynamoDB Streams batch into idempotent sink writes
  * with a partial batch response, structured logs and EMF metrics. It knows
  * nothing about orders: the business rules come in as a DomainModel.
+ *
+ * Each record is prepared once (prepare.ts); the prepared records are applied
+ * together in grouped transactions (applyBatch.ts); Powertools' BatchProcessor,
+ * processing in parallel, awaits each record's own outcome from that shared
+ * work and turns a failed one into its `batchItemFailures` entry, so the
+ * partial batch response stays per record.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  GetItemCommand,
-  type GetItemCommandOutput,
-} from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { applyChange, type SinkClient } from './apply.js';
+import type { SinkClient } from './apply.js';
+import { applyBatch, DEFAULT_MAX_ACTIONS, type RecordResult } from './applyBatch.js';
 import { type DomainModel, MalformedRecordError } from './domain.js';
-import { parseStreamRecord, recordContext, type StreamChange } from './records.js';
+import { MAX_TRANSACTION_ACTIONS } from './grouping.js';
+import { type PreparedRecord, prepareRecord } from './prepare.js';
+import { recordContext } from './records.js';
 import type { KeySource } from './secretKey.js';
 
 export interface StreamHandlerOptions {
@@ -28,16 +31,26 @@ export interface StreamHandlerOptions {
   metrics: Metrics;
   /** Sink table name; defaults to env `SINK_TABLE_NAME`, read at each invocation. */
   tableName?: string;
-  /** Read-and-write rounds per record under concurrent writers (default 5). */
+  /**
+   * Reads of an item before its record fails when other writers keep winning.
+   * @default 5
+   */
   maxAttempts?: number;
   /** Epoch milliseconds now, for the lag metric (default Date.now). */
   now?: () => number;
   /**
-   * Item keys applied at once (default 16). Records of one key are always
-   * applied one after another in batch order; only different keys overlap.
-   * 1 applies the whole batch strictly in order.
+   * Actions per transaction (1 to 100): records of different item keys share
+   * a TransactWriteItems of one put per record and one update per aggregate.
+   * 2 gives one record per transaction. Default: env `SINK_GROUP_SIZE`, else
+   * DEFAULT_MAX_ACTIONS.
+   * @default 100
    */
-  keyConcurrency?: number;
+  groupSize?: number;
+  /**
+   * Transactions in flight at once within a batch.
+   * @default 16
+   */
+  concurrency?: number;
 }
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
@@ -51,117 +64,34 @@ interface Tally {
   failed: number;
 }
 
-/** Keys in flight: enough to hide DynamoDB round trips, few enough to stay kind to the sink's capacity. */
-const DEFAULT_KEY_CONCURRENCY = 16;
-
-export interface KeySchedulerOptions<T> {
-  /** The item key; items without one (malformed records) run on their own. */
-  keyOf: (item: T) => string | undefined;
-  /** Items running at once (at least 1). */
-  concurrency: number;
-}
-
-/**
- * Returns `schedule(item, run)`: `run` starts once the previous item of the
- * same key has finished (succeeded or failed) and one of `concurrency` slots
- * is free. Powertools' BatchProcessor, processing in parallel, calls its
- * record handler for every record in batch order, so the records of one key
- * run strictly in stream order (the only order the sink's per-item guard and
- * aggregates depend on) while different keys overlap. A failed record does
- * not stop the later records of its key, as in a sequential run: when the
- * event source mapping retries from the failed record on, the sequence guard
- * turns the retried copies into no-ops.
- */
-export function keyScheduler<T>(
-  options: KeySchedulerOptions<T>,
-): <R>(item: T, run: () => Promise<R>) => Promise<R> {
-  const limit = Math.max(1, options.concurrency);
-  const tails = new Map<string, Promise<unknown>>();
-  const waiting: (() => void)[] = [];
-  let active = 0;
-  const acquire = async (): Promise<void> => {
-    if (active < limit) {
-      active += 1;
-      return;
-    }
-    // The releasing item hands its slot over: `active` stays as it is.
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  };
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else active -= 1;
-  };
-  return <R>(item: T, run: () => Promise<R>): Promise<R> => {
-    const key = options.keyOf(item);
-    const previous = key === undefined ? Promise.resolve() : (tails.get(key) ?? Promise.resolve());
-    const result = previous
-      .catch(() => {})
-      .then(async () => {
-        await acquire();
-        try {
-          return await run();
-        } finally {
-          release();
-        }
-      });
-    if (key !== undefined) tails.set(key, result);
-    return result;
-  };
-}
-
-/** BatchGetItem's limit of keys per call. */
-const BATCH_GET_KEYS = 100;
-
-/**
- * A sink client that answers the first consistent GetItem of each key from
- * one BatchGetItem made for the whole batch, and sends everything else on.
- * Safe because applyChange conditions its write on the item being exactly as
- * read: if another writer changed it since the prefetch, the write is refused
- * and the retry reads live. Later records of a key always read live (the
- * snapshot would be stale by then). Saves one round trip per item key: about
- * a third of the sink calls of a batch. A failed prefetch only costs the
- * saving. The sink's key attribute is `pk`, as in applyChange.
- */
-export async function prefetchingSink(
-  ddb: SinkClient,
-  tableName: string,
-  pks: string[],
-): Promise<SinkClient> {
-  const snapshot = new Map<string, Record<string, AttributeValue> | undefined>();
-  const unique = [...new Set(pks)];
-  try {
-    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      const chunk = unique.slice(i, i + BATCH_GET_KEYS);
-      const out = await ddb.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [tableName]: { Keys: chunk.map((pk) => ({ pk: { S: pk } })), ConsistentRead: true },
-          },
-        }),
-      );
-      const unprocessed = new Set(
-        (out.UnprocessedKeys?.[tableName]?.Keys ?? []).map((key) => key.pk?.S).filter(Boolean),
-      );
-      const found = new Map((out.Responses?.[tableName] ?? []).map((item) => [item.pk?.S, item]));
-      // Unprocessed keys are simply read live later.
-      for (const pk of chunk) if (!unprocessed.has(pk)) snapshot.set(pk, found.get(pk));
-    }
-  } catch {
-    snapshot.clear();
+/** The group size from the option or `SINK_GROUP_SIZE`; a bad value fails the whole batch, clearly. */
+function groupSizeOf(option: number | undefined): number {
+  const text = process.env.SINK_GROUP_SIZE;
+  const value = option ?? (text === undefined || text === '' ? DEFAULT_MAX_ACTIONS : Number(text));
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TRANSACTION_ACTIONS) {
+    throw new Error(
+      `SINK_GROUP_SIZE must be an integer from 1 to ${MAX_TRANSACTION_ACTIONS} (actions per transaction), not ${option ?? text}`,
+    );
   }
-  const send = (async (command: unknown) => {
-    if (command instanceof GetItemCommand && command.input.TableName === tableName) {
-      const pk = command.input.Key?.pk?.S;
-      if (pk !== undefined && snapshot.has(pk)) {
-        const item = snapshot.get(pk);
-        snapshot.delete(pk);
-        return { $metadata: {}, ...(item ? { Item: item } : {}) } satisfies GetItemCommandOutput;
-      }
+  return value;
+}
+
+/** Counts the sink's round trips (SDK retries included), the cost grouping saves. */
+function countingSink(ddb: SinkClient): { sink: SinkClient; roundTrips: () => number } {
+  let trips = 0;
+  const attemptsOf = (value: unknown) =>
+    (value as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
+  const send = (async (command: never) => {
+    try {
+      const out = await ddb.send(command);
+      trips += attemptsOf(out);
+      return out;
+    } catch (err) {
+      trips += attemptsOf(err);
+      throw err;
     }
-    return ddb.send(command as GetItemCommand);
   }) as SinkClient['send'];
-  return { send };
+  return { sink: { send }, roundTrips: () => trips };
 }
 
 export function createStreamHandler(options: StreamHandlerOptions): StreamHandler {
@@ -178,6 +108,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
     try {
       const tableName = options.tableName ?? process.env.SINK_TABLE_NAME;
       if (!tableName) throw new Error('SINK_TABLE_NAME is not set: the handler does not know its sink table');
+      const groupSize = groupSizeOf(options.groupSize);
       let secretKey: Buffer;
       try {
         secretKey = await options.getKey();
@@ -188,91 +119,96 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       }
 
       const tally: Tally = { processed: new Map(), applied: 0, duplicate: 0, stale: 0, failed: 0 };
-      const fail = (index: number, err: unknown) => {
+      const fail = (record: DynamoDBRecord, err: unknown) => {
         tally.failed += 1;
         const error = err as Error;
         logger.error(error instanceof MalformedRecordError ? 'record malformed' : 'record failed', {
-          record: recordContext(event.Records[index] as DynamoDBRecord, domain.itemKey),
+          record: recordContext(record, domain.itemKey),
           reason: error.message,
           errorName: error.name,
         });
       };
 
-      // Checking and projecting are pure, so malformed records fail here, in
-      // batch order and before any write; applyChange projects again (an HMAC
-      // per record, negligible next to two sink round trips).
-      const prepared = new Map<
-        DynamoDBRecord,
-        { index: number; change: StreamChange } | { error: unknown }
-      >();
-      event.Records.forEach((record, index) => {
-        try {
-          const change = parseStreamRecord(record);
-          if (change.newImage) domain.project(change.newImage, { secretKey });
-          prepared.set(record, { index, change });
-        } catch (err) {
-          fail(index, err);
-          prepared.set(record, { error: err });
-        }
-      });
-      const keyOf = (index: number) =>
-        recordContext(event.Records[index] as DynamoDBRecord, domain.itemKey).key;
-
-      const sink = await prefetchingSink(
-        ddb(),
-        tableName,
-        [...prepared.values()].flatMap((entry) => ('index' in entry ? (keyOf(entry.index) ?? []) : [])),
+      // Parsed and projected once, before any write, in batch order: a
+      // malformed record fails here and is never part of a transaction.
+      const prepared: ({ record: PreparedRecord } | { error: unknown })[] = event.Records.map(
+        (record, index) => {
+          try {
+            return { record: prepareRecord(record, index, domain, secretKey) };
+          } catch (error) {
+            fail(record, error);
+            return { error };
+          }
+        },
       );
-      const applyOne = async ({ index, change }: { index: number; change: StreamChange }) => {
-        const record = event.Records[index] as DynamoDBRecord;
-        try {
-          const result = await applyChange(
-            {
-              ddb: sink,
-              tableName,
-              domain,
-              secretKey,
-              ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-            },
-            change,
-          );
+      // Powertools hands its record handler the record, not its position, in
+      // batch order; one object may occur more than once (a duplicate).
+      const positions = new Map<DynamoDBRecord, number[]>();
+      event.Records.forEach((record, index) => {
+        positions.set(record, [...(positions.get(record) ?? []), index]);
+      });
+
+      const { sink, roundTrips } = countingSink(ddb());
+      const outcomes = new Map<PreparedRecord, Promise<RecordResult>>();
+      const settlers = new Map<PreparedRecord, (result: RecordResult) => void>();
+      const good = prepared.flatMap((entry) => ('record' in entry ? [entry.record] : []));
+      for (const record of good) {
+        outcomes.set(record, new Promise((resolve) => settlers.set(record, resolve)));
+      }
+      const onResult = (record: PreparedRecord, result: RecordResult) => {
+        if (!settlers.has(record)) return;
+        const raw = event.Records[record.index] as DynamoDBRecord;
+        if ('error' in result) fail(raw, result.error);
+        else {
           tally[result.outcome] += 1;
-          tally.processed.set(change.eventName, (tally.processed.get(change.eventName) ?? 0) + 1);
-          if (change.approximateCreationDateTime !== undefined) {
-            const lag = Math.max(0, now() - change.approximateCreationDateTime * 1000);
+          const { eventName, approximateCreationDateTime } = record.change;
+          tally.processed.set(eventName, (tally.processed.get(eventName) ?? 0) + 1);
+          if (approximateCreationDateTime !== undefined) {
+            const lag = Math.max(0, now() - approximateCreationDateTime * 1000);
             metrics.addMetric('ProcessingLag', MetricUnit.Milliseconds, lag);
           }
           logger.info(`record ${result.outcome}`, {
-            record: recordContext(record, domain.itemKey),
+            record: recordContext(raw, domain.itemKey),
             outcome: result.outcome,
             attempts: result.attempts,
           });
-          return result.outcome;
-        } catch (err) {
-          fail(index, err);
-          throw err;
         }
+        settlers.get(record)?.(result);
+        settlers.delete(record);
       };
-
-      // Records of one item key stay in stream order; different keys overlap,
-      // so a batch takes about (records per key) round trips, not (records).
-      const schedule = keyScheduler<{ index: number; change: StreamChange }>({
-        keyOf: (entry) => keyOf(entry.index),
-        concurrency: options.keyConcurrency ?? DEFAULT_KEY_CONCURRENCY,
+      const applying = applyBatch(
+        good,
+        {
+          ddb: sink,
+          tableName,
+          domain,
+          maxActions: groupSize,
+          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        },
+        onResult,
+      ).catch((error: unknown) => {
+        // Not a record's failure (those are results): fail whatever is left, each alone.
+        for (const record of good) onResult(record, { error });
       });
+
       // Powertools reports every record whose handler threw in batchItemFailures,
       // by sequence number; the event source mapping retries from the lowest.
       const response = await processPartialResponse(
         event,
         async (record: DynamoDBRecord) => {
-          const entry = prepared.get(record);
-          if (!entry) throw new Error('record not prepared');
+          const entry = prepared[positions.get(record)?.shift() ?? -1];
+          if (!entry) throw new Error('record not prepared: this is a bug');
           if ('error' in entry) throw entry.error;
-          return schedule(entry, () => applyOne(entry));
+          const result = await outcomes.get(entry.record);
+          if (!result) throw new Error('record not applied: this is a bug');
+          if ('error' in result) throw result.error;
+          return result.outcome;
         },
         new BatchProcessor(EventType.DynamoDBStreams),
         { ...(context ? { context } : {}), throwOnFullBatchFailure: false, processInParallel: true },
       );
+      await applying;
 
       for (const [eventName, count] of tally.processed) {
         const single = metrics.singleMetric();
@@ -281,6 +217,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       }
       metrics.addMetric('RecordsFailed', MetricUnit.Count, tally.failed);
       metrics.addMetric('RecordsSkippedStale', MetricUnit.Count, tally.stale + tally.duplicate);
+      metrics.addMetric('SinkRoundTrips', MetricUnit.Count, roundTrips());
       logger.info('batch done', {
         records: event.Records.length,
         applied: tally.applied,
@@ -288,6 +225,8 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
         stale: tally.stale,
         failed: tally.failed,
         batchItemFailures: response.batchItemFailures.length,
+        sinkRoundTrips: roundTrips(),
+        groupSize,
       });
       return response;
     } finally {
