@@ -61,7 +61,20 @@ Examples:
         let repair: RepairReport | undefined;
         try {
           if (opts.repair) {
-            repair = await repairSink({ ...common, sourceHashKey: ctx.stack.source_table.hash_key });
+            const [{ streamTip }, { createStreamsClient }] = await Promise.all([
+              import('../verify/streamTip.js'),
+              import('../aws/clients.js'),
+            ]);
+            const streams = await createStreamsClient(target.connection);
+            try {
+              repair = await repairSink({
+                ...common,
+                sourceHashKey: ctx.stack.source_table.hash_key,
+                streamTip: () => streamTip(streams, target.streamArn),
+              });
+            } finally {
+              streams.destroy();
+            }
             spinner.update('Verifying the repaired sink');
           }
           report = await verifySink(common);
@@ -94,6 +107,8 @@ interface VerifyTarget {
   connection: AwsConnection;
   sourceTable: string;
   sinkTable: string;
+  /** The source table's stream: repair guards what it writes with the stream's tip. */
+  streamArn: string;
   secretKey(): Promise<Buffer>;
 }
 
@@ -111,6 +126,7 @@ async function resolveVerifyTarget(ctx: Context): Promise<VerifyTarget> {
       connection,
       sourceTable: outputs.source_table_name,
       sinkTable: outputs.sink_table_name,
+      streamArn: outputs.stream_arn,
       async secretKey() {
         const { SSMClient } = await import('@aws-sdk/client-ssm');
         const ssm = new SSMClient({
@@ -134,6 +150,7 @@ async function resolveVerifyTarget(ctx: Context): Promise<VerifyTarget> {
     connection: await sourceConnection(ctx),
     sourceTable: ctx.stack.source_table.name,
     sinkTable: ctx.stack.sink_table.name,
+    streamArn: state.tables.streamArn,
     secretKey: () => readLocalPiiKey(state.piiKeyFile),
   };
 }

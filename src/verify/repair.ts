@@ -2,17 +2,21 @@
  * `verify --repair`: rewrites the sink from the source with the handler's own
  * projection, safe while the pipeline runs. The scheme (see docs/reliability.md):
  *
- * - Orders. A repair write has no stream sequence number, so it never claims
- *   one: it reads the sink item first, then the source item (both consistent
- *   reads, in that order, so the source state written is at least as new as
- *   any change the sink item reflects), and puts the projection KEEPING the
- *   `lastSequenceNumber` it read, conditioned on the sink item being exactly as
- *   read. A change the pipeline applies in between fails the condition and the
- *   item is read again. A change still in the stream has a greater sequence
- *   number than the one kept, so the pipeline applies it afterwards as usual.
- *   The put and the customer aggregate's delta go in one transaction, exactly
- *   as the handler writes, so the aggregate stays the sum over the sink's live
- *   orders.
+ * - Orders. A repair write has no stream sequence number of its own, so it
+ *   claims the stream's tip (streamTip.ts), read once BEFORE any source read:
+ *   it reads the sink item, then the source item (both consistent reads, in
+ *   that order, so the source state written is at least as new as any change
+ *   the sink item reflects), and puts the projection with
+ *   `lastSequenceNumber` = the greater of the tip and the number the item
+ *   held, conditioned on the sink item being exactly as read. Every record
+ *   older than the source read has a number at most the tip, so a late or
+ *   replayed one cannot overwrite the repaired state (or resurrect a repaired
+ *   tombstone); every change made after the tip was read has a greater
+ *   number, so the pipeline applies it afterwards as usual. A change the
+ *   pipeline applies in between fails the condition and the item is read
+ *   again. The put and the customer aggregate's delta go in one transaction,
+ *   exactly as the handler writes, so the aggregate stays the sum over the
+ *   sink's live orders.
  * - Aggregates. The invariant the pipeline relies on is "aggregate = sum of
  *   the contributions of the sink's live orders" (it adds deltas to it). So an
  *   aggregate is repaired to that sum, which equals the value recomputed from
@@ -54,6 +58,11 @@ export interface RepairOptions extends Omit<VerifyOptions, 'onDifference'> {
   client: Pick<DynamoDBClient, 'send'>;
   /** Key attribute of the source table (the stack's `source_table.hash_key`). */
   sourceHashKey: string;
+  /**
+   * The greatest sequence number in the source's stream now (streamTip); called
+   * once, before the source is read. Undefined: the stream has no records.
+   */
+  streamTip: () => Promise<bigint | undefined>;
   /** Items repaired at once (default 8). */
   concurrency?: number;
   /** Read-and-write rounds per item before it is reported as still changing (default 6). */
@@ -202,6 +211,8 @@ export async function repairSink(options: RepairOptions): Promise<RepairReport> 
     result.gaveUp.count++;
     if (result.gaveUp.examples.length < keep) result.gaveUp.examples.push(pk);
   };
+  // Before verifySink reads a single source item: see the module comment.
+  const tip = await options.streamTip();
   const customers = new Set<string>();
   const get = async (table: string, key: Image) =>
     (await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
@@ -212,8 +223,11 @@ export async function repairSink(options: RepairOptions): Promise<RepairReport> 
       // Sink first, then source: see the module comment.
       const stored = await get(sinkTable, { pk: { S: pk } });
       const source = await get(sourceTable, { [options.sourceHashKey]: { S: orderId } });
-      const held = stored?.[SEQUENCE_ATTRIBUTE];
-      const kept: Image = held ? { [SEQUENCE_ATTRIBUTE]: held } : {};
+      const held = stored?.[SEQUENCE_ATTRIBUTE]?.S;
+      const guard = [held !== undefined && /^\d+$/.test(held) ? BigInt(held) : undefined, tip].reduce<
+        bigint | undefined
+      >((a, b) => (a === undefined ? b : b === undefined || a > b ? a : b), undefined);
+      const kept: Image = guard === undefined ? {} : { [SEQUENCE_ATTRIBUTE]: { S: String(guard) } };
       const live = stored !== undefined && stored.deleted?.BOOL !== true;
       let desired: Image;
       if (source) {

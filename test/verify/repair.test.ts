@@ -17,6 +17,7 @@ import { ensureTables } from '../../src/dynamo/tables.js';
 import { runSeed } from '../../src/seed/index.js';
 import { readStream } from '../../src/streams/reader.js';
 import { repairSink } from '../../src/verify/repair.js';
+import { streamTip } from '../../src/verify/streamTip.js';
 import { verifySink } from '../../src/verify/verify.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 
@@ -25,6 +26,9 @@ const key = Buffer.from('test-key-for-repair');
 const source = stack.source_table.name;
 const sink = stack.sink_table.name;
 let dynamo: TestDynamo;
+let streamArn: string;
+/** Every record of the stream, as the handler receives them. */
+const streamRecords: DynamoDBStreamEvent['Records'] = [];
 
 const options = () => ({
   client: dynamo.ddb,
@@ -35,6 +39,7 @@ const options = () => ({
   buckets: 3,
   segments: 2,
   sleep: async () => {},
+  streamTip: () => streamTip(dynamo.streams, streamArn),
 });
 const verify = () => verifySink(options());
 const getSink = async (pk: string) =>
@@ -50,7 +55,7 @@ const liveOrders = async () =>
 
 beforeAll(async () => {
   dynamo = await startTestDynamo();
-  const { streamArn } = await ensureTables(dynamo.ddb, stack);
+  ({ streamArn } = await ensureTables(dynamo.ddb, stack));
   await runSeed({ client: dynamo.ddb, tableName: source, count: 60, updates: 15, deletes: 8, seed: 9 });
   const handler = createHandler({
     ddb: dynamo.ddb,
@@ -66,6 +71,7 @@ beforeAll(async () => {
     follow: false,
   })) {
     await handler({ Records: page.records } as unknown as DynamoDBStreamEvent);
+    streamRecords.push(...(page.records as unknown as DynamoDBStreamEvent['Records']));
   }
 }, 120_000);
 afterAll(async () => {
@@ -111,6 +117,7 @@ test('every kind of drift is repaired, aggregates included, and a second repair 
   const broken = await verify();
   expect(broken.ok).toBe(false);
 
+  const tip = await streamTip(dynamo.streams, streamArn);
   const repair = await repairSink(options());
   expect(repair.before.ok).toBe(false);
   expect(repair).toMatchObject({
@@ -127,8 +134,10 @@ test('every kind of drift is repaired, aggregates included, and a second repair 
     extra: { count: 0 },
     mismatched: { count: 0 },
   });
-  // The repaired item kept the sequence number it held, so later stream changes still apply.
-  expect((await getSink(changed?.pk?.S ?? ''))?.lastSequenceNumber).toEqual(changed?.lastSequenceNumber);
+  // A repaired item is guarded by the stream's tip at the repair (at least what it held).
+  expect(BigInt(changed?.lastSequenceNumber?.S ?? '')).toBeLessThanOrEqual(tip as bigint);
+  expect((await getSink(changed?.pk?.S ?? ''))?.lastSequenceNumber).toEqual({ S: String(tip) });
+  expect((await getSink(gone?.pk?.S ?? ''))?.lastSequenceNumber).toEqual({ S: String(tip) });
   expect((await getSink('ORDER#not-in-source'))?.deleted).toEqual({ BOOL: true });
 
   const again = await repairSink(options());
@@ -196,5 +205,82 @@ test('a change the pipeline applies between the repair read and its write wins; 
   const delivered = { ...paid, status: { S: 'PAID' } };
   await dynamo.ddb.send(new PutItemCommand({ TableName: source, Item: delivered }));
   expect((await pipelineChange(held + 20n, delivered)).outcome).toBe('applied');
+  expect((await verify()).ok).toBe(true);
+}, 60_000);
+
+test('a repaired item keeps its guard: replaying the old records of its order after a repair changes nothing', async () => {
+  const handler = createHandler({
+    ddb: dynamo.ddb,
+    getKey: async () => key,
+    tableName: sink,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+  });
+  const orderOf = (r: DynamoDBStreamEvent['Records'][number]) => r.dynamodb?.Keys?.orderId?.S ?? '';
+  // An order that changed after its INSERT (so its old records hold older states) and one removed.
+  const updated = streamRecords.find(
+    (r) =>
+      r.eventName === 'MODIFY' &&
+      !streamRecords.some((o) => o.eventName === 'REMOVE' && orderOf(o) === orderOf(r)),
+  );
+  const removed = streamRecords.find((r) => r.eventName === 'REMOVE');
+  const updatedPk = `ORDER#${orderOf(updated as never)}`;
+  const removedPk = `ORDER#${orderOf(removed as never)}`;
+  expect((await getSink(updatedPk))?.deleted).toBeUndefined();
+  expect((await getSink(removedPk))?.deleted).toEqual({ BOOL: true });
+  // Drift: the updated order's item is lost; the removed one is back as a live copy without a guard.
+  const { lastSequenceNumber: _, deleted: __, ...live } = (await liveOrders())[0] as Image;
+  await dynamo.ddb.send(new DeleteItemCommand({ TableName: sink, Key: { pk: { S: updatedPk } } }));
+  await dynamo.ddb.send(
+    new PutItemCommand({
+      TableName: sink,
+      Item: { ...live, pk: { S: removedPk }, orderId: { S: removedPk.slice('ORDER#'.length) } },
+    }),
+  );
+  const repair = await repairSink(options());
+  expect(repair).toMatchObject({ ordersWritten: 1, ordersTombstoned: 1, gaveUp: { count: 0 } });
+  expect((await verify()).ok).toBe(true);
+  const sinkNow = async () =>
+    ((await dynamo.ddb.send(new ScanCommand({ TableName: sink, ConsistentRead: true }))).Items ?? []).sort(
+      (a, b) => ((a.pk?.S ?? '') < (b.pk?.S ?? '') ? -1 : 1),
+    );
+  const before = await sinkNow();
+
+  // Every old record of both orders, oldest first and newest first: each one is older than the repair.
+  const old = streamRecords.filter((r) => [updatedPk, removedPk].includes(`ORDER#${orderOf(r)}`));
+  expect(old.length).toBeGreaterThanOrEqual(4);
+  for (const batch of [old, [...old].reverse()]) {
+    const response = await handler({ Records: batch });
+    expect(response.batchItemFailures).toEqual([]);
+  }
+  expect(await sinkNow()).toEqual(before);
+
+  // A change made after the repair still applies.
+  const sourceItem = (
+    await dynamo.ddb.send(
+      new GetItemCommand({ TableName: source, Key: { orderId: { S: updatedPk.slice('ORDER#'.length) } } }),
+    )
+  ).Item as Image;
+  await dynamo.ddb.send(
+    new PutItemCommand({
+      TableName: source,
+      Item: { ...sourceItem, status: { S: 'DELIVERED' }, updatedAt: { S: new Date().toISOString() } },
+    }),
+  );
+  const fresh: DynamoDBStreamEvent['Records'] = [];
+  for await (const page of readStream({
+    client: dynamo.streams,
+    streamArn,
+    from: { type: 'trim-horizon' },
+    follow: false,
+  }))
+    fresh.push(...(page.records as unknown as DynamoDBStreamEvent['Records']));
+  const latest = fresh.filter((r) => `ORDER#${orderOf(r)}` === updatedPk).at(-1);
+  expect(latest?.dynamodb?.NewImage?.status?.S).toBe('DELIVERED');
+  expect((await handler({ Records: [latest as never] })).batchItemFailures).toEqual([]);
+  expect(await getSink(updatedPk)).toMatchObject({
+    status: { S: 'DELIVERED' },
+    lastSequenceNumber: { S: latest?.dynamodb?.SequenceNumber },
+  });
   expect((await verify()).ok).toBe(true);
 }, 60_000);
