@@ -23,6 +23,7 @@ export const SIZES = {
   full: {
     runs: 3,
     seedItems: 20_000,
+    seedCommandItems: 30_000,
     rssCounts: [100_000, 300_000, 1_000_000],
     latencyRates: [100, 500, 1000],
     latencySeconds: 15,
@@ -35,6 +36,7 @@ export const SIZES = {
   smoke: {
     runs: 2,
     seedItems: 2_000,
+    seedCommandItems: 3_000,
     rssCounts: [5_000, 20_000],
     latencyRates: [100, 500],
     latencySeconds: 3,

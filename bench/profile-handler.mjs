@@ -1,10 +1,12 @@
 // Where a batch's time goes: runs the real handler (bundled from lambda/src
 // with esbuild, as `up` does) in this process against a fresh DynamoDB Local,
-// with a sink client that times every call, for key concurrency 1 and 16.
+// with a sink client that times every call: the handler before grouping
+// (one transaction per record) and now, for several group sizes.
 //   node bench/profile-handler.mjs [records]
-// Prints records/s, and the time spent waiting on DynamoDB Local per call type.
+// Prints records/s, round trips per record, and the time spent waiting on
+// DynamoDB Local per call type.
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,20 +16,17 @@ import { dist, freshDynamo, ROOT } from './lib.mjs';
 const RECORDS = Number(process.argv[2]) || 1000;
 
 /**
- * The handler's factory bundled from `lambda/src`, or from a copy of it whose
- * pipeline/handler.ts is taken from git revision `ref` (for a before/after).
+ * The handler's factory bundled from `lambda/src`, or from lambda/src as it
+ * was at git revision `ref` (for a before/after).
  */
 async function bundleHandlerFactory(ref) {
   const outDir = path.join(ROOT, 'node_modules', '.cache', 'ddb-ingest-bench', ref ?? 'current');
   await mkdir(outDir, { recursive: true });
   let src = path.join(ROOT, 'lambda/src');
   if (ref) {
-    src = path.join(outDir, 'src');
-    await cp(path.join(ROOT, 'lambda/src'), src, { recursive: true });
-    const old = execFileSync('git', ['-C', ROOT, 'show', `${ref}:lambda/src/pipeline/handler.ts`], {
-      encoding: 'utf8',
-    });
-    await writeFile(path.join(src, 'pipeline/handler.ts'), old);
+    await rm(path.join(outDir, 'lambda'), { recursive: true, force: true });
+    execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${ref}" lambda/src | tar -x -C "${outDir}"`]);
+    src = path.join(outDir, 'lambda/src');
   }
   const entry = path.join(outDir, 'entry.ts');
   await writeFile(
@@ -45,12 +44,16 @@ async function bundleHandlerFactory(ref) {
     outfile,
     packages: 'external',
     logLevel: 'error',
+    nodePaths: [path.join(ROOT, 'node_modules')],
   });
   return import(pathToFileURL(outfile).href);
 }
 
-/** The handler before it applied keys concurrently and prefetched reads (one record at a time, a GetItem each). */
-export const BEFORE_REF = 'b9133cb~1';
+/** The handler before grouping: one TransactWriteItems per record, 16 keys in flight, one BatchGetItem per batch. */
+export const BEFORE_REF = '4a02735';
+
+/** Group sizes (actions per transaction) compared; 2 is one record per transaction. */
+export const GROUP_SIZES = [2, 10, 32, 100];
 
 /** Stream records in the wire form, straight from the table's stream. */
 async function readRecords(db, count) {
@@ -81,7 +84,7 @@ async function readRecords(db, count) {
   return records.slice(0, count);
 }
 
-/** Records/s of the real handler in process for key concurrency 1, 4 and 16, with DynamoDB time per call. */
+/** Records/s of the real handler in process, before grouping and for each group size, with DynamoDB time per call. */
 export async function profileHandler(count = RECORDS) {
   const results = [];
   const current = await bundleHandlerFactory();
@@ -95,17 +98,18 @@ export async function profileHandler(count = RECORDS) {
 
   const variants = [
     {
-      label: `before (${BEFORE_REF}: one record at a time, a GetItem each)`,
+      label: `before (${BEFORE_REF}: one transaction per record, 16 keys in flight)`,
       factory: before,
-      keyConcurrency: 1,
+      options: { keyConcurrency: 16 },
     },
-    ...[1, 4, 16].map((keyConcurrency) => ({
-      label: `now, key concurrency ${keyConcurrency}`,
+    ...GROUP_SIZES.map((groupSize) => ({
+      label: `now, group size ${groupSize}`,
       factory: current,
-      keyConcurrency,
+      groupSize,
+      options: { groupSize },
     })),
   ];
-  for (const { label, factory, keyConcurrency } of variants) {
+  for (const { label, factory, groupSize, options } of variants) {
     const db = await freshDynamo();
     try {
       const records = await readRecords(db, count);
@@ -131,7 +135,7 @@ export async function profileHandler(count = RECORDS) {
         logger: new Logger({ serviceName: 'profile', logLevel: 'INFO' }),
         metrics: new Metrics({ namespace: 'Profile', serviceName: 'profile' }),
         tableName: db.tables.sink,
-        keyConcurrency,
+        ...options,
       });
       const write = process.stdout.write.bind(process.stdout);
       process.stdout.write = () => true; // the handler's log lines are not the point here
@@ -149,11 +153,13 @@ export async function profileHandler(count = RECORDS) {
       const calls = Object.fromEntries(
         [...spent].map(([k, v]) => [k, { calls: v.calls, avgMs: Number((v.ms / v.calls).toFixed(2)) }]),
       );
+      const roundTrips = [...spent.values()].reduce((sum, v) => sum + v.calls, 0);
       results.push({
         label,
-        keyConcurrency,
+        ...(groupSize ? { groupSize } : {}),
         records: measured.length,
         recordsPerSecond: Math.round((measured.length * 1000) / wall),
+        roundTripsPerRecord: Number((roundTrips / measured.length).toFixed(3)),
         handlerCpuMsPerRecord: Number(((cpu.user + cpu.system) / 1000 / measured.length).toFixed(3)),
         calls,
       });

@@ -1,0 +1,118 @@
+// seed as a user runs it: the whole `ddb-ingest seed --count N` command (node
+// start, CLI load, generation, writes, exit), timed from spawn to exit,
+// against the raw BatchWriteItem ceiling measured in the same run: the same
+// orders pre-built in memory, written by the same BatchWriter with the same
+// concurrency from this process. Each variant gets a fresh local stack (the
+// default tables, stream on, no consumer running), so neither writes into a
+// table the other has grown.
+//   node bench/seed-command.mjs [count] [runs]
+import { spawn } from 'node:child_process';
+import { BIN, dist, log, makeStackDir, round, SIZES, summarize } from './lib.mjs';
+
+const CONCURRENCY = 16;
+const SEED = 42;
+
+async function prebuilt(count) {
+  const [{ OrderFactory, toItem }, { createSeedFaker }] = await Promise.all([
+    dist('src/seed/orders.js'),
+    dist('src/seed/faker.js'),
+  ]);
+  const factory = new OrderFactory(await createSeedFaker(), SEED, count, true, Date.now());
+  return Array.from({ length: count }, (_, i) => toItem(factory.order(i)));
+}
+
+/** A fresh stack that only stores (the mapping off), torn down after `fn`. */
+async function withStack(fn) {
+  const stack = await makeStackDir({ esm: { enabled: false } });
+  try {
+    const up = await stack.up();
+    return await fn(stack, up);
+  } finally {
+    await stack.down();
+  }
+}
+
+async function raw(items) {
+  const [{ BatchWriter }, { systemClock }, clients] = await Promise.all([
+    dist('src/seed/batchWriter.js'),
+    dist('src/util/time.js'),
+    dist('src/aws/clients.js'),
+  ]);
+  return withStack(async (_stack, up) => {
+    const client = await clients.createDynamoDbClient({
+      region: up.region,
+      endpoint: up.endpoint,
+      credentials: clients.LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    try {
+      const writer = new BatchWriter({
+        client,
+        tableName: up.tables.source,
+        concurrency: CONCURRENCY,
+        maxAttempts: 10,
+        baseDelayMs: 50,
+        maxDelayMs: 5_000,
+        clock: systemClock,
+      });
+      const started = performance.now();
+      for (let i = 0; i < items.length; i += 25) {
+        await writer.write(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+      }
+      await writer.flush();
+      return (writer.written * 1000) / (performance.now() - started);
+    } finally {
+      client.destroy();
+    }
+  });
+}
+
+async function command(count, env = {}) {
+  return withStack(async (stack) => {
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [BIN, 'seed', '--count', String(count), '--seed', String(SEED), '--concurrency', String(CONCURRENCY)],
+      { cwd: stack.dir, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`seed exited ${code}: ${err.slice(-500)}`);
+    return (count * 1000) / (performance.now() - started);
+  });
+}
+
+export async function benchSeedCommand(count = SIZES.seedCommandItems, runs = SIZES.runs) {
+  const items = await prebuilt(count);
+  const results = [];
+  for (let run = 0; run < runs; run++) {
+    const order = [
+      ['command', () => command(count)],
+      ['raw', () => raw(items)],
+    ];
+    if (run % 2) order.reverse();
+    const result = {};
+    for (const [name, fn] of order) {
+      result[name] = await fn();
+      log(`seed command run ${run + 1}: ${name} ${Math.round(result[name])} items/s`);
+    }
+    results.push(result);
+  }
+  return {
+    items: count,
+    concurrency: CONCURRENCY,
+    command: summarize(results.map((r) => round(r.command))),
+    raw: summarize(results.map((r) => round(r.raw))),
+    ratioCommandToRaw: summarize(results.map((r) => round(r.command / r.raw, 3))),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const count = Number(process.argv[2]) || 30_000;
+  const runs = Number(process.argv[3]) || 2;
+  console.log(JSON.stringify(await benchSeedCommand(count, runs)));
+  process.exit(0);
+}
