@@ -16,10 +16,16 @@ if (wantsCap) {
   const child = spawn(process.execPath, [...HEAP_CAP, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
   });
-  // Ctrl-C reaches the child through the terminal; this process only waits for it.
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
+  // Every signal is passed on (a `kill -INT` reaches only this process; the
+  // child treats the terminal's own copy of a Ctrl-C and this one as one press),
+  // and this process exits with the child's code.
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(name, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    });
+  }
+  const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (SIGNAL_NUMBERS[signal] ?? 1)));
 } else {
   await run();
 }

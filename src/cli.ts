@@ -91,7 +91,10 @@ export function reportError(err: unknown, opts: GlobalOptions): number {
     return 2;
   }
   const output = createOutput(opts);
-  if (err instanceof InterruptedError) return 130;
+  if (err instanceof InterruptedError) {
+    output.error(err.done ? `interrupted: ${err.done}` : 'interrupted.');
+    return 130;
+  }
   const known = toCliError(err);
   if (known) {
     output.error(known.message);

@@ -83,4 +83,6 @@ export function awsConnection(ctx: Context): AwsConnection {
 /** Context plus the command's own options; `signal` aborts on Ctrl-C. */
 export interface RunContext extends Context {
   signal: AbortSignal;
+  /** Where an option's value came from (`cli`, `default`, `env`...), for what must tell a flag from a default. */
+  invocation?: { optionSource(name: string): string | undefined };
 }

@@ -62,7 +62,11 @@ export class RuntimeError extends CliError {
 /** Ctrl-C: exit 130, as shells expect. */
 export class InterruptedError extends Error {
   readonly exitCode = 130;
-  constructor() {
-    super('interrupted');
+  constructor(
+    /** One line of what was done before the interruption, for the user. */
+    readonly done?: string,
+  ) {
+    super(done ? `interrupted: ${done}` : 'interrupted');
+    this.name = 'InterruptedError';
   }
 }

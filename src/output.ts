@@ -103,6 +103,8 @@ export class Output {
       stream: this.err as NodeJS.WriteStream,
       color: 'cyan',
       isEnabled: true,
+      // ora's default puts stdin in raw mode, so the terminal no longer turns Ctrl-C into SIGINT.
+      discardStdin: false,
     }).start();
     return {
       update: (t) => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createContext, type GlobalOptions, type RunContext } from '../context.js';
 import { InterruptedError } from '../errors.js';
+import { handleInterrupts } from './interrupt.js';
 
 /**
  * Wraps a command's work: resolves the global options (given before or after
@@ -14,15 +15,21 @@ export function action<O extends object>(
     const command = commanderArgs.at(-1) as Command;
     const options = command.optsWithGlobals<O & GlobalOptions>();
     const positional = commanderArgs.slice(0, -2).filter((a): a is string => typeof a === 'string');
-    const controller = new AbortController();
-    const onSigint = () => controller.abort();
-    process.once('SIGINT', onSigint);
+    const interrupts = handleInterrupts((line) => process.stderr.write(`\n${line}\n`));
     try {
-      const ctx = { ...(await createContext(options)), signal: controller.signal };
+      const ctx = {
+        ...(await createContext(options)),
+        signal: interrupts.signal,
+        invocation: { optionSource: (name: string) => command.getOptionValueSource(name) },
+      };
       await run(ctx, options, positional);
+    } catch (err) {
+      // Work cut short by Ctrl-C often ends in an AbortError of whatever it was waiting on.
+      if (interrupts.signal.aborted && !(err instanceof InterruptedError)) throw new InterruptedError();
+      throw err;
     } finally {
-      process.removeListener('SIGINT', onSigint);
+      interrupts.dispose();
     }
-    if (controller.signal.aborted) throw new InterruptedError();
+    if (interrupts.signal.aborted) throw new InterruptedError();
   };
 }

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { InterruptedError } from '../errors.js';
+import { formatCount } from '../util/words.js';
 import { action } from './action.js';
 import { intOption, positiveNumberOption } from './options.js';
 
@@ -39,6 +41,7 @@ Examples:
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
         const conn = await sourceConnection(ctx);
         const client = await createDynamoDbClient({ ...conn, maxAttempts: 1 });
+        const meter = new ProgressMeter();
         const spinner = await ctx.output.spinner(
           `Seeding ${opts.count} orders into ${ctx.stack.source_table.name}`,
         );
@@ -54,15 +57,22 @@ Examples:
             concurrency: opts.concurrency,
             rate: opts.rate,
             signal: ctx.signal,
-            onProgress: (p) =>
-              spinner.update(`${p.phase.padEnd(6)} ${progressBar(p.done, p.total)} ${p.done}/${p.total}`),
+            onProgress: (p) => spinner.update(meter.render(p.phase, p.done, p.total, Date.now())),
           });
+          if (ctx.signal.aborted) {
+            spinner.stop();
+            throw new InterruptedError(
+              `seed stopped after ${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted; ` +
+                `what was written stays in ${ctx.stack.source_table.name}.`,
+            );
+          }
           spinner.succeed(
             `Seeded: ${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted ` +
               `in ${(result.durationMs / 1000).toFixed(1)} s (${result.itemsPerSecond} items/s, ${result.retries} retries, seed ${result.seed})`,
           );
           if (ctx.output.json) ctx.output.jsonLine(result);
         } catch (err) {
+          if (err instanceof InterruptedError) throw err;
           spinner.fail('Seeding failed');
           throw err;
         } finally {
@@ -77,4 +87,33 @@ export function progressBar(done: number, total: number, width = 24): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(ratio * width);
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`;
+}
+
+/**
+ * The seed's progress line with the rate and time left of the phase under
+ * way: `insert [#####---]  45% 90000/200000  5230 items/s  ETA 21 s`.
+ */
+export class ProgressMeter {
+  private phase = '';
+  private startedAt = 0;
+
+  render(phase: string, done: number, total: number, now: number): string {
+    if (phase !== this.phase) {
+      this.phase = phase;
+      this.startedAt = now;
+    }
+    const seconds = (now - this.startedAt) / 1000;
+    const rate = seconds > 0.5 ? done / seconds : 0;
+    const eta = rate > 0 && total > done ? `  ETA ${formatSeconds((total - done) / rate)}` : '';
+    const speed = rate > 0 ? `  ${formatCount(Math.round(rate))} items/s` : '';
+    return `${phase.padEnd(6)} ${progressBar(done, total)} ${formatCount(done)}/${formatCount(total)}${speed}${eta}`;
+  }
+}
+
+/** `42 s`, `3 min 05 s`, `1 h 02 min`. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { ChangeLine } from '../streams/tail.js';
+import { plural } from '../util/words.js';
 import { action } from './action.js';
 
 interface TailCommandOptions {
@@ -88,7 +89,7 @@ Examples:
         }
         if (!options.follow || ctx.signal.aborted || options.limit !== undefined) {
           ctx.output.info(
-            `${count} record(s)${opts.output ? ` written to ${opts.output}` : ''}${count === 0 && !options.follow && options.from.type === 'latest' ? ' (--from latest shows only new changes; try --from trim-horizon)' : ''}`,
+            `${plural(count, 'record')}${opts.output ? ` written to ${opts.output}` : ''}${count === 0 && !options.follow && options.from.type === 'latest' ? ' (--from latest shows only new changes; try --from trim-horizon)' : ''}`,
           );
         }
       }),

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import type { AwsConnection } from '../aws/clients.js';
 import type { Context } from '../context.js';
-import { RuntimeError } from '../errors.js';
+import { InterruptedError, RuntimeError } from '../errors.js';
 import type { Output } from '../output.js';
+import { abortable } from '../util/abort.js';
 import type { RepairReport } from '../verify/repair.js';
 import type { VerifyReport } from '../verify/verify.js';
 import { action } from './action.js';
@@ -67,19 +68,30 @@ Examples:
             ]);
             const streams = await createStreamsClient(target.connection);
             try {
-              repair = await repairSink({
-                ...common,
-                sourceHashKey: ctx.stack.source_table.hash_key,
-                streamTip: () => streamTip(streams, target.streamArn),
-              });
+              repair = await abortable(
+                repairSink({
+                  ...common,
+                  sourceHashKey: ctx.stack.source_table.hash_key,
+                  streamTip: () => streamTip(streams, target.streamArn),
+                }),
+                ctx.signal,
+              );
             } finally {
               streams.destroy();
             }
             spinner.update('Verifying the repaired sink');
           }
-          report = await verifySink(common);
+          report = await abortable(verifySink(common), ctx.signal);
           spinner.stop();
         } catch (err) {
+          if (ctx.signal.aborted) {
+            spinner.stop();
+            throw new InterruptedError(
+              opts.repair
+                ? 'verify --repair stopped; each rewrite it made is whole, run it again to finish.'
+                : 'verify stopped before the end of the scan; nothing was changed.',
+            );
+          }
           spinner.fail(opts.repair ? 'verify --repair failed' : 'verify failed');
           throw err;
         } finally {
