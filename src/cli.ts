@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
 import { downCommand } from './commands/down.js';
+import { commandPrefix, withOwnCommand } from './commands/invocation.js';
 import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
 import { seedCommand } from './commands/seed.js';
@@ -92,13 +93,14 @@ export function reportError(err: unknown, opts: GlobalOptions): number {
   }
   const output = createOutput(opts);
   if (err instanceof InterruptedError) {
-    output.error(err.done ? `interrupted: ${err.done}` : 'interrupted.');
+    output.notice(err.done ? `interrupted: ${err.done}` : 'interrupted.');
     return 130;
   }
   const known = toCliError(err);
   if (known) {
-    output.error(known.message);
-    if (known.hint) output.info(`${output.style.dim('hint:')} ${known.hint}`);
+    const prefix = commandPrefix(opts);
+    output.error(withOwnCommand(known.message, prefix));
+    if (known.hint) output.info(`${output.style.dim('hint:')} ${withOwnCommand(known.hint, prefix)}`);
     return known.exitCode;
   }
   output.error(`unexpected failure: ${(err as Error)?.message ?? String(err)}`);

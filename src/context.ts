@@ -85,4 +85,6 @@ export interface RunContext extends Context {
   signal: AbortSignal;
   /** Where an option's value came from (`cli`, `default`, `env`...), for what must tell a flag from a default. */
   invocation?: { optionSource(name: string): string | undefined };
+  /** Sets what a forced exit (work that did not stop in time) says was done. */
+  onInterruptDescribe?: (describe: () => string) => void;
 }

@@ -227,6 +227,31 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     hint: 'Deploy with `ddb-ingest up --target aws`, or pass the --state-dir you deployed from.',
   },
 
+  'targets.state-dir-not-a-directory': {
+    exit: 1,
+    hint: 'Point --state-dir at a directory, or at a path that does not exist yet.',
+  },
+  'targets.state-dir-virtual-filesystem': {
+    exit: 1,
+    hint: 'Pick a directory on a real disk with --state-dir (the default is .ddb-ingest/ beside the stack file).',
+  },
+  'targets.state-dir-not-writable': {
+    exit: 1,
+    hint: 'Use a directory you can write to with --state-dir, or fix its permissions.',
+  },
+  'targets.state-dir-unresponsive': {
+    exit: 1,
+    hint: 'A network mount may be down; pick a local directory with --state-dir.',
+  },
+  'targets.state-dir-busy': {
+    exit: 1,
+    hint: (d) => `Wait for it to finish, or stop it (\`kill ${String(d.pid)}\`) and run again.`,
+  },
+  'targets.already-running-in-background': {
+    exit: 1,
+    hint: 'Stop it with `ddb-ingest down`, then run `ddb-ingest up --foreground` again.',
+  },
+
   'verify.local-key-unreadable': { exit: 1, hint: 'Run `ddb-ingest up` to create it.' },
   'verify.ssm-key-unreadable': {
     exit: 1,

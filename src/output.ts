@@ -81,6 +81,11 @@ export class Output {
     this.err.write(`${this.style.yellow('warning:')} ${text}\n`);
   }
 
+  /** A line on stderr that --quiet does not hide (what an interruption left done). */
+  notice(text: string): void {
+    this.err.write(`${text}\n`);
+  }
+
   /** An error on stderr; always shown. */
   error(text: string): void {
     this.err.write(`${this.style.red('error:')} ${text}\n`);

@@ -15,11 +15,14 @@ export function action<O extends object>(
     const command = commanderArgs.at(-1) as Command;
     const options = command.optsWithGlobals<O & GlobalOptions>();
     const positional = commanderArgs.slice(0, -2).filter((a): a is string => typeof a === 'string');
-    const interrupts = handleInterrupts((line) => process.stderr.write(`\n${line}\n`));
+    const interrupts = handleInterrupts((line) => process.stderr.write(`${line}\n`));
     try {
       const ctx = {
         ...(await createContext(options)),
         signal: interrupts.signal,
+        onInterruptDescribe: (describe: () => string) => {
+          interrupts.describe = describe;
+        },
         invocation: { optionSource: (name: string) => command.getOptionValueSource(name) },
       };
       await run(ctx, options, positional);

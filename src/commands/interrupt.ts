@@ -10,6 +10,8 @@ const SAME_PRESS_MS = 300;
 
 export interface InterruptHandle {
   signal: AbortSignal;
+  /** What the command has done so far, for the line a forced exit prints. */
+  describe?: () => string;
   /** Removes the handlers (and the grace timer) once the command is done. */
   dispose(): void;
 }
@@ -25,12 +27,14 @@ export function handleInterrupts(
   exit: (code: number) => never = (code) => process.exit(code),
 ): InterruptHandle {
   const controller = new AbortController();
+  const handle: InterruptHandle = { signal: controller.signal, dispose: () => {} };
   let firstAt = 0;
   let timer: NodeJS.Timeout | undefined;
   const force = (why: string) => {
     const killed = ownedProcesses.killAll();
+    const done = handle.describe?.();
     write(
-      `interrupted: ${why}; exited without waiting${killed.length ? ` (killed ${killed.length === 1 ? 'process' : 'processes'} ${killed.join(', ')} this run started)` : ''}.`,
+      `interrupted (${why}): ${done ? `${done}; ` : ''}exited without waiting for the work in flight${killed.length ? `, killed ${killed.length === 1 ? 'process' : 'processes'} ${killed.join(', ')} this run started` : ''}.`,
     );
     exit(130);
   };
@@ -38,8 +42,10 @@ export function handleInterrupts(
     const now = Date.now();
     if (!controller.signal.aborted) {
       firstAt = now;
+      // The terminal echoed ^C: what we say next starts on a line of its own.
+      if (process.stderr.isTTY) process.stderr.write('\n');
       controller.abort();
-      timer = setTimeout(() => force('the command did not stop in time'), INTERRUPT_GRACE_MS);
+      timer = setTimeout(() => force('it did not stop in time'), INTERRUPT_GRACE_MS);
       timer.unref();
       return;
     }
@@ -48,11 +54,9 @@ export function handleInterrupts(
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of signals) process.on(s, onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      for (const s of signals) process.removeListener(s, onSignal);
-      if (timer) clearTimeout(timer);
-    },
+  handle.dispose = () => {
+    for (const s of signals) process.removeListener(s, onSignal);
+    if (timer) clearTimeout(timer);
   };
+  return handle;
 }

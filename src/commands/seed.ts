@@ -42,6 +42,11 @@ Examples:
         const conn = await sourceConnection(ctx);
         const client = await createDynamoDbClient({ ...conn, maxAttempts: 1 });
         const meter = new ProgressMeter();
+        let done = { phase: 'insert', count: 0 };
+        ctx.onInterruptDescribe?.(
+          () =>
+            `seed had written ${formatCount(done.count)} items of its ${done.phase} phase; they stay in ${ctx.stack.source_table.name}`,
+        );
         const spinner = await ctx.output.spinner(
           `Seeding ${opts.count} orders into ${ctx.stack.source_table.name}`,
         );
@@ -57,7 +62,10 @@ Examples:
             concurrency: opts.concurrency,
             rate: opts.rate,
             signal: ctx.signal,
-            onProgress: (p) => spinner.update(meter.render(p.phase, p.done, p.total, Date.now())),
+            onProgress: (p) => {
+              done = { phase: p.phase, count: p.done };
+              spinner.update(meter.render(p.phase, p.done, p.total, Date.now()));
+            },
           });
           if (ctx.signal.aborted) {
             spinner.stop();

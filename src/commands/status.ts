@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { RunContext } from '../context.js';
 import type { Output } from '../output.js';
 import type { StatusReport } from '../targets/types.js';
+import { formatMs, plural } from '../util/words.js';
 import { action } from './action.js';
 
 export function statusCommand(): Command {
@@ -9,7 +10,7 @@ export function statusCommand(): Command {
     .description('what is running, where, and how the pipeline is doing')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ ddb-ingest status\n  $ ddb-ingest status --json | jq .esm.iteratorAgeMs',
+      '\nExamples:\n  $ ddb-ingest status\n  $ ddb-ingest status --json | jq .esm.caughtUp',
     )
     .action(
       action(async (ctx) => {
@@ -22,7 +23,7 @@ export function statusCommand(): Command {
 
 async function statusLocally(ctx: RunContext): Promise<StatusReport> {
   const { localStatus } = await import('../targets/local/stack.js');
-  return localStatus({ stack: ctx.stack, stateDir: ctx.stateDir });
+  return localStatus({ stack: ctx.stack, stateDir: ctx.stateDir }, { endpoint: ctx.flags.endpointUrl });
 }
 
 async function statusOnAws(ctx: RunContext): Promise<StatusReport> {
@@ -57,11 +58,20 @@ function renderStatus(output: Output, r: StatusReport): void {
   output.line(`sink       ${r.tables.sink}${r.tables.sinkExists ? '' : style.dim(' (missing)')}`);
   output.line(`stream     ${r.streamArn ?? '-'}`);
   output.line(`function   ${r.function.name}`);
-  const age = r.esm.iteratorAgeMs === null ? '-' : `${r.esm.iteratorAgeMs} ms`;
+  const measured = r.esm.iteratorAgeMeasuredAt
+    ? ` (last batch, ${r.esm.iteratorAgeMeasuredAt.slice(11, 19)} UTC)`
+    : '';
+  const age =
+    r.esm.iteratorAgeMs === null
+      ? 'iterator age: no batch yet'
+      : `iterator age ${formatMs(r.esm.iteratorAgeMs)}${measured}`;
+  const counts =
+    r.esm.recordsProcessed === null
+      ? ''
+      : `, ${plural(r.esm.recordsProcessed, 'record')}, ${plural(r.esm.batchesFailed ?? 0, 'failed batch', 'failed batches')}`;
   output.line(
-    `esm        ${r.esm.state}, last result ${r.esm.lastProcessingResult ?? '-'}, iterator age ${age}, ` +
-      `${r.esm.recordsProcessed ?? '-'} records, ${r.esm.batchesFailed ?? '-'} failed batches`,
+    `esm        ${r.esm.state}${r.esm.caughtUp ? `, ${style.green('caught up')}` : ''}, last result ${r.esm.lastProcessingResult ?? 'none yet'}, ${age}${counts}`,
   );
-  const dlq = r.dlq.messages > 0 ? style.red(String(r.dlq.messages)) : '0';
-  output.line(`dlq        ${dlq} messages`);
+  const dlq = r.dlq.messages > 0 ? style.red(plural(r.dlq.messages, 'message')) : '0 messages';
+  output.line(`dlq        ${dlq}`);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { AwsConnection } from '../aws/clients.js';
 import type { Context } from '../context.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { InterruptedError, RuntimeError, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { ChangeLine } from '../streams/tail.js';
 import { plural } from '../util/words.js';
@@ -87,7 +87,12 @@ Examples:
           client.destroy();
           await file?.close();
         }
-        if (!options.follow || ctx.signal.aborted || options.limit !== undefined) {
+        if (ctx.signal.aborted) {
+          throw new InterruptedError(
+            `${plural(count, 'record')} shown${opts.output ? `, all written to ${opts.output}` : ''}.`,
+          );
+        }
+        if (!options.follow || options.limit !== undefined) {
           ctx.output.info(
             `${plural(count, 'record')}${opts.output ? ` written to ${opts.output}` : ''}${count === 0 && !options.follow && options.from.type === 'latest' ? ' (--from latest shows only new changes; try --from trim-horizon)' : ''}`,
           );

@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import type { UpResult } from '../targets/types.js';
+import { formatMs, plural } from '../util/words.js';
 import { action } from './action.js';
 import { awsDeployOptions, renderPlan } from './awsDeploy.js';
+import { commandPrefix } from './invocation.js';
 import { intOption } from './options.js';
 
 /** `up --foreground`: the mapping runs in this process with a live one-line summary; Ctrl-C stops the stack. */
@@ -16,6 +19,8 @@ async function runInForeground(ctx: RunContext): Promise<void> {
   const live = ctx.output.interactive;
   ctx.output.info(style.dim('Pipeline running in the foreground; Ctrl-C stops it and the stack.'));
   let last = '';
+  let totals = { records: 0, batches: 0 };
+  let failure: unknown;
   try {
     await runLocalPipeline({
       stack: ctx.stack,
@@ -25,20 +30,38 @@ async function runInForeground(ctx: RunContext): Promise<void> {
       signal: ctx.signal,
       onNotice: (text) => ctx.output.info(text),
       onStatus: (s) => {
+        totals = { records: s.recordsProcessed, batches: s.batchesInvoked };
         const line =
-          `${s.state}  records ${s.recordsProcessed}  batches ${s.batchesInvoked} (${s.batchesFailed} failed)  ` +
-          `discarded ${s.recordsDiscarded}  iterator age ${s.iteratorAgeMs ?? '-'} ms  ${s.lastProcessingResult}`;
+          `${s.state}  records ${s.recordsProcessed}  ${plural(s.batchesInvoked, 'batch', 'batches')} (${s.batchesFailed} failed)  ` +
+          `discarded ${s.recordsDiscarded}  iterator age ${formatMs(s.iteratorAgeMs)}${s.caughtUp ? '  caught up' : ''}  ${s.lastProcessingResult}`;
         if (line === last) return;
         last = line;
         if (live) process.stderr.write(`\r\u001b[2K${line}`);
         else ctx.output.info(line);
       },
     });
-  } finally {
-    if (live) process.stderr.write('\n');
-    await localDown(ctx.stateDir, { purge: false });
-    ctx.output.info('Stopped the local stack.');
+  } catch (err) {
+    failure = err;
   }
+  if (live) process.stderr.write('\n');
+  // Another command (a `down`) may hold the state dir: it then stops the stack itself.
+  const down = await localDown(ctx.stateDir, { purge: false, lockWaitMs: 1_000 }).catch(() => undefined);
+  const stopped = down?.stopped.length ? `; stopped ${down.stopped.join(', ')}` : '';
+  const summary = `the pipeline processed ${plural(totals.records, 'record')} in ${plural(totals.batches, 'batch', 'batches')}${stopped}`;
+  if (ctx.signal.aborted) throw new InterruptedError(`${summary}.`);
+  if (failure !== undefined) throw failure;
+  ctx.output.info(`Stopped the local stack: ${summary}.`);
+}
+
+/** Options given on the command line that the running stack does not have. */
+function ignoredOptions(ctx: RunContext, opts: UpOptions, result: UpResult): string[] {
+  const given = (name: string) => ctx.invocation?.optionSource(name) === 'cli';
+  const ignored: string[] = [];
+  if (given('port') && result.port !== undefined && result.port !== opts.port)
+    ignored.push(`--port ${opts.port} (it runs on port ${result.port})`);
+  if (given('persist') && Boolean(opts.persist) !== result.persist)
+    ignored.push(`--persist (it keeps its data in memory)`);
+  return ignored;
 }
 
 /** `up --target aws`: bundle, terraform init, plan (confirmed on a TTY or with --yes), apply. */
@@ -120,36 +143,66 @@ Examples:
           );
         }
         const { localUp } = await import('../targets/local/stack.js');
+        const prefix = commandPrefix(ctx.flags);
         const spinner = await ctx.output.spinner('Starting the local stack');
+        let result: UpResult;
+        const cleaned: string[] = [];
+        const sayCleaned = () => {
+          if (cleaned.length) ctx.output.info(`Stopped what this up had started: ${cleaned.join(', ')}.`);
+        };
         try {
-          const result = await localUp(
+          result = await localUp(
             { stack: ctx.stack, stateDir: ctx.stateDir },
             {
               port: opts.port,
               persist: Boolean(opts.persist),
               onStep: (m) => spinner.update(m),
+              onNotice: (m) => ctx.output.info(m),
+              onCleanup: (stopped) =>
+                ctx.output.info(`Stopped what this up had started: ${stopped.join(', ')}.`),
               stackDir: ctx.stackFile.dir,
               configFile: ctx.stackFile.exists ? ctx.stackFile.file : undefined,
               startRunner: !opts.foreground,
+              foreground: Boolean(opts.foreground),
+              signal: ctx.signal,
             },
           );
-          spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');
-          if (ctx.output.json) return ctx.output.jsonLine(result);
-          const { style } = ctx.output;
+        } catch (err) {
+          if (ctx.signal.aborted) {
+            spinner.stop();
+            throw new InterruptedError(
+              cleaned.length
+                ? `up stopped; it had started ${cleaned.join(', ')}, stopped again.`
+                : 'up stopped before it started anything.',
+            );
+          }
+          spinner.fail('Could not start the local stack');
+          sayCleaned();
+          throw err;
+        }
+        spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');
+        const ignored = result.alreadyRunning ? ignoredOptions(ctx, opts, result) : [];
+        if (ignored.length > 0) {
+          ctx.output.warn(
+            `the stack was already up, so ${ignored.join(' and ')} ${ignored.length === 1 ? 'was' : 'were'} not applied. ` +
+              `To change ${ignored.length === 1 ? 'it' : 'them'}: ${prefix} down, then ${prefix} up with the options you want.`,
+          );
+        }
+        if (ctx.output.json) {
+          ctx.output.jsonLine(result);
+        } else {
           ctx.output.line(`endpoint    ${result.endpoint}  (${result.persist ? 'persistent' : 'in memory'})`);
           ctx.output.line(`source      ${result.tables.source}`);
           ctx.output.line(`sink        ${result.tables.sink}`);
           ctx.output.line(`stream      ${result.streamArn}`);
-          if (opts.foreground) return await runInForeground(ctx);
+        }
+        if (opts.foreground) return await runInForeground(ctx);
+        if (!ctx.output.json)
           ctx.output.info(
-            style.dim(
-              'next: ddb-ingest seed --count 1000, ddb-ingest status, ddb-ingest tail, ddb-ingest down',
+            ctx.output.style.dim(
+              `next: ${prefix} seed --count 1000, ${prefix} status, ${prefix} tail, ${prefix} down`,
             ),
           );
-        } catch (err) {
-          spinner.fail('Could not start the local stack');
-          throw err;
-        }
       }),
     );
 }

@@ -94,6 +94,14 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       retryDelayMs: options.retryDelayMs,
       creationTimeResolutionMs: options.creationTimeResolutionMs,
     });
+    const position = (caughtUp: boolean, ended = false) =>
+      options.onEvent?.({
+        type: 'position',
+        shardId: shard.shardId,
+        caughtUp,
+        ...(ended ? { ended } : {}),
+        at: clock.now(),
+      });
     // Reading far ahead of a blocked shard (a failing batch being retried) would only fill memory.
     const maxBuffered = Math.max(settings.BatchSize * settings.ParallelizationFactor * 2, 2_000);
     try {
@@ -110,8 +118,10 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
           await processor.drain();
           await checkpoints.finish(shard.shardId);
           lineage.finish(shard.shardId);
+          position(true, true);
           return;
         }
+        position(page.records.length === 0 && !page.full && processor.pendingCount === 0);
         const wait = page.full ? 0 : Math.min(pollIntervalMs, processor.msUntilReady());
         if (wait > 0) await sleep(clock, wait, signal);
       }

@@ -41,7 +41,13 @@ export type EsmEvent =
     }
   | { type: 'filtered'; shardId: string; count: number }
   | { type: 'discarded'; shardId: string; message: OnFailureMessage }
-  | { type: 'checkpoint'; shardId: string; sequenceNumber: string };
+  | { type: 'checkpoint'; shardId: string; sequenceNumber: string }
+  /**
+   * After every poll of a shard: caught up when the read reached the end of
+   * what the shard holds and every record read is checkpointed. `ended`: the
+   * shard is closed and fully processed (it no longer counts).
+   */
+  | { type: 'position'; shardId: string; caughtUp: boolean; ended?: boolean; at: number };
 
 export interface ShardProcessorOptions<R extends EsmRecord> {
   shardId: string;

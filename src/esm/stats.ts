@@ -19,6 +19,12 @@ export interface EsmStats {
   lastInvokedAt: number | null;
   /** Per shard: the last checkpointed sequence number. */
   checkpoints: Record<string, string>;
+  /** Per open shard: whether its last poll found it read to the end and fully processed. */
+  shardsCaughtUp: Record<string, boolean>;
+  /** Every open shard is caught up: nothing waits in the stream for the function. */
+  caughtUp: boolean;
+  /** Epoch ms since when the mapping has been caught up; null while it is behind. */
+  caughtUpSince: number | null;
 }
 
 export function emptyEsmStats(): EsmStats {
@@ -32,6 +38,9 @@ export function emptyEsmStats(): EsmStats {
     batchesInvoked: 0,
     lastInvokedAt: null,
     checkpoints: {},
+    shardsCaughtUp: {},
+    caughtUp: false,
+    caughtUpSince: null,
   };
 }
 
@@ -59,6 +68,15 @@ export function applyEsmEvent(stats: EsmStats, event: EsmEvent): EsmStats {
     case 'checkpoint':
       stats.checkpoints[event.shardId] = event.sequenceNumber;
       break;
+    case 'position': {
+      if (event.ended) delete stats.shardsCaughtUp[event.shardId];
+      else stats.shardsCaughtUp[event.shardId] = event.caughtUp;
+      const shards = Object.values(stats.shardsCaughtUp);
+      const caughtUp = shards.length > 0 ? shards.every(Boolean) : event.ended === true;
+      stats.caughtUpSince = caughtUp ? (stats.caughtUp ? stats.caughtUpSince : event.at) : null;
+      stats.caughtUp = caughtUp;
+      break;
+    }
   }
   return stats;
 }

@@ -28,6 +28,12 @@ export type TargetErrorCode =
   | 'targets.planned-bundle-missing'
   | 'targets.planned-bundle-differs'
   | 'targets.outputs-bad-json'
-  | 'targets.no-deployment';
+  | 'targets.no-deployment'
+  | 'targets.state-dir-not-a-directory'
+  | 'targets.state-dir-virtual-filesystem'
+  | 'targets.state-dir-not-writable'
+  | 'targets.state-dir-unresponsive'
+  | 'targets.state-dir-busy'
+  | 'targets.already-running-in-background';
 
 export class TargetError extends DdbIngestError<TargetErrorCode> {}

@@ -10,7 +10,16 @@ export interface StatusReport {
   esm: {
     state: string;
     lastProcessingResult: string | null;
+    /**
+     * As Lambda's IteratorAge metric: the age of the newest record of the last
+     * batch when it was handed to the function; it stays at that value while
+     * nothing arrives (see `caughtUp`).
+     */
     iteratorAgeMs: number | null;
+    /** When `iteratorAgeMs` was measured (the last invocation), ISO time; null before the first. */
+    iteratorAgeMeasuredAt: string | null;
+    /** The mapping has read everything the stream holds and the function has it all: the pipeline is idle. */
+    caughtUp: boolean;
     /** null on the aws target: the counts live in CloudWatch metrics. */
     recordsProcessed: number | null;
     batchesFailed: number | null;
@@ -29,4 +38,6 @@ export interface UpResult {
   /** True when the stack was already up and was left running. */
   alreadyRunning: boolean;
   persist: boolean;
+  /** DynamoDB Local's port (local target). */
+  port?: number;
 }

@@ -52,6 +52,12 @@ export function identify(pid: number): ProcessIdentity {
   return startTime ? { pid, startTime } : { pid };
 }
 
+/** `{ startTime }` of a process, to spread into a record (empty when unknown). */
+export function startTimeOf(pid: number): { startTime?: string } {
+  const startTime = processStartTime(pid);
+  return startTime ? { startTime } : {};
+}
+
 /**
  * True when the recorded process still runs: same pid and, when the record
  * has one, same start time (otherwise the pid was reused by another process).

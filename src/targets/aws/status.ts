@@ -39,6 +39,9 @@ export async function awsStatus(options: AwsStatusOptions): Promise<StatusReport
       state: 'NotDeployed',
       lastProcessingResult: null,
       iteratorAgeMs: null,
+      iteratorAgeMeasuredAt: null,
+      // Without the IteratorAge metric nothing proves the mapping caught up.
+      caughtUp: false,
       recordsProcessed: null,
       batchesFailed: null,
     },

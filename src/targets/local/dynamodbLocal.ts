@@ -24,6 +24,10 @@ export interface DynamoDbLocalOptions {
   logFile?: string;
   /** How long to wait for the first answer, in ms. */
   readyTimeoutMs?: number;
+  /** Stops waiting for the first answer (Ctrl-C); the process is killed. */
+  signal?: AbortSignal;
+  /** Called with the pid as soon as the process is spawned, before it answers. */
+  onSpawn?: (pid: number) => void | Promise<void>;
   /** The java executable (default: `java` on the PATH, or $JAVA_HOME/bin/java). */
   java?: string;
   /**
@@ -98,9 +102,11 @@ export async function waitForDynamoDb(
   endpoint: string,
   timeoutMs: number,
   isAlive: () => boolean,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (!isAlive()) throw new TargetError('targets.dynamodb-exited', 'DynamoDB Local exited while starting.');
     try {
       const res = await fetch(endpoint, {
@@ -180,9 +186,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   if (options.detached) child.unref();
   const endpoint = `http://127.0.0.1:${options.port}`;
   try {
-    await waitForDynamoDb(endpoint, options.readyTimeoutMs ?? 30_000, () => !exited);
+    if (child.pid !== undefined) await options.onSpawn?.(child.pid);
+    await waitForDynamoDb(endpoint, options.readyTimeoutMs ?? 30_000, () => !exited, options.signal);
   } catch (err) {
     child.kill('SIGKILL');
+    if (options.signal?.aborted) throw err;
     const log = options.logFile ? await readFile(options.logFile, 'utf8').catch(() => '') : '';
     throw new TargetError(
       'targets.dynamodb-failed',
@@ -196,33 +204,4 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return { pid: child.pid, port: options.port, endpoint, args: [java, ...args], child };
 }
 
-/** True while a process with this pid exists. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
-  if (!isProcessAlive(pid)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const deadline = Date.now() + graceMs;
-  while (isProcessAlive(pid)) {
-    if (Date.now() > deadline) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        return;
-      }
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { isPidAlive as isProcessAlive, stopProcess } from '../../util/processes.js';

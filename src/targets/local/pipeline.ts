@@ -10,10 +10,10 @@ import { esmSettingsFromStack } from '../../esm/settings.js';
 import { applyEsmEvent, type EsmStats, emptyEsmStats } from '../../esm/stats.js';
 import { startLocalRuntime } from '../../runtime/localRuntime.js';
 import { packageRoot } from '../../util/packageRoot.js';
+import { isSameProcess, type ProcessIdentity } from '../../util/processes.js';
 import { type Clock, systemClock } from '../../util/time.js';
 import { TargetError } from '../errors.js';
 import type { StatusReport } from '../types.js';
-import { isProcessAlive } from './dynamodbLocal.js';
 import { localConnection } from './stack.js';
 import type { LocalState } from './state.js';
 
@@ -231,16 +231,21 @@ export async function readRunnerStatus(stateDir: string): Promise<RunnerStatus |
 /** `status`'s view of the runner: its last snapshot and the on-failure queue's depth. */
 export async function readPipelineStatus(
   stateDir: string,
-  runnerPid: number | undefined,
+  runner: ProcessIdentity | undefined,
 ): Promise<Pick<StatusReport, 'esm' | 'dlq'>> {
   const paths = pipelinePaths(stateDir);
   const status = await readRunnerStatus(stateDir);
-  const alive = runnerPid !== undefined && isProcessAlive(runnerPid);
+  const alive = isSameProcess(runner) && status?.pid === runner?.pid;
   return {
     esm: {
       state: alive && status ? status.state : 'Disabled',
       lastProcessingResult: status?.batchesInvoked ? status.lastProcessingResult : null,
       iteratorAgeMs: status?.iteratorAgeMs ?? null,
+      iteratorAgeMeasuredAt:
+        status?.lastInvokedAt !== null && status?.lastInvokedAt !== undefined
+          ? new Date(status.lastInvokedAt).toISOString()
+          : null,
+      caughtUp: Boolean(alive && status?.state === 'Enabled' && status.caughtUp),
       recordsProcessed: status?.recordsProcessed ?? 0,
       batchesFailed: status?.batchesFailed ?? 0,
     },

@@ -1,13 +1,25 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type AwsConnection, createDynamoDbClient, LOCAL_CREDENTIALS } from '../../aws/clients.js';
 import type { Stack } from '../../config/stack.js';
 import { describeTable, ensureTables } from '../../dynamo/tables.js';
+import {
+  identify,
+  isPidAlive,
+  isSameProcess,
+  ownedProcesses,
+  startTimeOf,
+  stopProcess,
+} from '../../util/processes.js';
 import { TargetError } from '../errors.js';
 import type { StatusReport, UpResult } from '../types.js';
-import { isProcessAlive, startDynamoDbLocal, stopProcess, waitForDynamoDb } from './dynamodbLocal.js';
+import { startDynamoDbLocal, waitForDynamoDb } from './dynamodbLocal.js';
+import { LOCK_FILE, lockStateDir } from './lock.js';
+import { claimEntries, type PurgeResult, purgeStateDir, removeIfEmpty } from './manifest.js';
+import { liveProcesses, type ProcessRole, registerProcess, unregisterProcesses } from './processRegistry.js';
 import { ensurePiiKeyFile } from './secret.js';
 import { type LocalState, readLocalState, stateFile, writeLocalState } from './state.js';
+import { prepareStateDir } from './stateDir.js';
 
 /** Options of the local `up`. */
 export interface LocalUpOptions {
@@ -26,6 +38,19 @@ export interface LocalUpOptions {
    * --foreground` runs it in the CLI's own process instead.
    */
   startRunner?: boolean;
+  /**
+   * `up --foreground`: the mapping will run in this process. Refused when a
+   * background runner already runs; this process is recorded as the runner.
+   */
+  foreground?: boolean;
+  /** Who takes the state dir's lock, for whoever waits for it. @default 'up' */
+  command?: string;
+  /** Ctrl-C: stop at the next step; what this call started is stopped. */
+  signal?: AbortSignal;
+  /** Things worth telling the user (processes an earlier crash left and that were stopped). */
+  onNotice?: (message: string) => void;
+  /** After a failure or an interruption: what this call had started and has stopped. */
+  onCleanup?: (stopped: string[]) => void;
 }
 
 export interface LocalStackPaths {
@@ -40,7 +65,7 @@ export function localConnection(state: Pick<LocalState, 'dynamodb' | 'region'>):
 /** The running local stack's state, or a clear error telling the user to run `up`. */
 export async function requireLocalStack(stateDir: string): Promise<LocalState> {
   const state = await readLocalState(stateDir);
-  if (!state || !isProcessAlive(state.dynamodb.pid)) {
+  if (!state || !isSameProcess(state.dynamodb)) {
     throw new TargetError('targets.local-not-running', 'The local stack is not running.', {
       details: { stateDir },
     });
@@ -48,16 +73,106 @@ export async function requireLocalStack(stateDir: string): Promise<LocalState> {
   return state;
 }
 
+/** `up --foreground` was asked for a stack whose mapping already runs in the background. */
+function alreadyRunningError(stateDir: string, runnerPid: number): TargetError {
+  return new TargetError(
+    'targets.already-running-in-background',
+    `The local stack in ${stateDir} already runs its event source mapping in the background (pid ${runnerPid}); a second one would process every record twice.`,
+    { details: { stateDir, pid: runnerPid } },
+  );
+}
+
+/** What a local `up` started, for `stopStarted` when it fails halfway. */
+interface Started {
+  role: ProcessRole;
+  pid: number;
+}
+
+const describeProcess = (role: ProcessRole, pid: number) =>
+  role === 'runner' ? `event source mapping (pid ${pid})` : `DynamoDB Local (pid ${pid})`;
+
 /**
  * Starts DynamoDB Local (unless it already runs), creates the tables and the
  * local PII key, and records everything in the state dir. Running it again
- * is harmless.
+ * is harmless; two at once on one state dir take turns (the second finds the
+ * stack up). If it fails or is interrupted, whatever it started is stopped.
  */
 export async function localUp(
   { stack, stateDir }: LocalStackPaths,
   options: LocalUpOptions,
 ): Promise<UpResult> {
+  const { created } = await prepareStateDir(stateDir);
+  await claimEntries(stateDir, { createdDir: created });
+  const lock = await lockStateDir(stateDir, {
+    command: options.command ?? 'up',
+    signal: options.signal,
+    onWait: (holder) =>
+      options.onStep?.(
+        `Waiting for another ddb-ingest ${holder.command} (pid ${holder.pid}) working on ${stateDir}`,
+      ),
+  });
+  const started: Started[] = [];
+  const previous = await readLocalState(stateDir);
+  try {
+    return await upLocked({ stack, stateDir }, options, previous, started);
+  } catch (err) {
+    const stopped = await stopStarted(stateDir, started, previous);
+    if (stopped.length > 0) options.onCleanup?.(stopped);
+    throw err;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Stops what a failed `up` started, newest first, and puts the state back as it was. */
+async function stopStarted(
+  stateDir: string,
+  started: Started[],
+  previous: LocalState | undefined,
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const p of [...started].reverse()) {
+    await stopProcess(p.pid, p.role === 'runner' ? 2_000 : 1_000);
+    ownedProcesses.delete(p.pid);
+    stopped.push(describeProcess(p.role, p.pid));
+  }
+  await unregisterProcesses(
+    stateDir,
+    started.map((p) => p.pid),
+  ).catch(() => {});
+  if (started.length > 0) {
+    if (previous && isSameProcess(previous.dynamodb))
+      await writeLocalState(stateDir, previous).catch(() => {});
+    else await rm(stateFile(stateDir), { force: true });
+  }
+  return stopped;
+}
+
+/** Processes of this state dir that the registry knows but the state does not: left by a crash. */
+async function stopStrays(stateDir: string, previous: LocalState | undefined): Promise<string[]> {
+  const known = new Set<number>();
+  if (previous && isSameProcess(previous.dynamodb)) {
+    known.add(previous.dynamodb.pid);
+    if (previous.runner && isSameProcess(previous.runner)) known.add(previous.runner.pid);
+  }
+  const strays = (await liveProcesses(stateDir)).filter((p) => !known.has(p.pid) && p.pid !== process.pid);
+  for (const p of strays) await stopProcess(p.pid, p.role === 'runner' ? 5_000 : 2_000);
+  if (strays.length > 0)
+    await unregisterProcesses(
+      stateDir,
+      strays.map((p) => p.pid),
+    );
+  return strays.map((p) => describeProcess(p.role, p.pid));
+}
+
+async function upLocked(
+  { stack, stateDir }: LocalStackPaths,
+  options: LocalUpOptions,
+  previous: LocalState | undefined,
+  started: Started[],
+): Promise<UpResult> {
   const step = options.onStep ?? (() => {});
+  const signal = options.signal;
   // The handler is built and checked before anything starts: a missing entry,
   // a syntax error or a missing export fails `up` with nothing left running.
   // A running pipeline picks up a changed bundle between two batches.
@@ -67,18 +182,24 @@ export async function localUp(
     import('./pipeline.js'),
   ]);
   await ensureCurrentBundle(stack, options.stackDir, stateDir, handlerEnvironment(stack));
-  const previous = await readLocalState(stateDir);
+  signal?.throwIfAborted();
+  const strays = await stopStrays(stateDir, previous);
+  if (strays.length > 0)
+    options.onNotice?.(`Stopped what an earlier ddb-ingest left running: ${strays.join(', ')}`);
   let dynamodb: LocalState['dynamodb'];
   let alreadyRunning = false;
-  if (previous && isProcessAlive(previous.dynamodb.pid)) {
-    await waitForDynamoDb(previous.dynamodb.endpoint, 10_000, () => isProcessAlive(previous.dynamodb.pid));
+  const previousRunner = previous?.runner && isSameProcess(previous.runner) ? previous.runner : undefined;
+  if (previous && isSameProcess(previous.dynamodb)) {
+    if (options.foreground && previousRunner && previousRunner.pid !== process.pid) {
+      throw alreadyRunningError(stateDir, previousRunner.pid);
+    }
+    await waitForDynamoDb(previous.dynamodb.endpoint, 10_000, () => isSameProcess(previous.dynamodb), signal);
     dynamodb = previous.dynamodb;
     alreadyRunning = true;
     step(`DynamoDB Local already running on ${dynamodb.endpoint}`);
   } else {
     // A runner left from a DynamoDB Local that died would poll a dead endpoint next to the new one.
-    if (previous?.runner && isProcessAlive(previous.runner.pid))
-      await stopProcess(previous.runner.pid, 35_000);
+    if (previousRunner && !previousRunner.foreground) await stopProcess(previousRunner.pid, 35_000);
     const dbPath = options.persist ? path.join(stateDir, 'data') : undefined;
     step(`Starting DynamoDB Local on port ${options.port}${dbPath ? ' (persistent)' : ' (in memory)'}`);
     const running = await startDynamoDbLocal({
@@ -87,6 +208,12 @@ export async function localUp(
       detached: true,
       logFile: path.join(stateDir, 'dynamodb.log'),
       workDir: stateDir,
+      signal,
+      onSpawn: async (pid) => {
+        started.push({ role: 'dynamodb-local', pid });
+        ownedProcesses.add(pid);
+        await registerProcess(stateDir, { role: 'dynamodb-local', ...identify(pid) });
+      },
     });
     dynamodb = {
       pid: running.pid,
@@ -94,25 +221,43 @@ export async function localUp(
       endpoint: running.endpoint,
       ...(dbPath ? { dbPath } : {}),
       startedAt: new Date().toISOString(),
+      ...startTimeOf(running.pid),
     };
   }
+  signal?.throwIfAborted();
   const conn = localConnection({ dynamodb, region: stack.region });
   const client = await createDynamoDbClient(conn);
   try {
     step('Creating tables');
     const tables = await ensureTables(client, stack);
+    signal?.throwIfAborted();
     const piiKeyFile = await ensurePiiKeyFile(stateDir);
     const state: LocalState = { version: 1, region: stack.region, dynamodb, tables, piiKeyFile };
-    const runnerAlive = previous?.runner && alreadyRunning && isProcessAlive(previous.runner.pid);
-    if (runnerAlive && previous?.runner) state.runner = previous.runner;
+    const runnerAlive = alreadyRunning && previousRunner !== undefined && !options.foreground;
+    if (runnerAlive) state.runner = previousRunner;
     await writeLocalState(stateDir, state);
     if (!runnerAlive) {
-      if (options.startRunner !== false) {
+      if (options.foreground) {
+        // The mapping runs in this very process: `status` and a second `up` must see it as the runner.
+        state.runner = {
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          ...startTimeOf(process.pid),
+          foreground: true,
+        };
+        await writeLocalState(stateDir, state);
+      } else if (options.startRunner !== false) {
         step('Starting the event source mapping');
-        state.runner = await startRunner(stateDir, options.configFile);
+        state.runner = await startRunner(stateDir, options.configFile, signal, (pid) => {
+          started.push({ role: 'runner', pid });
+          ownedProcesses.add(pid);
+          return registerProcess(stateDir, { role: 'runner', ...identify(pid) });
+        });
         await writeLocalState(stateDir, state);
       }
     }
+    // Recorded for later commands now: no longer this run's to kill if it is cut short (foreground: still is).
+    if (!options.foreground) for (const p of started) ownedProcesses.delete(p.pid);
     return {
       target: 'local',
       endpoint: dynamodb.endpoint,
@@ -121,6 +266,7 @@ export async function localUp(
       streamArn: tables.streamArn,
       alreadyRunning,
       persist: Boolean(dynamodb.dbPath),
+      port: dynamodb.port,
     };
   } finally {
     client.destroy();
@@ -131,7 +277,9 @@ export async function localUp(
 async function startRunner(
   stateDir: string,
   configFile: string | undefined,
-): Promise<{ pid: number; startedAt: string }> {
+  signal: AbortSignal | undefined,
+  onSpawn: (pid: number) => Promise<void>,
+): Promise<{ pid: number; startedAt: string; startTime?: string }> {
   const { spawn } = await import('node:child_process');
   const { openSync } = await import('node:fs');
   const { mkdir, stat } = await import('node:fs/promises');
@@ -149,12 +297,14 @@ async function startRunner(
   if (pid === undefined) {
     throw new TargetError('targets.runner-not-started', 'Could not start the event source mapping process.');
   }
+  await onSpawn(pid);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (!isProcessAlive(pid)) break;
+    signal?.throwIfAborted();
+    if (!isPidAlive(pid)) break;
     const written = await stat(paths.statusFile).catch(() => undefined);
     if (written && written.mtimeMs >= startedAt.getTime() - 1000)
-      return { pid, startedAt: startedAt.toISOString() };
+      return { pid, startedAt: startedAt.toISOString(), ...startTimeOf(pid) };
     await new Promise((r) => setTimeout(r, 100));
   }
   const { readFile } = await import('node:fs/promises');
@@ -170,37 +320,80 @@ async function startRunner(
 export interface DownResult {
   stopped: string[];
   purged: boolean;
+  /** With `purge`: what was deleted and what was kept because the tool did not create it. */
+  purge?: PurgeResult & { removedDir: boolean };
 }
 
-/** Stops what `up` started; `purge` also deletes data, checkpoints, logs and the key. */
-export async function localDown(stateDir: string, options: { purge: boolean }): Promise<DownResult> {
-  const state = await readLocalState(stateDir);
-  const stopped: string[] = [];
-  if (state?.runner && isProcessAlive(state.runner.pid)) {
+/**
+ * Stops what `up` started (and anything else the state dir's process registry
+ * knows, such as what a crashed `up` left); `purge` also deletes what the
+ * tool created in the state dir, and only that.
+ */
+export async function localDown(
+  stateDir: string,
+  options: { purge: boolean; signal?: AbortSignal; lockWaitMs?: number },
+): Promise<DownResult> {
+  const usable = await stat(stateDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!usable) return { stopped: [], purged: false };
+  const lock = await lockStateDir(stateDir, {
+    command: 'down',
+    signal: options.signal,
+    ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+  });
+  try {
+    const state = await readLocalState(stateDir);
+    const stopped: string[] = [];
+    const stopOne = async (role: ProcessRole, pid: number, graceMs: number) => {
+      await stopProcess(pid, graceMs);
+      stopped.push(describeProcess(role, pid));
+    };
     // SIGTERM lets the runner finish its in-flight batch and persist the checkpoint.
-    await stopProcess(state.runner.pid, 35_000);
-    stopped.push(`event source mapping (pid ${state.runner.pid})`);
+    if (state?.runner && state.runner.pid !== process.pid && isSameProcess(state.runner))
+      await stopOne('runner', state.runner.pid, 35_000);
+    if (state && isSameProcess(state.dynamodb)) await stopOne('dynamodb-local', state.dynamodb.pid, 5_000);
+    const done = new Set([state?.runner?.pid, state?.dynamodb.pid]);
+    for (const p of await liveProcesses(stateDir)) {
+      if (done.has(p.pid) || p.pid === process.pid) continue;
+      await stopOne(p.role, p.pid, p.role === 'runner' ? 35_000 : 5_000);
+    }
+    await unregisterProcesses(stateDir, []);
+    if (!options.purge) {
+      await rm(stateFile(stateDir), { force: true });
+      return { stopped, purged: false };
+    }
+    const purge = await purgeStateDir(stateDir, { ignore: [LOCK_FILE] });
+    await lock.release();
+    const removedDir = purge.dirRemovable && (await removeIfEmpty(stateDir));
+    return { stopped, purged: true, purge: { ...purge, removedDir } };
+  } finally {
+    await lock.release();
   }
-  if (state && isProcessAlive(state.dynamodb.pid)) {
-    await stopProcess(state.dynamodb.pid);
-    stopped.push(`DynamoDB Local (pid ${state.dynamodb.pid})`);
-  }
-  if (options.purge) {
-    await rm(stateDir, { recursive: true, force: true });
-  } else {
-    await rm(stateFile(stateDir), { force: true });
-  }
-  return { stopped, purged: options.purge };
 }
 
-export async function localStatus({ stack, stateDir }: LocalStackPaths): Promise<StatusReport> {
+export async function localStatus(
+  { stack, stateDir }: LocalStackPaths,
+  options: {
+    /** Look at the tables on this endpoint instead of the stack's DynamoDB Local. */
+    endpoint?: string;
+  } = {},
+): Promise<StatusReport> {
   const state = await readLocalState(stateDir);
-  const running = Boolean(state && isProcessAlive(state.dynamodb.pid));
+  const running = Boolean(state && isSameProcess(state.dynamodb));
   let sourceExists = false;
   let sinkExists = false;
   let streamArn: string | null = state?.tables.streamArn ?? null;
-  if (state && running) {
-    const client = await createDynamoDbClient({ ...localConnection(state), maxAttempts: 1 });
+  if ((state && running) || options.endpoint) {
+    const conn = state
+      ? localConnection(state)
+      : { region: stack.region, endpoint: options.endpoint, credentials: LOCAL_CREDENTIALS };
+    const client = await createDynamoDbClient({
+      ...conn,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      maxAttempts: 1,
+    });
     try {
       const source = await describeTable(client, stack.source_table.name);
       sourceExists = Boolean(source);
@@ -211,11 +404,11 @@ export async function localStatus({ stack, stateDir }: LocalStackPaths): Promise
     }
   }
   const { readPipelineStatus } = await import('./pipeline.js');
-  const esm = await readPipelineStatus(stateDir, state?.runner?.pid);
+  const esm = await readPipelineStatus(stateDir, state?.runner);
   return {
     target: 'local',
     running,
-    endpoint: running && state ? state.dynamodb.endpoint : null,
+    endpoint: options.endpoint ?? (running && state ? state.dynamodb.endpoint : null),
     region: stack.region,
     tables: { source: stack.source_table.name, sink: stack.sink_table.name, sourceExists, sinkExists },
     streamArn,
@@ -223,7 +416,7 @@ export async function localStatus({ stack, stateDir }: LocalStackPaths): Promise
     ...esm,
     processes: {
       dynamodb: running && state ? state.dynamodb.pid : null,
-      runner: state?.runner && isProcessAlive(state.runner.pid) ? state.runner.pid : null,
+      runner: state?.runner && isSameProcess(state.runner) ? state.runner.pid : null,
     },
   };
 }

@@ -12,9 +12,17 @@ export interface LocalState {
     /** Data directory when started with --persist; absent = in memory. */
     dbPath?: string;
     startedAt: string;
+    /** Process start time (see util/processes.ts): tells our process from a later one with the same pid. */
+    startTime?: string;
   };
   tables: { source: string; sink: string; streamArn: string };
-  runner?: { pid: number; startedAt: string };
+  runner?: {
+    pid: number;
+    startedAt: string;
+    startTime?: string;
+    /** The mapping runs inside an `up --foreground` CLI process, not a background runner. */
+    foreground?: boolean;
+  };
   /** Path of the 0600 file holding the local PII key (never the key itself). */
   piiKeyFile: string;
 }
@@ -25,7 +33,9 @@ export async function readLocalState(stateDir: string): Promise<LocalState | und
   try {
     return JSON.parse(await readFile(stateFile(stateDir), 'utf8')) as LocalState;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // No state (or a state dir that is a file): nothing was started here.
+    if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+    if (err instanceof SyntaxError) return undefined;
     throw err;
   }
 }

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { GlobalOptions } from '../context.js';
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * How the user ran the tool, so the commands we suggest can be pasted as they
+ * are: `npx ddb-ingest`, `ddb-ingest` (on the PATH), or `node bin/ddb-ingest.js`,
+ * followed by the options that choose the stack (--config, --state-dir, --target).
+ */
+export function commandPrefix(
+  opts: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv,
+  cwd: string = process.cwd(),
+): string {
+  const script = argv[1] ?? '';
+  let base: string;
+  if (env.npm_command === 'exec') base = 'npx ddb-ingest';
+  else if (path.basename(script) === 'ddb-ingest') base = 'ddb-ingest';
+  else {
+    const relative = path.relative(cwd, script);
+    base = `node ${shellWord(relative && !relative.startsWith('..') ? relative : script)}`;
+  }
+  const words = [base];
+  if (opts.config) words.push('--config', shellWord(opts.config));
+  if (opts.stateDir) words.push('--state-dir', shellWord(opts.stateDir));
+  if (opts.target && opts.target !== 'local') words.push('--target', shellWord(opts.target));
+  return words.join(' ');
+}
+
+/** Rewrites every `` `ddb-ingest ...` `` in a message to the user's own way of running it. */
+export function withOwnCommand(text: string, prefix: string): string {
+  if (prefix === 'ddb-ingest') return text;
+  return text.replace(/`ddb-ingest(?=[ `])/g, `\`${prefix}`);
+}
