@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { plural } from '../util/words.js';
 import { action } from './action.js';
 import { intOption } from './options.js';
 
@@ -85,7 +86,7 @@ Examples:
             `seeded       ${s.seed.inserted} inserted, ${s.seed.updated} updated, ${s.seed.deleted} deleted (seed ${s.seed.seed}, ${s.seed.itemsPerSecond} items/s)`,
           );
           ctx.output.line(
-            `pipeline     ${s.records} records in ${s.batches} batches, ${s.batchesFailed} failed, ${s.discarded} discarded; drained ${(s.ingestMs / 1000).toFixed(1)} s after the seed began`,
+            `pipeline     ${plural(s.records, 'record')} in ${plural(s.batches, 'batch', 'batches')}, ${s.batchesFailed} failed, ${s.discarded} discarded; drained ${(s.ingestMs / 1000).toFixed(1)} s after the seed began`,
           );
           ctx.output.line(
             `latency      p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)} (${s.latencyMs.samples} probes, source write -> sink write)`,

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { plural } from '../util/words.js';
 import { action } from './action.js';
 import { confirm } from './confirm.js';
 import { openDlqQueue } from './dlqQueue.js';
+import { commandPrefix } from './invocation.js';
 
 interface DlqOptions {
   purge?: boolean;
@@ -54,10 +56,12 @@ Examples:
             ctx.output.line(
               `${style.dim(message.timestamp)}  ${style.red(message.requestContext.condition)}  ` +
                 `${info.shardId}  ${info.startSequenceNumber}..${info.endSequenceNumber}  ` +
-                `${info.batchSize} records  invokes ${message.requestContext.approximateInvokeCount}`,
+                `${plural(info.batchSize, 'record')}  invokes ${message.requestContext.approximateInvokeCount}`,
             );
           }
-          ctx.output.info(`${entries.length} message(s); re-drive with: ddb-ingest replay --from-dlq`);
+          ctx.output.info(
+            `${plural(entries.length, 'message')}; re-drive with: ${commandPrefix(ctx.flags)} replay --from-dlq`,
+          );
         } finally {
           close();
         }

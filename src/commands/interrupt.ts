@@ -1,7 +1,7 @@
 import { ownedProcesses } from '../util/processes.js';
 
 /** How long a command has to stop after the first Ctrl-C before the CLI exits anyway. */
-export const INTERRUPT_GRACE_MS = 1_500;
+export const INTERRUPT_GRACE_MS = 1_000;
 /**
  * The launcher forwards the terminal's SIGINT to its re-exec'd child, which
  * also gets the terminal's own: signals this close together are one press.

@@ -6,6 +6,7 @@ import type { Redrive, RedriveNotice, RedriveResult } from '../replay/dlq.js';
 import type { Invoker } from '../replay/invoke.js';
 import type { BatchReport, PlannedBatch } from '../replay/runner.js';
 import type { WireRecord } from '../streams/wire.js';
+import { plural } from '../util/words.js';
 import { action } from './action.js';
 import { openDlqQueue } from './dlqQueue.js';
 
@@ -113,7 +114,7 @@ Examples:
             const gone = redrive?.read.filter((r) => r.status === 'gone').length ?? 0;
             if (gone > 0) {
               throw new RuntimeError(
-                `None of the ${gone} on-failure message(s) can be re-driven: their records are no longer in the stream.`,
+                `None of the ${plural(gone, 'on-failure message')} can be re-driven: their records are no longer in the stream.`,
                 'Streams keep records for 24 hours. Rebuild what they touched from the source with `ddb-ingest verify --repair`.',
               );
             }
@@ -139,13 +140,13 @@ Examples:
           replayed = !opts.dryRun && !ctx.signal.aborted;
           if (opts.dryRun) {
             ctx.output.info(
-              `Dry run: ${summary.records} record(s) in ${summary.batches} batch(es) would be sent to ${where}; nothing was sent.`,
+              `Dry run: ${plural(summary.records, 'record')} in ${plural(summary.batches, 'batch', 'batches')} would be sent to ${where}; nothing was sent.`,
             );
             return;
           }
           ctx.output.info(
-            `Replayed ${summary.records} record(s) in ${summary.batches} batch(es): ` +
-              `${summary.failedBatches} failed batch(es), ${summary.failedRecords} failed record(s).`,
+            `Replayed ${plural(summary.records, 'record')} in ${plural(summary.batches, 'batch', 'batches')}: ` +
+              `${plural(summary.failedBatches, 'failed batch', 'failed batches')}, ${plural(summary.failedRecords, 'failed record')}.`,
           );
           if (summary.failedBatches > 0 || summary.failedRecords > 0) {
             throw new RuntimeError(
@@ -187,7 +188,7 @@ async function readFromStream(ctx: RunContext, since: number | undefined): Promi
       ...(since !== undefined ? { since } : {}),
       signal: ctx.signal,
     });
-    spinner.succeed(`Read ${records.length} record(s) from the stream`);
+    spinner.succeed(`Read ${plural(records.length, 'record')} from the stream`);
     return records;
   } catch (err) {
     spinner.fail('Reading the stream failed');
@@ -237,16 +238,16 @@ function noticeText(notice: RedriveNotice): string {
 function reportRedrive(output: Output, result: RedriveResult): void {
   if (result.deleted.length > 0) {
     output.info(
-      `Deleted ${result.deleted.length} DLQ message(s)${result.kept.length > 0 ? `; ${result.kept.length} kept (failed, incomplete or past retention)` : ''}.`,
+      `Deleted ${plural(result.deleted.length, 'DLQ message')}${result.kept.length > 0 ? `; ${result.kept.length} kept (failed, incomplete or past retention)` : ''}.`,
     );
   } else if (result.kept.length > 0) {
     output.info(
-      `${result.kept.length} DLQ message(s) kept on the queue (failed, incomplete or past retention).`,
+      `${plural(result.kept.length, 'DLQ message')} kept on the queue (failed, incomplete or past retention).`,
     );
   }
   if (result.replayed.length > 0) {
     output.info(
-      `${result.replayed.length} DLQ message(s) re-driven without failures stay on the queue; add --delete to remove them.`,
+      `${plural(result.replayed.length, 'DLQ message')} re-driven without failures ${result.replayed.length === 1 ? 'stays' : 'stay'} on the queue; add --delete to remove them.`,
     );
   }
 }
@@ -309,7 +310,7 @@ export function renderBatch(output: Output, report: BatchReport): void {
   }
   const { style } = output;
   const head =
-    `${style.bold(`batch ${report.batch}/${report.batches}`)}  ${report.records} record(s)  ` +
+    `${style.bold(`batch ${report.batch}/${report.batches}`)}  ${plural(report.records, 'record')}  ` +
     style.dim(`${report.firstSequenceNumber}..${report.lastSequenceNumber}`) +
     (report.origin ? style.dim(`  from ${report.origin}`) : '');
   const outcome = report.outcome;
@@ -330,7 +331,7 @@ export function renderBatch(output: Output, report: BatchReport): void {
         `FunctionError: ${outcome.functionError}${outcome.errorType ? ` (${outcome.errorType})` : ''}`,
       )
     : failures.length > 0
-      ? style.yellow(`${failures.length} failed record(s)`)
+      ? style.yellow(`${plural(failures.length, 'failed record')}`)
       : style.green('ok');
   output.line(`${head}  ${status}`);
   if (!outcome.ok && outcome.errorMessage) output.line(`  ${style.red(outcome.errorMessage)}`);

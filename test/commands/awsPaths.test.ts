@@ -136,15 +136,15 @@ describe('replay --invoke remote', () => {
 
     const first = captureOutput();
     renderBatch(first.output, reports[0] as BatchReport);
-    expect(first.text()).toContain('batch 1/2  2 record(s)');
-    expect(first.text()).toContain('1 failed record(s)');
+    expect(first.text()).toContain('batch 1/2  2 records');
+    expect(first.text()).toContain('1 failed record');
     expect(first.text()).toContain('batchItemFailures: 000000000000000000002');
     expect(first.text()).toContain('    REPORT RequestId: r-1\tDuration: 3.10 ms');
 
     const second = captureOutput();
     renderBatch(second.output, reports[1] as BatchReport);
     expect(second.text().split('\n')).toEqual([
-      `batch 2/2  1 record(s)  000000000000000000003..000000000000000000003  FunctionError: Unhandled (TypeError)`,
+      `batch 2/2  1 record  000000000000000000003..000000000000000000003  FunctionError: Unhandled (TypeError)`,
       '  boom',
       '  batchItemFailures: []',
       '  result: {"errorType":"TypeError","errorMessage":"boom","trace":["TypeError: boom"]}',

@@ -135,7 +135,7 @@ test('tail human output: one line per change, MODIFY as old -> new', async () =>
     expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\S+Z {2}MODIFY {2}orderId=\S+ {2}/);
     expect(line).toContain(' → ');
   }
-  expect(r.stderr).toContain('3 record(s)');
+  expect(r.stderr).toContain('3 records');
 });
 
 test('tail rejects bad flags with exit 2', async () => {
@@ -305,7 +305,7 @@ test('replay --from-dlq re-drives an on-failure message read back from the strea
 
   const deleted = await cli('replay', '--from-dlq', '--delete');
   expect(deleted.exitCode).toBe(0);
-  expect(deleted.stderr).toContain('Deleted 1 DLQ message(s); 1 kept');
+  expect(deleted.stderr).toContain('Deleted 1 DLQ message; 1 kept');
   expect(await readdir(dir)).toEqual(['2026-01-01T00-00-01.000Z-b.json']);
   expect(existsSync(path.join(dir, '2026-01-01T00-00-00.000Z-a.json'))).toBe(false);
 });
@@ -335,7 +335,7 @@ test('a malformed record fails in the handler: batchItemFailures, exit 1, and lo
 
   const r = await cli('replay', file);
   expect(r.exitCode).toBe(1);
-  expect(r.stdout).toContain('1 failed record(s)');
+  expect(r.stdout).toContain('1 failed record');
   expect(r.stdout).toContain('batchItemFailures: 900000000000000000001');
   expect(r.stderr).toContain('Some records failed in the handler');
 
