@@ -36,7 +36,9 @@ test('up --foreground runs the pipeline attached with a live summary; Ctrl-C sto
   }
   const result = await child;
   expect(result.exitCode).toBe(130);
-  expect(output).toMatch(/interrupted: the pipeline processed 30 records in \d+ batch(es)?; stopped DynamoDB Local \(pid \d+\)/);
+  expect(output).toMatch(
+    /interrupted: the pipeline processed 30 records in \d+ batch(es)?; stopped DynamoDB Local \(pid \d+\)/,
+  );
   const status = JSON.parse((await runCli(['status', '--json'], { cwd })).stdout);
   expect(status.running).toBe(false);
   await runCli(['down', '--purge'], { cwd });
