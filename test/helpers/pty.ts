@@ -74,10 +74,14 @@ export class TerminalSession {
     }
   }
 
-  /** Presses Ctrl-C and measures the time until the command has exited. */
+  /**
+   * Presses Ctrl-C and measures the time until the command has exited, from
+   * when tmux has delivered the key (starting a tmux client takes a while on a
+   * loaded machine; that is not the command's time).
+   */
   async interrupt(timeoutMs = 30_000): Promise<{ code: number; ms: number; screen: string }> {
-    const pressed = Date.now();
     await this.ctrlC();
+    const pressed = Date.now();
     const { code } = await this.exited(timeoutMs);
     return { code, ms: Date.now() - pressed, screen: await this.screen() };
   }
