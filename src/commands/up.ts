@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';
@@ -64,6 +65,42 @@ function ignoredOptions(ctx: RunContext, opts: UpOptions, result: UpResult): str
   return ignored;
 }
 
+/**
+ * `up --watch`: rebuilds the handler whenever one of its sources changes, one
+ * line per rebuild; a failed build prints esbuild's message and the previous
+ * build keeps running. Ends with Ctrl-C.
+ */
+async function watchSources(ctx: RunContext): Promise<void> {
+  const [{ watchHandler }, { handlerEnvironment }, { toCliError }] = await Promise.all([
+    import('../targets/local/watch.js'),
+    import('../targets/local/pipeline.js'),
+    import('../errorMessages.js'),
+  ]);
+  const { style } = ctx.output;
+  const time = () => new Date().toTimeString().slice(0, 8);
+  const names = (files: string[]) => files.map((f) => path.relative(ctx.stackFile.dir, f) || f).join(', ');
+  // Over the live status line of --foreground, if there is one.
+  const say = (text: string) => ctx.output.info(ctx.output.interactive ? `\r\u001b[2K${text}` : text);
+  await watchHandler({
+    stack: ctx.stack,
+    stackDir: ctx.stackFile.dir,
+    stateDir: ctx.stateDir,
+    env: handlerEnvironment(ctx.stack),
+    signal: ctx.signal,
+    onRebuilt: ({ ms, changed }) => {
+      if (ctx.output.json) return ctx.output.jsonLine({ event: 'rebuilt', ms: Math.round(ms), changed });
+      say(
+        `${style.dim(time())} rebuilt the handler in ${Math.round(ms)} ms ${style.dim(`(${names(changed)})`)}`,
+      );
+    },
+    onFailed: ({ error, changed }) => {
+      const message = toCliError(error)?.message ?? String(error);
+      if (ctx.output.json) return ctx.output.jsonLine({ event: 'build-failed', message, changed });
+      say(`${style.dim(time())} ${style.red('build failed; the previous build keeps running')}\n${message}`);
+    },
+  });
+}
+
 /** `up --target aws`: bundle, terraform init, plan (confirmed on a TTY or with --yes), apply. */
 async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
   const { awsUp } = await import('../targets/aws/deploy.js');
@@ -104,6 +141,7 @@ interface UpOptions {
   port: number;
   persist?: boolean;
   foreground?: boolean;
+  watch?: boolean;
   yes?: boolean;
   planOnly?: boolean;
   planFile?: string;
@@ -117,6 +155,10 @@ export function upCommand(): Command {
     .option('--port <n>', 'DynamoDB Local port', intOption('--port', 1, 65535), 8000)
     .option('--persist', 'keep the data on disk across down/up (default: in memory)')
     .option('--foreground', 'stay attached and show a live summary until Ctrl-C')
+    .option(
+      '--watch',
+      'local: rebuild the handler when its sources change; the pipeline runs the new build from its next batch',
+    )
     .option('-y, --yes', 'aws: apply without asking')
     .addOption(
       new Option('--plan-only', 'aws: build, plan and save the plan; apply nothing').conflicts('planFile'),
@@ -129,12 +171,17 @@ Examples:
   $ ddb-ingest up                     in-memory stack on port 8000
   $ ddb-ingest up --persist --port 8010
   $ ddb-ingest up --json | jq -r .streamArn
+  $ ddb-ingest up --watch             rebuild on every save until Ctrl-C (the stack keeps running)
+  $ ddb-ingest up --foreground --watch
   $ ddb-ingest up --target aws                          plan, ask, apply
   $ ddb-ingest up --target aws --plan-only              plan to .ddb-ingest/terraform/plan.tfplan
   $ ddb-ingest up --target aws --plan-file plan.tfplan --yes   apply exactly that reviewed plan`,
     )
     .action(
       action<UpOptions>(async (ctx, opts) => {
+        if (opts.watch && ctx.target === 'aws') {
+          throw new UsageError('--watch is for the local target.', 'Deploy a change with `up --target aws`.');
+        }
         if (ctx.target === 'aws') return await upAws(ctx, opts);
         if (opts.planOnly || opts.planFile) {
           throw new UsageError(
@@ -196,7 +243,20 @@ Examples:
           ctx.output.line(`sink        ${result.tables.sink}`);
           ctx.output.line(`stream      ${result.streamArn}`);
         }
-        if (opts.foreground) return await runInForeground(ctx);
+        if (opts.foreground) {
+          await Promise.all([runInForeground(ctx), opts.watch ? watchSources(ctx) : undefined]);
+          return;
+        }
+        if (opts.watch) {
+          if (!ctx.output.json) {
+            ctx.output.info(
+              ctx.output.style.dim(
+                `Watching the handler sources; Ctrl-C stops watching, the stack keeps running (${prefix} down stops it).`,
+              ),
+            );
+          }
+          return await watchSources(ctx);
+        }
         if (!ctx.output.json)
           ctx.output.info(
             ctx.output.style.dim(
