@@ -169,6 +169,8 @@ test('the function environment names where the key is, never a secret value', ()
     POWERTOOLS_SERVICE_NAME: 'ddb-ingest',
     POWERTOOLS_METRICS_NAMESPACE: 'ddb-ingest',
     POWERTOOLS_LOG_LEVEL: 'INFO',
+    // The zip carries the bundle's source map: stack traces name the handler's files.
+    NODE_OPTIONS: '--enable-source-maps',
   });
   // No SSM parameter or other resource carries a value.
   const types = (defaults.resource_changes ?? []).map((r) => r.type);
@@ -278,7 +280,14 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
   const partial = {
     name: 'shop',
     source_table: { name: 'shop-orders' },
-    function: { timeout: 60, environment: { FEATURE_FLAG: 'on', POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+    function: {
+      timeout: 60,
+      environment: {
+        FEATURE_FLAG: 'on',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        NODE_OPTIONS: '--max-semi-space-size=32',
+      },
+    },
     event_source_mapping: {
       batch_size: 25,
       maximum_batching_window_in_seconds: 3,
@@ -328,6 +337,8 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     POWERTOOLS_METRICS_NAMESPACE: 'shop',
     POWERTOOLS_LOG_LEVEL: 'DEBUG',
     FEATURE_FLAG: 'on',
+    // The user's options are kept, after source maps.
+    NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=32',
   });
   expect(after(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({ retention_in_days: 14 });
   expect(after(plan, 'aws_sqs_queue.on_failure')).toMatchObject({
