@@ -222,6 +222,35 @@ describe('CloudWatch Logs', () => {
     expect(inputs()).toEqual([{ logGroupName: 'g' }]);
   });
 
+  test("Lambda's runtime failure lines (timeout, runtime exit, OOM, failed init) pass --level ERROR and WARN", async () => {
+    const id = '6f1c2e9a-1b2c-4d5e-8f90-0a1b2c3d4e5f';
+    cw.on(FilterLogEventsCommand).resolves({
+      events: [
+        ev('1', T0, `START RequestId: ${id} Version: 7`),
+        ev('2', T0 + 1, `END RequestId: ${id}`),
+        ev(
+          '3',
+          T0 + 2,
+          `REPORT RequestId: ${id}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB`,
+        ),
+        ev('4', T0 + 3, `2026-11-25T10:00:03.004Z ${id} Task timed out after 3.00 seconds`),
+        ev('5', T0 + 4, `RequestId: ${id} Error: Runtime exited with error: signal: killed`),
+        ev('6', T0 + 5, 'Runtime.OutOfMemory'),
+        ev(
+          '7',
+          T0 + 6,
+          'INIT_REPORT Init Duration: 812.40 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError',
+        ),
+        ev('8', T0 + 7, json('INFO', 'fine')),
+      ],
+    });
+    for (const level of ['ERROR', 'WARN'] as const) {
+      const events = await collect(readCloudWatchLogs({ client, logGroupName: 'g', level }));
+      expect(events.map((e) => e.eventId)).toEqual(['4', '5', '6', '7']);
+      expect(events.every((e) => e.platform && e.level === 'ERROR')).toBe(true);
+    }
+  });
+
   test('follow polls from the newest timestamp and skips ids already shown there', async () => {
     const controller = new AbortController();
     const polls = [
