@@ -23,9 +23,10 @@ resource "aws_iam_role" "function" {
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
-# Least privilege: each statement names the one resource it needs. The single
-# "*" is dynamodb:ListStreams, which has no resource-level permissions in IAM
-# (AWS's own AWSLambdaDynamoDBExecutionRole and the CDK grant it on "*" too).
+# Least privilege: each statement names the one resource it needs. The only
+# "*" are dynamodb:ListStreams and, with tracing Active, the X-Ray writes, which
+# have no resource-level permissions in IAM (AWS's own managed policies and the
+# CDK grant them on "*" too).
 data "aws_iam_policy_document" "function" {
   statement {
     sid = "ReadSourceStream"
@@ -89,6 +90,17 @@ data "aws_iam_policy_document" "function" {
         variable = "kms:ViaService"
         values   = ["ssm.${local.region}.amazonaws.com"]
       }
+    }
+  }
+
+  # X-Ray's write actions have no resource-level permissions: "*" is the only
+  # resource they accept (AWS's AWSXRayDaemonWriteAccess grants them the same way).
+  dynamic "statement" {
+    for_each = local.stack.function.tracing == "Active" ? [1] : []
+    content {
+      sid       = "WriteTraces"
+      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      resources = ["*"]
     }
   }
 

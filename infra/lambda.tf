@@ -1,7 +1,7 @@
 resource "aws_cloudwatch_log_group" "function" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.log_kms_key_arn
 }
 
 resource "aws_lambda_function" "this" {
@@ -15,6 +15,12 @@ resource "aws_lambda_function" "this" {
   timeout          = local.stack.function.timeout
   memory_size      = local.stack.function.memory_size
   architectures    = ["arm64"]
+
+  reserved_concurrent_executions = local.stack.function.reserved_concurrency
+
+  tracing_config {
+    mode = local.stack.function.tracing
+  }
 
   # Every change publishes a new immutable version; the `live` alias decides
   # which one the event source mapping invokes.
@@ -49,9 +55,18 @@ resource "aws_lambda_function" "this" {
   ]
 }
 
+# Terraform creates the alias once, on the first published version; from then
+# on CodeDeploy moves it (infra/codedeploy.tf, `ddb-ingest up --target aws`):
+# a new version gets traffic only through a deployment that can roll back.
 resource "aws_lambda_alias" "live" {
   name             = "live"
-  description      = "The version the event source mapping invokes; move it to roll forward or back."
+  description      = "The version the event source mapping invokes; CodeDeploy shifts it (ddb-ingest up / rollback)."
   function_name    = aws_lambda_function.this.function_name
-  function_version = coalesce(var.live_version, aws_lambda_function.this.version)
+  function_version = aws_lambda_function.this.version
+
+  lifecycle {
+    # A plan would otherwise move `live` to the new version at once (and undo
+    # a canary or a rollback half-way).
+    ignore_changes = [function_version, routing_config]
+  }
 }

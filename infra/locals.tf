@@ -10,6 +10,7 @@ locals {
   raw_sink = try(local.raw.sink_table, {})
   raw_fn   = try(local.raw.function, {})
   raw_esm  = try(local.raw.event_source_mapping, {})
+  raw_dep  = try(local.raw.deployment, {})
 
   stack = {
     name   = try(local.raw.name, "ddb-ingest")
@@ -30,6 +31,9 @@ locals {
       timeout     = try(local.raw_fn.timeout, 30)
       memory_size = try(local.raw_fn.memory_size, 256)
       environment = try(tomap(local.raw_fn.environment), {})
+      tracing     = try(local.raw_fn.tracing, "PassThrough")
+      # null (unreserved) becomes -1, the provider's "no reservation".
+      reserved_concurrency = coalesce(try(local.raw_fn.reserved_concurrency, null), -1)
     }
     event_source_mapping = {
       batch_size                         = try(local.raw_esm.batch_size, 100)
@@ -43,6 +47,9 @@ locals {
       filters                            = try([for f in local.raw_esm.filter_criteria.filter : f.pattern], [])
       enabled                            = try(local.raw_esm.enabled, true)
     }
+    deployment = {
+      config = try(local.raw_dep.config, "CodeDeployDefault.LambdaCanary10Percent5Minutes")
+    }
   }
 
   region     = coalesce(var.region, local.stack.region)
@@ -52,7 +59,9 @@ locals {
   fn_name        = local.stack.function.name
   log_group_name = "/aws/lambda/${local.fn_name}"
   dlq_name       = "${local.stack.name}-esm-on-failure"
-  pii_key_param  = coalesce(var.pii_key_parameter_name, "/${local.stack.name}/pii-key")
+  # The log group's own key wins over the stack-wide one; null for both is CloudWatch Logs' key.
+  log_kms_key_arn = var.log_group_kms_key_arn != null ? var.log_group_kms_key_arn : var.kms_key_arn
+  pii_key_param   = coalesce(var.pii_key_parameter_name, "/${local.stack.name}/pii-key")
 
   # ARNs built from names, not resource attributes: the policy is then fully
   # known at plan time, so reviewers (and our tests) see exactly what it allows.
@@ -61,6 +70,7 @@ locals {
   sink_table_arn   = "${local.arn_prefix}:dynamodb:${local.region}:${local.account_id}:table/${local.stack.sink_table.name}"
   log_group_arn    = "${local.arn_prefix}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
   dlq_arn          = "${local.arn_prefix}:sqs:${local.region}:${local.account_id}:${local.dlq_name}"
+  function_arn     = "${local.arn_prefix}:lambda:${local.region}:${local.account_id}:function:${local.fn_name}"
   pii_key_arn      = "${local.arn_prefix}:ssm:${local.region}:${local.account_id}:parameter/${trimprefix(local.pii_key_param, "/")}"
 
   tags = merge(var.tags, {

@@ -12,6 +12,14 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 locals {
+  # The function's alarms watch the `live` alias (dimension Resource =
+  # <function>:live): the invocations the event source mapping makes, on
+  # whichever versions the alias splits them between during a deployment.
+  live_dimensions = { FunctionName = local.fn_name, Resource = "${local.fn_name}:live" }
+  # These stop and roll back a CodeDeploy deployment (infra/codedeploy.tf).
+  rollback_alarms = ["errors", "throttles", "iterator_age"]
+  alarm_names     = { for key in keys(local.alarms) : key => "${local.stack.name}-${var.environment}-${replace(key, "_", "-")}" }
+
   alarm_topic_arn = var.alarm_sns_topic_arn != null ? var.alarm_sns_topic_arn : try(aws_sns_topic.alarms[0].arn, null)
   alarm_actions   = local.alarm_topic_arn == null ? [] : [local.alarm_topic_arn]
 
@@ -22,7 +30,7 @@ locals {
       metric      = "Errors"
       statistic   = "Sum"
       threshold   = 0
-      dimensions  = { FunctionName = local.fn_name }
+      dimensions  = local.live_dimensions
       description = "The function failed invocations (whole batches: retried, then bisected or discarded to the on-failure queue)."
     }
     throttles = {
@@ -30,7 +38,7 @@ locals {
       metric      = "Throttles"
       statistic   = "Sum"
       threshold   = 0
-      dimensions  = { FunctionName = local.fn_name }
+      dimensions  = local.live_dimensions
       description = "Invocations were throttled: the stream is read more slowly than it is written."
     }
     iterator_age = {
@@ -38,7 +46,7 @@ locals {
       metric      = "IteratorAge"
       statistic   = "Maximum"
       threshold   = var.iterator_age_alarm_ms
-      dimensions  = { FunctionName = local.fn_name }
+      dimensions  = local.live_dimensions
       description = "The newest record processed is older than ${var.iterator_age_alarm_ms} ms: the pipeline is falling behind."
     }
     dlq_messages = {
@@ -55,7 +63,7 @@ locals {
 resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = local.alarms
 
-  alarm_name          = "${local.stack.name}-${var.environment}-${replace(each.key, "_", "-")}"
+  alarm_name          = local.alarm_names[each.key]
   alarm_description   = each.value.description
   namespace           = each.value.namespace
   metric_name         = each.value.metric

@@ -31,7 +31,7 @@ output "function_arn" {
 }
 
 output "function_version" {
-  description = "Version published by the last apply."
+  description = "Latest published version: the one `ddb-ingest up --target aws` deploys to `live` through CodeDeploy."
   value       = aws_lambda_function.this.version
 }
 
@@ -41,8 +41,18 @@ output "live_alias_arn" {
 }
 
 output "live_version" {
-  description = "Function version the `live` alias points at."
+  description = "Function version the `live` alias pointed at when Terraform last read it (CodeDeploy moves it; ask Lambda for the current one)."
   value       = aws_lambda_alias.live.function_version
+}
+
+output "codedeploy_app_name" {
+  description = "CodeDeploy application (compute platform Lambda) that deploys new versions to `live`."
+  value       = aws_codedeploy_app.this.name
+}
+
+output "codedeploy_deployment_group_name" {
+  description = "CodeDeploy deployment group of the `live` alias, with the rollback alarms."
+  value       = aws_codedeploy_deployment_group.live.deployment_group_name
 }
 
 output "event_source_mapping_uuid" {

@@ -38,17 +38,6 @@ variable "account_id" {
   }
 }
 
-variable "live_version" {
-  description = "Pin the `live` alias to this published function version (rollback). null points it at the version this apply publishes."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.live_version == null || can(regex("^[0-9]+$", var.live_version))
-    error_message = "live_version must be a published version number such as \"7\"."
-  }
-}
-
 variable "log_level" {
   description = "POWERTOOLS_LOG_LEVEL of the function unless the stack file's function.environment sets it."
   type        = string
@@ -61,7 +50,7 @@ variable "log_level" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the function's CloudWatch log group, in days (a value CloudWatch Logs accepts)."
+  description = "Retention of the function's CloudWatch log group, in days (a value CloudWatch Logs accepts; 0 keeps logs forever, which is refused here on purpose: set a long retention instead)."
   type        = number
   default     = 30
 
@@ -72,9 +61,25 @@ variable "log_retention_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the tables, the on-failure queue, the log group, the function environment and the alarm topic. null uses AWS managed encryption (aws/dynamodb, SSE-SQS, CloudWatch Logs' own key). The key policy must allow logs.<region>.amazonaws.com and cloudwatch.amazonaws.com when set."
+  description = "Customer managed KMS key for the tables, the on-failure queue, the log group (unless log_group_kms_key_arn is set), the function environment and the alarm topic. null uses AWS managed encryption (aws/dynamodb, SSE-SQS, CloudWatch Logs' own key). The key policy must allow logs.<region>.amazonaws.com and cloudwatch.amazonaws.com when set."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key id."
+  }
+}
+
+variable "log_group_kms_key_arn" {
+  description = "Customer managed KMS key for the function's CloudWatch log group only (log lines can hold record keys and error text). null falls back to kms_key_arn, then to CloudWatch Logs' own encryption. The key policy must allow logs.<region>.amazonaws.com to use it, with the kms:EncryptionContext:aws:logs:arn condition on this log group."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_group_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.log_group_kms_key_arn))
+    error_message = "log_group_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); CloudWatch Logs accepts no alias or key id."
+  }
 }
 
 variable "pii_key_parameter_name" {

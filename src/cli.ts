@@ -7,6 +7,7 @@ import { downCommand } from './commands/down.js';
 import { commandPrefix, withOwnCommand } from './commands/invocation.js';
 import { logsCommand } from './commands/logs.js';
 import { replayCommand } from './commands/replay.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { seedCommand } from './commands/seed.js';
 import { statusCommand } from './commands/status.js';
 import { tailCommand } from './commands/tail.js';
@@ -64,6 +65,7 @@ Examples:
     replayCommand(),
     logsCommand(),
     dlqCommand(),
+    rollbackCommand(),
     verifyCommand(),
     demoCommand(),
   ]) {

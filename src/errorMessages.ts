@@ -9,6 +9,7 @@ import type { ReplayErrorCode } from './replay/errors.js';
 import type { LocalRuntimeErrorCode } from './runtime/errors.js';
 import type { SeedErrorCode } from './seed/errors.js';
 import type { StreamsErrorCode } from './streams/errors.js';
+import type { CanaryErrorCode } from './targets/aws/canary/errors.js';
 import type { TargetErrorCode } from './targets/errors.js';
 import type { VerifyErrorCode } from './verify/errors.js';
 
@@ -21,6 +22,7 @@ import type { VerifyErrorCode } from './verify/errors.js';
  */
 export type ErrorCode =
   | BundleErrorCode
+  | CanaryErrorCode
   | ConfigErrorCode
   | DemoErrorCode
   | DynamoErrorCode
@@ -222,6 +224,31 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     hint: 'Make a new plan and have it reviewed again (in CI: re-run the whole workflow); a stale plan is never re-made on its own.',
   },
   'targets.outputs-bad-json': { exit: 1, hint: 'Run `ddb-ingest up --target aws` again to rewrite it.' },
+  'canary.rolled-back': {
+    exit: 1,
+    hint: 'Nothing to undo: live serves the previous version again. Find the cause with `ddb-ingest logs --target aws --level ERROR --since 30m`, fix it and deploy again.',
+  },
+  'canary.failed': {
+    exit: 1,
+    hint: 'Check the deployment in the CodeDeploy console (or `aws deploy get-deployment --deployment-id <id>`); `ddb-ingest rollback --target aws` moves live back.',
+  },
+  'canary.in-progress': {
+    exit: 1,
+    hint: 'Wait for it to finish, or stop it (CodeDeploy rolls back) with `ddb-ingest rollback --target aws`.',
+  },
+  'canary.pre-traffic-failed': {
+    exit: 1,
+    hint: 'live still serves its version and no live batch reached the new one. Fix the handler and run `ddb-ingest up --target aws` again (`--no-pre-traffic-check` skips the check).',
+  },
+  'canary.nothing-to-roll-back': {
+    exit: 1,
+    hint: 'No deployment through ddb-ingest brought live to this version; name the version with `ddb-ingest rollback --target aws --to-version <n>`.',
+  },
+  'canary.alias-not-found': { exit: 1, hint: 'Deploy the stack first with `ddb-ingest up --target aws`.' },
+  'canary.declined': {
+    exit: 1,
+    hint: 'Nothing was deployed. Deploy a fixed version, or pass --yes to deploy that version anyway.',
+  },
   'targets.no-deployment': {
     exit: 1,
     hint: 'Deploy with `ddb-ingest up --target aws`, or pass the --state-dir you deployed from.',

@@ -112,8 +112,10 @@ export class Output {
       discardStdin: false,
     }).start();
     return {
+      // After a stop (to ask a question), the next update spins again.
       update: (t) => {
         spin.text = t;
+        if (!spin.isSpinning) spin.start();
       },
       succeed: (t) => spin.succeed(t),
       fail: (t) => spin.fail(t),

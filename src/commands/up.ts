@@ -101,15 +101,49 @@ async function watchSources(ctx: RunContext): Promise<void> {
   });
 }
 
-/** `up --target aws`: bundle, terraform init, plan (confirmed on a TTY or with --yes), apply. */
+/**
+ * `up --target aws`: bundle, terraform init, plan (confirmed on a TTY or with
+ * --yes), apply, then the new version goes live through CodeDeploy.
+ */
 async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
-  const { awsUp } = await import('../targets/aws/deploy.js');
+  const [{ awsUp }, release, { preTrafficCheckEnabled }] = await Promise.all([
+    import('../targets/aws/deploy.js'),
+    import('./awsRelease.js'),
+    import('../config/stack.js'),
+  ]);
   const spinner = await ctx.output.spinner('Deploying to AWS');
+  const clients = opts.planOnly ? undefined : await release.releaseClients(ctx);
   try {
     const result = await awsUp({
       ...awsDeployOptions(ctx, spinner, opts.yes, 'Apply this plan?'),
       planOnly: Boolean(opts.planOnly),
       planFile: opts.planFile,
+      ...(clients
+        ? {
+            canary: {
+              ...clients,
+              preTrafficCheck: opts.preTrafficCheck !== false && preTrafficCheckEnabled(ctx.stack),
+              confirmRolledBack: release.confirmRolledBack(ctx, spinner, opts.yes),
+              onProgress: release.progressReporter(ctx, spinner),
+              onStart: (shift, id) => {
+                spinner.update(
+                  `Deployment ${id}: ${shift.alias} ${shift.currentVersion} -> ${shift.targetVersion}`,
+                );
+                if (!ctx.output.interactive) {
+                  ctx.output.info(
+                    `Deployment ${id}: ${shift.alias} from version ${shift.currentVersion} to ${shift.targetVersion} (${ctx.stack.deployment.config})`,
+                  );
+                }
+              },
+              onPreTraffic: (r) =>
+                ctx.output.info(
+                  r.result === 'passed'
+                    ? `Pre-traffic check passed: version ${r.version} took ${r.records} applied records (${r.firstSequence}..${r.lastSequence}) without a failure.`
+                    : `Pre-traffic check skipped: ${r.reason === 'stream-empty' ? 'the stream holds no records yet' : 'no record in the stream is applied yet'}.`,
+                ),
+            },
+          }
+        : {}),
     });
     if (!result.applied && result.reason === 'plan-only') {
       spinner.stop();
@@ -131,9 +165,20 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
       ctx.output.line(`dlq         ${o.dlq_url}`);
       ctx.output.info(ctx.output.style.dim(`PII key: set it once with: ${o.pii_key_setup_command}`));
     }
+    if (result.deployment?.result === 'succeeded') {
+      const d = result.deployment;
+      ctx.output.info(`live moved from version ${d.from} to ${d.to} (deployment ${d.deploymentId}).`);
+    }
   } catch (err) {
     spinner.fail('Deployment failed');
+    if (ctx.signal.aborted) {
+      ctx.output.warn(
+        'Stopped waiting. A CodeDeploy deployment that had started goes on (and still rolls back on an alarm); `ddb-ingest rollback --target aws` stops it.',
+      );
+    }
     throw err;
+  } finally {
+    clients?.destroy();
   }
 }
 
@@ -145,6 +190,8 @@ interface UpOptions {
   yes?: boolean;
   planOnly?: boolean;
   planFile?: string;
+  /** false with --no-pre-traffic-check. */
+  preTrafficCheck?: boolean;
 }
 
 export function upCommand(): Command {
@@ -164,6 +211,10 @@ export function upCommand(): Command {
       new Option('--plan-only', 'aws: build, plan and save the plan; apply nothing').conflicts('planFile'),
     )
     .option('--plan-file <file>', 'aws: apply this saved plan (from --plan-only) instead of planning')
+    .option(
+      '--no-pre-traffic-check',
+      'aws: do not replay already-applied records into the new version before shifting traffic',
+    )
     .addHelpText(
       'after',
       `
@@ -175,7 +226,13 @@ Examples:
   $ ddb-ingest up --foreground --watch
   $ ddb-ingest up --target aws                          plan, ask, apply
   $ ddb-ingest up --target aws --plan-only              plan to .ddb-ingest/terraform/plan.tfplan
-  $ ddb-ingest up --target aws --plan-file plan.tfplan --yes   apply exactly that reviewed plan`,
+  $ ddb-ingest up --target aws --plan-file plan.tfplan --yes   apply exactly that reviewed plan
+  $ ddb-ingest up --target aws --no-pre-traffic-check   canary without the replay check
+
+On the aws target a new function version goes live through CodeDeploy
+(deployment.config in the stack file, a 10% canary for 5 minutes by default);
+the Errors, Throttles and IteratorAge alarms on live roll it back, and the
+exit code is 1 when it was rolled back. See docs/deployment.md.`,
     )
     .action(
       action<UpOptions>(async (ctx, opts) => {

@@ -16,6 +16,22 @@ const tableName = z
 
 const filterPattern = z.object({ pattern: z.string() }).strict();
 
+/** The default handler source; the pre-traffic check is on by default only for it. */
+export const BUILT_IN_HANDLER_ENTRY = 'lambda/src/handler.ts';
+
+/** CodeDeploy's predefined configurations for Lambda (compute platform Lambda). */
+export const DEPLOYMENT_CONFIGS = [
+  'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+  'CodeDeployDefault.LambdaCanary10Percent10Minutes',
+  'CodeDeployDefault.LambdaCanary10Percent15Minutes',
+  'CodeDeployDefault.LambdaCanary10Percent30Minutes',
+  'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+  'CodeDeployDefault.LambdaLinear10PercentEvery2Minutes',
+  'CodeDeployDefault.LambdaLinear10PercentEvery3Minutes',
+  'CodeDeployDefault.LambdaLinear10PercentEvery10Minutes',
+  'CodeDeployDefault.LambdaAllAtOnce',
+] as const;
+
 export const stackSchema = z
   .object({
     /** Prefix for everything the stack creates (log groups, state, alarms). */
@@ -52,7 +68,7 @@ export const stackSchema = z
           .regex(/^[a-zA-Z0-9-_]{1,64}$/, '1-64 characters of a-z, A-Z, 0-9, "-", "_"')
           .default('ddb-ingest-ingest'),
         /** The handler source (TypeScript or JavaScript), relative to the stack file. */
-        entry: z.string().min(1).default('lambda/src/handler.ts'),
+        entry: z.string().min(1).default(BUILT_IN_HANDLER_ENTRY),
         /**
          * The function Lambda calls: a property path in the module `entry`
          * exports (`handler`, or `handlers.main` for a nested one), as the
@@ -96,6 +112,21 @@ export const stackSchema = z
             }
           })
           .default({}),
+        /**
+         * X-Ray tracing on the aws target: `Active` samples and records
+         * invocations (and grants the function the X-Ray write actions);
+         * `PassThrough` traces only what an upstream caller already traces.
+         * The local runtime does not trace. @default "PassThrough"
+         */
+        tracing: z.enum(['PassThrough', 'Active']).default('PassThrough'),
+        /**
+         * Reserved concurrency on the aws target: caps the function (and
+         * guarantees it that much of the account's pool); null = unreserved.
+         * Keep it at least parallelization_factor x the stream's shards, or
+         * batches throttle. 0 would stop the pipeline, so it is refused.
+         * @default null
+         */
+        reserved_concurrency: z.number().int().min(1).max(10000).nullable().default(null),
       })
       .strict()
       .prefault({}),
@@ -123,10 +154,44 @@ export const stackSchema = z
       })
       .strict()
       .prefault({}),
+    /** How a new function version goes live on the aws target (docs/deployment.md). */
+    deployment: z
+      .object({
+        /**
+         * CodeDeploy's traffic shifting from the `live` version to the new one;
+         * the alarms on `live` roll a canary or linear shift back.
+         * `CodeDeployDefault.LambdaAllAtOnce` is for dev stacks.
+         * @default "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+         */
+        config: z.enum(DEPLOYMENT_CONFIGS).default('CodeDeployDefault.LambdaCanary10Percent5Minutes'),
+        /**
+         * Before any traffic moves, invoke the new version with the last
+         * records the pipeline already applied; a function error or a
+         * reported batch item failure stops the deployment. null = on for
+         * the built-in handler (its sequence guard makes replays no-ops), off
+         * for your own `function.entry`: turn it on only if your handler is
+         * idempotent, or the replayed records are applied twice.
+         * @default null
+         */
+        pre_traffic_check: z.boolean().nullable().default(null),
+        /** How many already-applied records the pre-traffic check replays, 1-100. @default 10 */
+        pre_traffic_records: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export type Stack = z.infer<typeof stackSchema>;
+
+/**
+ * Whether deployments run the pre-traffic check: `deployment.pre_traffic_check`,
+ * or when unset, only for the built-in handler (its sequence guard makes the
+ * replayed records no-ops; another handler might apply them twice).
+ */
+export function preTrafficCheckEnabled(stack: Stack): boolean {
+  return stack.deployment.pre_traffic_check ?? stack.function.entry === BUILT_IN_HANDLER_ENTRY;
+}
 
 export const STACK_FILE_NAME = 'ddb-ingest.json';
 

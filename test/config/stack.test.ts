@@ -19,6 +19,8 @@ test('an empty object is the default stack from the CLI contract', () => {
       timeout: 30,
       memory_size: 256,
       environment: {},
+      tracing: 'PassThrough',
+      reserved_concurrency: null,
     },
     event_source_mapping: {
       batch_size: 100,
@@ -32,7 +34,47 @@ test('an empty object is the default stack from the CLI contract', () => {
       filter_criteria: { filter: [] },
       enabled: true,
     },
+    deployment: {
+      config: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      pre_traffic_check: null,
+      pre_traffic_records: 10,
+    },
   });
+});
+
+test('production options: tracing, reserved concurrency and the deployment config are validated by name', () => {
+  const stack = parseStack({
+    function: { tracing: 'Active', reserved_concurrency: 5 },
+    deployment: { config: 'CodeDeployDefault.LambdaAllAtOnce', pre_traffic_check: true },
+  });
+  expect(stack.function).toMatchObject({ tracing: 'Active', reserved_concurrency: 5 });
+  expect(stack.deployment).toEqual({
+    config: 'CodeDeployDefault.LambdaAllAtOnce',
+    pre_traffic_check: true,
+    pre_traffic_records: 10,
+  });
+  const refused = (raw: unknown) => {
+    try {
+      parseStack(raw);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error(`accepted ${JSON.stringify(raw)}`);
+  };
+  expect(refused({ function: { tracing: 'On' } })).toContain(
+    'function.tracing: must be one of "PassThrough", "Active"',
+  );
+  expect(refused({ function: { reserved_concurrency: 0 } })).toContain(
+    'function.reserved_concurrency: must be >= 1',
+  );
+  expect(refused({ function: { reserved_concurrency: 2.5 } })).toContain('function.reserved_concurrency:');
+  expect(refused({ deployment: { config: 'AllAtOnce' } })).toMatch(
+    /deployment\.config: must be one of "CodeDeployDefault\.LambdaCanary10Percent5Minutes", .*"CodeDeployDefault\.LambdaAllAtOnce"/,
+  );
+  expect(refused({ deployment: { pre_traffic_records: 0 } })).toContain(
+    'deployment.pre_traffic_records: must be >= 1',
+  );
+  expect(refused({ deployment: { canary: true } })).toContain('deployment: unknown key "canary"');
 });
 
 test('partial sections keep the other defaults', () => {

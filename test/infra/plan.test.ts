@@ -29,14 +29,14 @@ const PARTITION_REGION_ACCOUNT = `us-east-1:${FAKE_ACCOUNT_ID}`;
 let work: { dir: string; zip: string };
 let base: TerraformOptions;
 
-function after(plan: TerraformPlanJson, address: string): Record<string, unknown> {
+function planned(plan: TerraformPlanJson, address: string): Record<string, unknown> {
   const rc = plan.resource_changes?.find((r: Resource) => r.address === address);
   if (!rc?.change.after) throw new Error(`${address} is not in the plan`);
   return rc.change.after;
 }
 
 function policyStatements(plan: TerraformPlanJson): Statement[] {
-  const policy = after(plan, 'aws_iam_role_policy.function').policy;
+  const policy = planned(plan, 'aws_iam_role_policy.function').policy;
   expect(typeof policy).toBe('string'); // known at plan time, so reviewable
   return (JSON.parse(policy as string) as { Statement: Statement[] }).Statement;
 }
@@ -67,16 +67,19 @@ async function planWith(stack: unknown, vars: InfraVariables): Promise<Terraform
 }
 
 let defaults: TerraformPlanJson;
+let infraDirForText = '';
 
 beforeAll(async () => {
   const { pluginDir, infraDir } = requireTerraform();
+  // (also read by the alias-lifecycle test below)
+  infraDirForText = infraDir;
   work = await makeWorkDir();
   base = { infraDir, stateDir: path.join(work.dir, 'state'), env: OFFLINE_ENV, pluginDir };
   await terraformInit(base);
   await terraformValidate(base);
   // No stack file at all: the defaults of src/config/stack.ts must apply.
   defaults = await planWith(undefined, {});
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (work) await rm(work.dir, { recursive: true, force: true });
@@ -91,9 +94,13 @@ test('the plan creates the whole pipeline', () => {
     'aws_cloudwatch_metric_alarm.this["errors"]',
     'aws_cloudwatch_metric_alarm.this["iterator_age"]',
     'aws_cloudwatch_metric_alarm.this["throttles"]',
+    'aws_codedeploy_app.this',
+    'aws_codedeploy_deployment_group.live',
     'aws_dynamodb_table.sink',
     'aws_dynamodb_table.source',
+    'aws_iam_role.codedeploy',
     'aws_iam_role.function',
+    'aws_iam_role_policy.codedeploy',
     'aws_iam_role_policy.function',
     'aws_lambda_alias.live',
     'aws_lambda_event_source_mapping.this',
@@ -105,7 +112,7 @@ test('the plan creates the whole pipeline', () => {
 
 test('without a stack file, names and settings are the CLI defaults', () => {
   const stack = parseStack({});
-  const source = after(defaults, 'aws_dynamodb_table.source');
+  const source = planned(defaults, 'aws_dynamodb_table.source');
   expect(source).toMatchObject({
     name: stack.source_table.name,
     hash_key: stack.source_table.hash_key,
@@ -115,13 +122,13 @@ test('without a stack file, names and settings are the CLI defaults', () => {
     point_in_time_recovery: [{ enabled: true }],
     server_side_encryption: [{ enabled: true }],
   });
-  expect(after(defaults, 'aws_dynamodb_table.sink')).toMatchObject({
+  expect(planned(defaults, 'aws_dynamodb_table.sink')).toMatchObject({
     name: stack.sink_table.name,
     hash_key: stack.sink_table.hash_key,
     point_in_time_recovery: [{ enabled: true }],
     server_side_encryption: [{ enabled: true }],
   });
-  const esm = after(defaults, 'aws_lambda_event_source_mapping.this');
+  const esm = planned(defaults, 'aws_lambda_event_source_mapping.this');
   const s = stack.event_source_mapping;
   expect(esm).toMatchObject({
     batch_size: s.batch_size,
@@ -147,7 +154,7 @@ test('without a stack file, names and settings are the CLI defaults', () => {
     '"aws_dynamodb_table.source.stream_arn"',
   );
 
-  const fn = after(defaults, 'aws_lambda_function.this');
+  const fn = planned(defaults, 'aws_lambda_function.this');
   expect(fn).toMatchObject({
     function_name: stack.function.name,
     handler: 'index.handler',
@@ -156,12 +163,12 @@ test('without a stack file, names and settings are the CLI defaults', () => {
     memory_size: stack.function.memory_size,
     publish: true,
   });
-  expect(after(defaults, 'aws_lambda_alias.live')).toMatchObject({ name: 'live' });
+  expect(planned(defaults, 'aws_lambda_alias.live')).toMatchObject({ name: 'live' });
 });
 
 test('the function environment names where the key is, never a secret value', () => {
   const env = (
-    after(defaults, 'aws_lambda_function.this').environment as { variables: Record<string, string> }[]
+    planned(defaults, 'aws_lambda_function.this').environment as { variables: Record<string, string> }[]
   )[0]?.variables;
   expect(env).toEqual({
     SINK_TABLE_NAME: 'ddb-ingest-ingested',
@@ -181,6 +188,8 @@ test('outputs hold names and ARNs only', () => {
   const outputs = defaults.output_changes ?? {};
   expect(Object.keys(outputs).sort()).toEqual([
     'alarm_topic_arn',
+    'codedeploy_app_name',
+    'codedeploy_deployment_group_name',
     'dashboard_name',
     'dlq_arn',
     'dlq_url',
@@ -249,7 +258,7 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
   expect(wildcardResources).toEqual(['dynamodb:ListStreams']);
   for (const s of statements) for (const a of list(s.Action)) expect(a).not.toMatch(/\*/);
 
-  const assume = JSON.parse(after(defaults, 'aws_iam_role.function').assume_role_policy as string) as {
+  const assume = JSON.parse(planned(defaults, 'aws_iam_role.function').assume_role_policy as string) as {
     Statement: { Principal: unknown; Action: string }[];
   };
   expect(assume.Statement).toHaveLength(1);
@@ -260,11 +269,11 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
 });
 
 test('logs expire and the on-failure queue is encrypted and keeps messages 14 days', () => {
-  expect(after(defaults, 'aws_cloudwatch_log_group.function')).toMatchObject({
+  expect(planned(defaults, 'aws_cloudwatch_log_group.function')).toMatchObject({
     name: '/aws/lambda/ddb-ingest-ingest',
     retention_in_days: 30,
   });
-  expect(after(defaults, 'aws_sqs_queue.on_failure')).toMatchObject({
+  expect(planned(defaults, 'aws_sqs_queue.on_failure')).toMatchObject({
     name: 'ddb-ingest-esm-on-failure',
     sqs_managed_sse_enabled: true,
     message_retention_seconds: 1209600,
@@ -311,7 +320,7 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
   });
   const stack = parseStack(partial);
   const s = stack.event_source_mapping;
-  expect(after(plan, 'aws_lambda_event_source_mapping.this')).toMatchObject({
+  expect(planned(plan, 'aws_lambda_event_source_mapping.this')).toMatchObject({
     batch_size: 25,
     maximum_batching_window_in_seconds: 3,
     starting_position: 'LATEST',
@@ -323,13 +332,17 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     enabled: false,
     filter_criteria: [{ filter: [{ pattern: '{"eventName":["INSERT"]}' }] }],
   });
-  expect(after(plan, 'aws_dynamodb_table.source')).toMatchObject({
+  expect(planned(plan, 'aws_dynamodb_table.source')).toMatchObject({
     name: 'shop-orders',
     hash_key: stack.source_table.hash_key,
     server_side_encryption: [{ enabled: true, kms_key_arn: key }],
   });
-  const fn = after(plan, 'aws_lambda_function.this');
+  const fn = planned(plan, 'aws_lambda_function.this');
   expect(fn).toMatchObject({ timeout: 60, function_name: stack.function.name });
+  // The deployment config of the stack file's default, named by the group.
+  expect(planned(plan, 'aws_codedeploy_deployment_group.live').deployment_config_name).toBe(
+    stack.deployment.config,
+  );
   expect((fn.environment as { variables: Record<string, string> }[])[0]?.variables).toEqual({
     SINK_TABLE_NAME: stack.sink_table.name,
     PII_KEY_PARAMETER: '/shop/prod/pii-key',
@@ -340,12 +353,12 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     // The user's options are kept, after source maps.
     NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=32',
   });
-  expect(after(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({ retention_in_days: 14 });
-  expect(after(plan, 'aws_sqs_queue.on_failure')).toMatchObject({
+  expect(planned(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({ retention_in_days: 14 });
+  expect(planned(plan, 'aws_sqs_queue.on_failure')).toMatchObject({
     name: 'shop-esm-on-failure',
     kms_master_key_id: key,
   });
-  expect(after(plan, 'aws_sns_topic_subscription.alarm_email[0]')).toMatchObject({
+  expect(planned(plan, 'aws_sns_topic_subscription.alarm_email[0]')).toMatchObject({
     protocol: 'email',
     endpoint: 'ops@example.com',
   });
@@ -370,4 +383,158 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     'kms:Decrypt',
     'kms:GenerateDataKey',
   ]);
-}, 60_000);
+}, 180_000);
+
+test('production options: X-Ray Active with its permission, reserved concurrency, log retention and the log-group key', async () => {
+  // Defaults: no tracing beyond pass-through, no reservation, no X-Ray grant, logs under CloudWatch's key.
+  expect(planned(defaults, 'aws_lambda_function.this')).toMatchObject({
+    tracing_config: [{ mode: 'PassThrough' }],
+    reserved_concurrent_executions: -1,
+  });
+  expect(planned(defaults, 'aws_cloudwatch_log_group.function').kms_key_id).toBeNull();
+
+  const logKey = 'arn:aws:kms:us-east-1:123456789012:key/abababab-2222-3333-4444-555555555555';
+  const plan = await planWith(
+    {
+      function: { tracing: 'Active', reserved_concurrency: 7 },
+      deployment: { config: 'CodeDeployDefault.LambdaAllAtOnce' },
+    },
+    { log_retention_days: 365, log_group_kms_key_arn: logKey },
+  );
+  expect(planned(plan, 'aws_lambda_function.this')).toMatchObject({
+    tracing_config: [{ mode: 'Active' }],
+    reserved_concurrent_executions: 7,
+  });
+  expect(planned(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({
+    retention_in_days: 365,
+    kms_key_id: logKey,
+  });
+  expect(planned(plan, 'aws_codedeploy_deployment_group.live').deployment_config_name).toBe(
+    'CodeDeployDefault.LambdaAllAtOnce',
+  );
+  const traces = policyStatements(plan).find((st) => st.Sid === 'WriteTraces');
+  // X-Ray's write actions accept no resource but "*"; nothing else is granted with it.
+  expect({ ...traces, Action: list(traces?.Action ?? []).sort() }).toEqual({
+    Sid: 'WriteTraces',
+    Effect: 'Allow',
+    Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    Resource: '*',
+  });
+}, 180_000);
+
+test('bad production variables are refused, each with its own message (one plan reports them all)', async () => {
+  const err: unknown = await planWith(undefined, {
+    log_group_kms_key_arn: 'alias/logs',
+    kms_key_arn: '1234abcd-12ab-34cd-56ef-1234567890ab',
+    log_retention_days: 0,
+  }).catch((e) => e);
+  // Terraform wraps its messages at 80 columns.
+  const message = (err as Error).message.replace(/\s+/g, ' ');
+  expect(message).toContain('Invalid value for variable');
+  expect(message).toContain('log_group_kms_key_arn must be a KMS key ARN');
+  expect(message).toContain(
+    'kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias',
+  );
+  expect(message).toContain('log_retention_days must be a retention CloudWatch Logs accepts');
+}, 180_000);
+
+describe('canary deployments through CodeDeploy', () => {
+  const alarm = (key: string) => `ddb-ingest-dev-${key}`;
+
+  test('a Lambda CodeDeploy app and a deployment group with the default canary and auto-rollback', () => {
+    expect(planned(defaults, 'aws_codedeploy_app.this')).toMatchObject({
+      name: 'ddb-ingest-ingest',
+      compute_platform: 'Lambda',
+    });
+    expect(planned(defaults, 'aws_codedeploy_deployment_group.live')).toMatchObject({
+      app_name: 'ddb-ingest-ingest',
+      deployment_group_name: 'live',
+      deployment_config_name: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+      deployment_style: [{ deployment_type: 'BLUE_GREEN', deployment_option: 'WITH_TRAFFIC_CONTROL' }],
+      auto_rollback_configuration: [
+        { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+      ],
+    });
+    const alarms = planned(defaults, 'aws_codedeploy_deployment_group.live').alarm_configuration as {
+      enabled: boolean;
+      alarms: string[];
+      ignore_poll_alarm_failure: boolean;
+    }[];
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.enabled).toBe(true);
+    expect(alarms[0]?.ignore_poll_alarm_failure).toBe(false);
+    expect([...(alarms[0]?.alarms ?? [])].sort()).toEqual(
+      [alarm('errors'), alarm('iterator-age'), alarm('throttles')].sort(),
+    );
+    expect(configExpression(defaults, 'aws_codedeploy_deployment_group.live', 'service_role_arn')).toContain(
+      '"aws_iam_role.codedeploy.arn"',
+    );
+  });
+
+  test('the rollback alarms watch the live alias, not the whole function', () => {
+    for (const key of ['errors', 'throttles', 'iterator_age']) {
+      expect(planned(defaults, `aws_cloudwatch_metric_alarm.this["${key}"]`)).toMatchObject({
+        alarm_name: alarm(key.replace('_', '-')),
+        dimensions: { FunctionName: 'ddb-ingest-ingest', Resource: 'ddb-ingest-ingest:live' },
+      });
+    }
+    // The queue alarm is about discarded batches, not a version: it does not roll back.
+    expect(planned(defaults, 'aws_cloudwatch_metric_alarm.this["dlq_messages"]').dimensions).toEqual({
+      QueueName: 'ddb-ingest-esm-on-failure',
+    });
+  });
+
+  test('the service role: only CodeDeploy of this account may take it; the alias and its alarms, nothing else', () => {
+    const trust = JSON.parse(planned(defaults, 'aws_iam_role.codedeploy').assume_role_policy as string) as {
+      Statement: Statement[] & { Principal: unknown }[];
+    };
+    expect(trust.Statement).toEqual([
+      {
+        Sid: 'CodeDeployAssumesRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'codedeploy.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': FAKE_ACCOUNT_ID } },
+      },
+    ]);
+    const policy = JSON.parse(planned(defaults, 'aws_iam_role_policy.codedeploy').policy as string) as {
+      Statement: Statement[];
+    };
+    const fn = `arn:aws:lambda:${PARTITION_REGION_ACCOUNT}:function:ddb-ingest-ingest`;
+    const cw = `arn:aws:cloudwatch:${PARTITION_REGION_ACCOUNT}:alarm`;
+    expect(
+      Object.fromEntries(
+        policy.Statement.map((st) => [
+          st.Sid,
+          { actions: list(st.Action).sort(), resources: list(st.Resource).sort() },
+        ]),
+      ),
+    ).toEqual({
+      ShiftLiveAlias: {
+        actions: ['lambda:GetAlias', 'lambda:GetProvisionedConcurrencyConfig', 'lambda:UpdateAlias'],
+        resources: [fn, `${fn}:live`],
+      },
+      ReadRollbackAlarms: {
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: [
+          `${cw}:${alarm('errors')}`,
+          `${cw}:${alarm('iterator-age')}`,
+          `${cw}:${alarm('throttles')}`,
+        ],
+      },
+    });
+  });
+
+  test('Terraform publishes the version and creates live on it once, then leaves the alias to CodeDeploy', async () => {
+    expect(planned(defaults, 'aws_lambda_function.this').publish).toBe(true);
+    expect(configExpression(defaults, 'aws_lambda_alias.live', 'function_version')).toContain(
+      '"aws_lambda_function.this.version"',
+    );
+    // `terraform show -json` does not carry lifecycle blocks: read the module as written.
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(path.join(infraDirForText, 'lambda.tf'), 'utf8');
+    const alias = /resource "aws_lambda_alias" "live" \{[\s\S]*?\n\}/.exec(text)?.[0] ?? '';
+    expect(alias).toMatch(/lifecycle \{[^}]*ignore_changes = \[function_version, routing_config\]/);
+    expect(Object.keys(defaults.variables ?? {})).not.toContain('live_version');
+  });
+});

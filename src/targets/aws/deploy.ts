@@ -1,8 +1,14 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadedStack } from '../../config/stack.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BUILT_IN_HANDLER_ENTRY, type LoadedStack } from '../../config/stack.js';
+import type { StreamsClient } from '../../streams/shards.js';
+import { type Clock, systemClock } from '../../util/time.js';
 import { TargetError } from '../errors.js';
 import { resolveHandlerEntry } from '../local/pipeline.js';
+import type { CodeDeployApi, LambdaApi } from './canary/deployment.js';
+import type { PreTrafficResult } from './canary/preTraffic.js';
+import type { DeployOptions, DeployResult } from './canary/release.js';
 import { verifyPlannedBundle } from './plannedBundle.js';
 import {
   type AwsOutputs,
@@ -41,16 +47,103 @@ export interface AwsDeployOptions {
   planFile?: string;
   /** Stop once the plan is saved (`<stateDir>/terraform/plan.tfplan`), without asking. @default false */
   planOnly?: boolean;
+  /**
+   * After apply, move `live` to the published version through CodeDeploy
+   * (canary, pre-traffic check, automatic rollback). @default undefined (the alias stays where it is)
+   */
+  canary?: CanaryStepOptions;
+}
+
+/** The clients and callbacks of the deployment step after apply. */
+export interface CanaryStepOptions {
+  codedeploy: CodeDeployApi;
+  lambda: LambdaApi;
+  streams: StreamsClient;
+  dynamodb: Pick<DynamoDBClient, 'send'>;
+  /** Run the pre-traffic check (the caller resolved the stack setting and the flag). */
+  preTrafficCheck: boolean;
+  /** Asked before a version CodeDeploy's history shows as rolled back. */
+  confirmRolledBack: DeployOptions['confirmRolledBack'];
+  onProgress?: DeployOptions['onProgress'];
+  onStart?: DeployOptions['onStart'];
+  onPreTraffic?: (result: PreTrafficResult) => void;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Between CodeDeploy polls. @default 5000 */
+  pollMs?: number;
 }
 
 export type AwsDeployResult =
-  | { applied: true; outputs: AwsOutputs | undefined; plan: PlanResult }
+  | { applied: true; outputs: AwsOutputs | undefined; plan: PlanResult; deployment?: DeployResult }
   | {
       applied: false;
       reason: 'no-changes' | 'declined' | 'plan-only';
       plan: PlanResult;
       outputs?: AwsOutputs;
+      deployment?: DeployResult;
     };
+
+/**
+ * The version Terraform published goes live through CodeDeploy: the
+ * pre-traffic check on it, then the deployment, followed to its end.
+ */
+async function releasePublishedVersion(
+  options: AwsDeployOptions,
+  outputs: AwsOutputs | undefined,
+): Promise<DeployResult | undefined> {
+  const canary = options.canary;
+  if (!canary || !outputs?.codedeploy_app_name) return undefined;
+  const { stack } = options.loaded;
+  const clock = canary.clock ?? systemClock;
+  const { deployVersion } = await import('./canary/release.js');
+  const pre = await import('./canary/preTraffic.js');
+  const applied =
+    stack.function.entry === BUILT_IN_HANDLER_ENTRY
+      ? pre.appliedBySinkSequence({
+          dynamodb: canary.dynamodb,
+          sinkTable: outputs.sink_table_name,
+          hashKey: stack.source_table.hash_key,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+      : pre.appliedByAge(clock.now());
+  return deployVersion({
+    codedeploy: canary.codedeploy,
+    lambda: canary.lambda,
+    group: {
+      applicationName: outputs.codedeploy_app_name,
+      deploymentGroupName: outputs.codedeploy_deployment_group_name,
+    },
+    functionName: outputs.function_name,
+    version: outputs.function_version,
+    clock,
+    ...(canary.pollMs !== undefined ? { pollMs: canary.pollMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(canary.onProgress ? { onProgress: canary.onProgress } : {}),
+    ...(canary.onStart ? { onStart: canary.onStart } : {}),
+    confirmRolledBack: canary.confirmRolledBack,
+    ...(canary.preTrafficCheck
+      ? {
+          preTraffic: async (version: string) => {
+            options.onStep?.(`Pre-traffic check of version ${version}`);
+            const result = await pre.preTrafficCheck({
+              streams: canary.streams,
+              streamArn: outputs.stream_arn,
+              lambda: canary.lambda,
+              functionName: outputs.function_name,
+              version,
+              count: stack.deployment.pre_traffic_records,
+              applied,
+              region: outputs.region,
+              clock,
+              ...(options.signal ? { signal: options.signal } : {}),
+            });
+            canary.onPreTraffic?.(result);
+            return result;
+          },
+        }
+      : {}),
+  });
+}
 
 function terraformOptions(options: AwsDeployOptions): TerraformOptions {
   return {
@@ -88,13 +181,32 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
   step('terraform plan');
   const plan = await terraformPlan(tf);
   if (options.planOnly) return { applied: false, reason: 'plan-only', plan };
+  return applyAndRelease(options, tf, plan, false);
+}
+
+/** Apply (asked first) unless there is nothing to change; then the deployment of the published version. */
+async function applyAndRelease(
+  options: AwsDeployOptions,
+  tf: TerraformOptions,
+  plan: PlanResult,
+  handedIn: boolean,
+): Promise<AwsDeployResult> {
   if (!plan.hasChanges) {
-    return { applied: false, reason: 'no-changes', plan, outputs: await readAwsOutputs(options.stateDir) };
+    const outputs = await readAwsOutputs(options.stateDir);
+    const deployment = await releasePublishedVersion(options, outputs);
+    return { applied: false, reason: 'no-changes', plan, outputs, ...(deployment ? { deployment } : {}) };
   }
   if (!(await options.confirm(plan))) return { applied: false, reason: 'declined', plan };
-  step('terraform apply');
-  const outputs = await terraformApply({ ...tf, confirmed: true, planFile: plan.planFile });
-  return { applied: true, outputs: outputs ?? (await readAwsOutputs(options.stateDir)), plan };
+  options.onStep?.(handedIn ? 'terraform apply (the saved plan)' : 'terraform apply');
+  const applied = await terraformApply({
+    ...tf,
+    confirmed: true,
+    planFile: plan.planFile,
+    ...(handedIn ? { keepPlanFile: true } : {}),
+  });
+  const outputs = applied ?? (await readAwsOutputs(options.stateDir));
+  const deployment = await releasePublishedVersion(options, outputs);
+  return { applied: true, outputs, plan, ...(deployment ? { deployment } : {}) };
 }
 
 /** `up --plan-file`: init the same way, check the bundle against the plan, apply exactly that file. */
@@ -116,14 +228,7 @@ async function applyHandedPlan(options: AwsDeployOptions, file: string): Promise
   await terraformInit(tf);
   const json = await terraformShowPlan(tf, planFile);
   await verifyPlannedBundle(json);
-  const plan = planSummary(json, planFile);
-  if (!plan.hasChanges) {
-    return { applied: false, reason: 'no-changes', plan, outputs: await readAwsOutputs(options.stateDir) };
-  }
-  if (!(await options.confirm(plan))) return { applied: false, reason: 'declined', plan };
-  step('terraform apply (the saved plan)');
-  const outputs = await terraformApply({ ...tf, confirmed: true, planFile, keepPlanFile: true });
-  return { applied: true, outputs: outputs ?? (await readAwsOutputs(options.stateDir)), plan };
+  return applyAndRelease(options, tf, planSummary(json, planFile), true);
 }
 
 /** Plans the destroy, asks, destroys. */

@@ -17,10 +17,10 @@ export interface InfraVariables {
   environment?: string;
   region?: string | null;
   account_id?: string | null;
-  live_version?: string | null;
   log_level?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   log_retention_days?: number;
   kms_key_arn?: string | null;
+  log_group_kms_key_arn?: string | null;
   pii_key_parameter_name?: string | null;
   pii_key_kms_key_arn?: string | null;
   alarm_email?: string | null;
@@ -126,6 +126,9 @@ export interface AwsOutputs {
   live_alias_arn: string;
   live_version: string;
   event_source_mapping_uuid: string;
+  /** CodeDeploy application and deployment group that shift `live` (infra/codedeploy.tf). */
+  codedeploy_app_name: string;
+  codedeploy_deployment_group_name: string;
   dlq_url: string;
   dlq_arn: string;
   log_group_name: string;

@@ -1,0 +1,69 @@
+import type { RunContext } from '../context.js';
+import type { Spinner } from '../output.js';
+import type { DeploymentProgress } from '../targets/aws/canary/deployment.js';
+import type { RolledBackVersion } from '../targets/aws/canary/release.js';
+import { confirm } from './confirm.js';
+
+/**
+ * The AWS clients a CodeDeploy release needs, for the context's region and
+ * profile (endpoints from the SDK's own AWS_ENDPOINT_URL_<SERVICE> variables).
+ * Loaded on use: `--help` pays for none of them.
+ */
+export async function releaseClients(ctx: RunContext) {
+  const [{ CodeDeployClient }, { LambdaClient }, { DynamoDBStreamsClient }, { DynamoDBClient }] =
+    await Promise.all([
+      import('@aws-sdk/client-codedeploy'),
+      import('@aws-sdk/client-lambda'),
+      import('@aws-sdk/client-dynamodb-streams'),
+      import('@aws-sdk/client-dynamodb'),
+    ]);
+  const config = { region: ctx.aws.region, ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}) };
+  const clients = {
+    codedeploy: new CodeDeployClient(config),
+    lambda: new LambdaClient(config),
+    streams: new DynamoDBStreamsClient(config),
+    dynamodb: new DynamoDBClient(config),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}
+
+/** One line for a deployment's state: status and, while shifting, the new version's share. */
+export function progressLine(p: DeploymentProgress): string {
+  const split = Object.entries(p.weights ?? {})
+    .map(([version, weight]) => `${Math.round(weight * 100)}% on version ${version}`)
+    .join(', ');
+  return `${p.rollingBack ? 'rollback ' : ''}deployment ${p.deploymentId}: ${p.status}${split ? ` (${split})` : ''}`;
+}
+
+/** Progress under the spinner on a terminal; each change on its own line elsewhere (CI logs). */
+export function progressReporter(ctx: RunContext, spinner: Spinner) {
+  let last = '';
+  return (p: DeploymentProgress) => {
+    const line = progressLine(p);
+    if (line === last) return;
+    last = line;
+    if (ctx.output.interactive) spinner.update(line);
+    else ctx.output.info(line);
+  };
+}
+
+/** The question before deploying a version that was rolled back. */
+export function confirmRolledBack(ctx: RunContext, spinner: Spinner, yes: boolean | undefined) {
+  return async (info: RolledBackVersion) => {
+    spinner.stop();
+    const when = info.at ? ` on ${info.at.toISOString()}` : '';
+    const how =
+      info.how === 'automatic'
+        ? 'CodeDeploy rolled it back'
+        : 'it was rolled back with `ddb-ingest rollback`';
+    ctx.output.warn(
+      `Version ${info.version} would be deployed, but ${how}${when} (deployment ${info.deploymentId}).`,
+    );
+    return confirm(ctx.output, `Deploy version ${info.version} again?`, yes);
+  };
+}

@@ -1,0 +1,97 @@
+import { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { action } from './action.js';
+import { confirm } from './confirm.js';
+import { intOption } from './options.js';
+
+interface RollbackOptions {
+  toVersion?: number;
+  yes?: boolean;
+}
+
+export function rollbackCommand(): Command {
+  return new Command('rollback')
+    .description(
+      'aws: stop the running deployment (CodeDeploy rolls back), or move live back to the previous version',
+    )
+    .option(
+      '--to-version <n>',
+      'the published version to go back to (default: the one before live)',
+      intOption('--to-version', 1),
+    )
+    .option('-y, --yes', 'roll back without asking')
+    .addHelpText(
+      'after',
+      `
+With a deployment running, rollback stops it and CodeDeploy moves all of
+live's traffic back to the version it started from. With none running, it
+moves live from its version back to the version it had before, through a new
+CodeDeploy deployment (all at once). CodeDeploy's history records it: the next
+\`up --target aws\` says which version it would deploy and asks (or takes --yes)
+before shipping the rolled-back version again.
+
+Examples:
+  $ ddb-ingest rollback --target aws
+  $ ddb-ingest rollback --target aws --yes --json
+  $ ddb-ingest rollback --target aws --to-version 7`,
+    )
+    .action(
+      action<RollbackOptions>(async (ctx, opts) => {
+        if (ctx.target !== 'aws') {
+          throw new UsageError(
+            'rollback is for the aws target: the local pipeline runs the handler you have, with no versions.',
+            'Run `ddb-ingest rollback --target aws`.',
+          );
+        }
+        const [{ rollback }, { requireAwsOutputs }, release, { systemClock }] = await Promise.all([
+          import('../targets/aws/canary/release.js'),
+          import('../targets/aws/terraform.js'),
+          import('./awsRelease.js'),
+          import('../util/time.js'),
+        ]);
+        const outputs = await requireAwsOutputs(ctx.stateDir);
+        const clients = await release.releaseClients(ctx);
+        const spinner = await ctx.output.spinner('Looking for a deployment to roll back');
+        try {
+          const result = await rollback({
+            codedeploy: clients.codedeploy,
+            lambda: clients.lambda,
+            group: {
+              applicationName: outputs.codedeploy_app_name,
+              deploymentGroupName: outputs.codedeploy_deployment_group_name,
+            },
+            functionName: outputs.function_name,
+            clock: systemClock,
+            signal: ctx.signal,
+            ...(opts.toVersion !== undefined ? { toVersion: String(opts.toVersion) } : {}),
+            onProgress: release.progressReporter(ctx, spinner),
+            confirm: async (plan) => {
+              spinner.stop();
+              const question =
+                'stop' in plan
+                  ? `Deployment ${plan.stop} is running. Stop it (CodeDeploy rolls live back)?`
+                  : `Move live from version ${plan.from} back to version ${plan.to}?`;
+              return confirm(ctx.output, question, opts.yes);
+            },
+          });
+          if (result.result === 'declined') {
+            spinner.succeed('Nothing rolled back');
+          } else if (result.result === 'stopped') {
+            spinner.succeed(
+              `Stopped deployment ${result.deploymentId}; live serves version ${result.version}`,
+            );
+          } else {
+            spinner.succeed(
+              `live moved back from version ${result.from} to ${result.to} (deployment ${result.deploymentId})`,
+            );
+          }
+          if (ctx.output.json) ctx.output.jsonLine({ target: 'aws', ...result });
+        } catch (err) {
+          spinner.fail('Rollback failed');
+          throw err;
+        } finally {
+          clients.destroy();
+        }
+      }),
+    );
+}
