@@ -163,7 +163,7 @@ describe('deployVersion', () => {
           revisionType: 'AppSpecContent',
           appSpecContent: { content, sha256: createHash('sha256').update(content).digest('hex') },
         },
-        description: `ddb-ingest deploy: ${FN} live 4 -> 5`,
+        description: `ddb-ingest:deploy: ${FN} live 4 -> 5`,
       },
     ]);
     expect(progress).toEqual([
@@ -376,7 +376,7 @@ describe('rollback', () => {
           targetVersion: '4',
         }),
       },
-      description: `ddb-ingest rollback: ${FN} live 5 -> 4`,
+      description: `ddb-ingest:rollback: ${FN} live 5 -> 4`,
       deploymentConfigName: ROLLBACK_CONFIG,
     });
   });
@@ -389,7 +389,7 @@ describe('rollback', () => {
         info('d-2', 'Succeeded', '4', '5', { createTime: new Date('2026-11-30T09:00:00Z') }),
         info('d-RB', 'Succeeded', '5', '4', {
           createTime: new Date('2026-11-30T10:00:00Z'),
-          description: `ddb-ingest rollback: ${FN} live 5 -> 4`,
+          description: `ddb-ingest:rollback: ${FN} live 5 -> 4`,
         }),
       ],
     });

@@ -30,8 +30,8 @@ import type { PreTrafficResult } from './preTraffic.js';
  * CodeDeploy's automatic rollbacks are deployments whose `creator` is
  * `codeDeployRollback`.
  */
-export const DEPLOY_MARK = 'ddb-ingest deploy';
-export const ROLLBACK_MARK = 'ddb-ingest rollback';
+export const DEPLOY_MARK = 'ddb-ingest:deploy';
+export const ROLLBACK_MARK = 'ddb-ingest:rollback';
 
 /** The deployment config of a rollback: back to a known version at once. */
 export const ROLLBACK_CONFIG = 'CodeDeployDefault.LambdaAllAtOnce';
