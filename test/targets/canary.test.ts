@@ -263,11 +263,16 @@ describe('deployVersion', () => {
 
   test('a version CodeDeploy rolled back before is not deployed again without a yes', async () => {
     lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
-    listDeployments([], ['d-OLD', 'd-BAD']);
-    codedeploy.on(BatchGetDeploymentsCommand, { deploymentIds: ['d-OLD', 'd-BAD'] }).resolves({
+    listDeployments([], ['d-OLD', 'd-BAD', 'd-AUTO']);
+    codedeploy.on(BatchGetDeploymentsCommand, { deploymentIds: ['d-OLD', 'd-BAD', 'd-AUTO'] }).resolves({
       deploymentsInfo: [
         info('d-OLD', 'Succeeded', '3', '4', { createTime: new Date('2026-11-29T09:00:00Z') }),
         info('d-BAD', 'Stopped', '4', '5', { createTime: new Date('2026-11-30T09:00:00Z') }),
+        // CodeDeploy's rollback of d-BAD, newer, succeeded: it does not clear the mark.
+        info('d-AUTO', 'Succeeded', '4', '5', {
+          createTime: new Date('2026-11-30T09:06:00Z'),
+          creator: 'codeDeployRollback',
+        }),
       ],
     });
     const asked: unknown[] = [];

@@ -97,7 +97,9 @@ export function rolledBack(
   version: string,
 ): RolledBackVersion | undefined {
   for (const d of history) {
-    if (!d.shift || !d.deploymentId) continue;
+    // CodeDeploy's own rollback deployments may carry either revision; the
+    // failed deployment they answer is the record.
+    if (!d.shift || !d.deploymentId || d.creator === 'codeDeployRollback') continue;
     const at = d.createTime ? { at: new Date(d.createTime) } : {};
     const ours = d.description?.startsWith(ROLLBACK_MARK) ?? false;
     if (ours && d.shift.currentVersion === version && d.status === 'Succeeded') {
@@ -298,6 +300,9 @@ export function previousVersion(
   history: (DeploymentInfo & { shift?: AliasShift })[],
   current: string,
 ): string | undefined {
-  const last = history.find((d) => d.status === 'Succeeded' && d.shift?.targetVersion === current);
+  const last = history.find(
+    (d) =>
+      d.status === 'Succeeded' && d.creator !== 'codeDeployRollback' && d.shift?.targetVersion === current,
+  );
   return last?.shift?.currentVersion;
 }
