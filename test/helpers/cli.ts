@@ -15,13 +15,18 @@ export interface CliResult {
 /** Runs `ddb-ingest` as a user would, in `cwd`, never throwing on a non-zero exit. */
 export async function runCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: {
+    cwd: string;
+    env?: Record<string, string>;
+    /** Kill the CLI after this long (Terraform plans take minutes on a loaded machine). @default 120000 */
+    timeoutMs?: number;
+  },
 ): Promise<CliResult> {
   const result = await execa('node', [BIN, ...args], {
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },
     reject: false,
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
   });
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

@@ -19,24 +19,24 @@ const env = {
 
 test('up --target aws builds, plans, shows the plan and refuses to apply without --yes off a TTY', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-'));
-  const r = await runCli(['up', '--target', 'aws'], { cwd, env });
+  const r = await runCli(['up', '--target', 'aws'], { cwd, env, timeoutMs: 600_000 });
   expect(r.stderr).toMatch(/\+ aws_lambda_function\.ingest|\+ aws_lambda_function\./);
   expect(r.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
   expect(r.stderr).toContain('Pass --yes to confirm.');
   expect(r.exitCode).toBe(2);
   expect(r.stderr).not.toMatch(/\n\s+at /);
-}, 180_000);
+}, 900_000);
 
 test('down --target aws with nothing deployed destroys nothing', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-down-'));
-  const r = await runCli(['down', '--target', 'aws', '--json'], { cwd, env });
+  const r = await runCli(['down', '--target', 'aws', '--json'], { cwd, env, timeoutMs: 600_000 });
   expect({ code: r.exitCode, stderr: r.exitCode ? r.stderr : '' }).toEqual({ code: 0, stderr: '' });
   expect(JSON.parse(r.stdout)).toEqual({ target: 'aws', destroyed: false });
-}, 180_000);
+}, 900_000);
 
 test('--plan-only saves the plan; --plan-file applies only that plan, with the bundle it was made with', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-plan-'));
-  const planned = await runCli(['up', '--target', 'aws', '--plan-only'], { cwd, env });
+  const planned = await runCli(['up', '--target', 'aws', '--plan-only'], { cwd, env, timeoutMs: 600_000 });
   expect({ code: planned.exitCode, stderr: planned.exitCode ? planned.stderr : '' }).toEqual({
     code: 0,
     stderr: '',
@@ -54,24 +54,40 @@ test('--plan-only saves the plan; --plan-file applies only that plan, with the b
   // A different bundle than the one planned is refused before anything is applied, and the plan is kept.
   const original = await readFile(zip);
   await writeFile(zip, Buffer.concat([original, Buffer.from('tampered')]));
-  const tampered = await runCli(['up', '--target', 'aws', '--plan-file', planFile, '--yes'], { cwd, env });
+  const tampered = await runCli(['up', '--target', 'aws', '--plan-file', planFile, '--yes'], {
+    cwd,
+    env,
+    timeoutMs: 600_000,
+  });
   expect(tampered.exitCode).toBe(1);
   expect(tampered.stderr).toContain(`${zip} is not the bundle this plan was made with`);
   expect(tampered.stderr).not.toContain('terraform apply');
   expect(existsSync(planFile)).toBe(true);
 
   await rm(zip);
-  const missing = await runCli(['up', '--target', 'aws', '--plan-file', planFile, '--yes'], { cwd, env });
+  const missing = await runCli(['up', '--target', 'aws', '--plan-file', planFile, '--yes'], {
+    cwd,
+    env,
+    timeoutMs: 600_000,
+  });
   expect(missing.exitCode).toBe(1);
   expect(missing.stderr).toContain(`The handler bundle the plan was made with is missing: ${zip}`);
 
-  const noPlan = await runCli(['up', '--target', 'aws', '--plan-file', 'nope.tfplan', '--yes'], { cwd, env });
+  const noPlan = await runCli(['up', '--target', 'aws', '--plan-file', 'nope.tfplan', '--yes'], {
+    cwd,
+    env,
+    timeoutMs: 600_000,
+  });
   expect(noPlan.exitCode).toBe(1);
   expect(noPlan.stderr).toContain(`No saved plan at ${path.join(cwd, 'nope.tfplan')}`);
 
-  const both = await runCli(['up', '--target', 'aws', '--plan-only', '--plan-file', planFile], { cwd, env });
+  const both = await runCli(['up', '--target', 'aws', '--plan-only', '--plan-file', planFile], {
+    cwd,
+    env,
+    timeoutMs: 600_000,
+  });
   expect(both.exitCode).toBe(2);
-  const local = await runCli(['up', '--plan-only'], { cwd, env });
+  const local = await runCli(['up', '--plan-only'], { cwd, env, timeoutMs: 600_000 });
   expect(local.exitCode).toBe(2);
   expect(local.stderr).toContain('--plan-only is for the aws target.');
-}, 240_000);
+}, 1_800_000);
