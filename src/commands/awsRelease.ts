@@ -64,6 +64,6 @@ export function confirmRolledBack(ctx: RunContext, spinner: Spinner, yes: boolea
     ctx.output.warn(
       `Version ${info.version} would be deployed, but ${how}${when} (deployment ${info.deploymentId}).`,
     );
-    return confirm(ctx.output, `Deploy version ${info.version} again?`, yes);
+    return confirm(ctx.output, `Deploy version ${info.version} again?`, yes, ctx.signal);
   };
 }

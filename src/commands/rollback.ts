@@ -71,7 +71,7 @@ Examples:
                 'stop' in plan
                   ? `Deployment ${plan.stop} is running. Stop it (CodeDeploy rolls live back)?`
                   : `Move live from version ${plan.from} back to version ${plan.to}?`;
-              return confirm(ctx.output, question, opts.yes);
+              return confirm(ctx.output, question, opts.yes, ctx.signal);
             },
           });
           if (result.result === 'declined') {
