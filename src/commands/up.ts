@@ -158,7 +158,11 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
       return ctx.output.jsonLine({ target: 'aws', ...result, plan: undefined, planSummary: result.plan });
     const o = result.outputs;
     if (o) {
-      ctx.output.line(`function    ${o.function_name} (live -> version ${o.live_version})`);
+      // Terraform's live_version is what the alias had when it was read; the deployment moved it since.
+      const d = result.deployment;
+      const liveVersion =
+        d?.result === 'succeeded' ? d.to : d?.result === 'up-to-date' ? d.version : o.live_version;
+      ctx.output.line(`function    ${o.function_name} (live -> version ${liveVersion})`);
       ctx.output.line(`source      ${o.source_table_name}`);
       ctx.output.line(`sink        ${o.sink_table_name}`);
       ctx.output.line(`stream      ${o.stream_arn}`);
