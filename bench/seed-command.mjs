@@ -12,7 +12,7 @@ import { BIN, dist, log, makeStackDir, round, SIZES, summarize } from './lib.mjs
 const CONCURRENCY = 16;
 const SEED = 42;
 
-async function prebuilt(count) {
+export async function prebuilt(count) {
   const [{ OrderFactory, toItem }, { createSeedFaker }] = await Promise.all([
     dist('src/seed/orders.js'),
     dist('src/seed/faker.js'),
@@ -32,7 +32,7 @@ async function withStack(fn) {
   }
 }
 
-async function raw(items) {
+export async function raw(items) {
   const [{ BatchWriter }, { systemClock }, clients] = await Promise.all([
     dist('src/seed/batchWriter.js'),
     dist('src/util/time.js'),
@@ -67,7 +67,7 @@ async function raw(items) {
   });
 }
 
-async function command(count, env = {}) {
+export async function command(count, env = {}) {
   return withStack(async (stack) => {
     const started = performance.now();
     const child = spawn(

@@ -147,6 +147,10 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 1,
     hint: 'DynamoDB kept throttling or failing; retry with a lower --concurrency or a --rate limit.',
   },
+  'seed.generation-failed': {
+    exit: 1,
+    hint: 'The order generator thread stopped (its error is shown above); run seed again, and report it if it happens again.',
+  },
 
   'streams.stream-not-found': {
     exit: 1,

@@ -5,6 +5,7 @@ export type SeedErrorCode =
   | 'seed.too-many-updates'
   | 'seed.too-many-deletes'
   | 'seed.writes-gave-up'
-  | 'seed.write-failed';
+  | 'seed.write-failed'
+  | 'seed.generation-failed';
 
 export class SeedError extends DdbIngestError<SeedErrorCode> {}

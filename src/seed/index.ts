@@ -1,9 +1,9 @@
-import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Clock, systemClock } from '../util/time.js';
+import { type AheadOptions, generateAhead } from './ahead.js';
 import { BatchWriter, WriteFailedError } from './batchWriter.js';
 import { SeedError } from './errors.js';
-import { createSeedFaker } from './faker.js';
-import { OrderFactory, pickDistinct, toItem } from './orders.js';
+import { type GenerationSpec, phaseTotal, type SeedPhase } from './generate.js';
 
 /** What `seed` does; defaults match `ddb-ingest seed --help`. */
 export interface SeedOptions {
@@ -29,10 +29,12 @@ export interface SeedOptions {
   clock?: Clock;
   onProgress?: (progress: SeedProgress) => void;
   signal?: AbortSignal;
+  /** Where orders are generated and how many batches are kept ready (see ahead.ts). */
+  generation?: AheadOptions;
 }
 
 export interface SeedProgress {
-  phase: 'insert' | 'update' | 'delete';
+  phase: SeedPhase;
   done: number;
   total: number;
 }
@@ -47,8 +49,6 @@ export interface SeedResult {
   retries: number;
   seed: number;
 }
-
-const BATCH = 25;
 
 export function validateSeedCounts(count: number, updates: number, deletes: number): void {
   if (updates > count) {
@@ -65,8 +65,10 @@ export function validateSeedCounts(count: number, updates: number, deletes: numb
 
 /**
  * Inserts `count` faker orders, then updates and deletes some of them. Orders
- * are generated batch by batch as the writer takes them, so memory stays flat
- * whatever the count.
+ * are generated ahead of the writer in a bounded buffer of batches (on a
+ * generator thread when running from the built CLI, see ahead.ts), so a free
+ * write slot never waits for generation and memory stays flat whatever the
+ * count.
  */
 export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   const updates = options.updates ?? 0;
@@ -74,18 +76,26 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   validateSeedCounts(options.count, updates, deletes);
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const factory = new OrderFactory(
-    await createSeedFaker(),
+  const spec: GenerationSpec = {
     seed,
-    options.count,
-    options.seed !== undefined,
-    clock.now(),
-  );
-  const hashKey = options.hashKey ?? 'orderId';
+    count: options.count,
+    updates,
+    deletes,
+    reproducible: options.seed !== undefined,
+    now: clock.now(),
+    hashKey: options.hashKey ?? 'orderId',
+  };
   const started = clock.now();
   let retries = 0;
+  const source = await generateAhead(spec, options.generation);
 
-  const runPhase = async (phase: SeedProgress['phase'], indexes: Iterable<number>, total: number) => {
+  const runPhase = async (phase: SeedPhase) => {
+    const total = phaseTotal(spec, phase);
+    if (total === 0) {
+      // Phases are read in order: pass over an empty one without reporting it.
+      for await (const _ of source.batches(phase));
+      return 0;
+    }
     const writer = new BatchWriter({
       client: options.client,
       tableName: options.tableName,
@@ -96,18 +106,12 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       rate: options.rate,
       clock,
     });
-    let batch: WriteRequest[] = [];
     const report = () => options.onProgress?.({ phase, done: writer.written, total });
-    for (const index of indexes) {
+    for await (const batch of source.batches(phase)) {
       if (options.signal?.aborted) break;
-      batch.push(toRequest(phase, factory, index, hashKey));
-      if (batch.length === BATCH) {
-        await writer.write(batch);
-        batch = [];
-        report();
-      }
+      await writer.write(batch);
+      report();
     }
-    if (batch.length > 0 && !options.signal?.aborted) await writer.write(batch);
     try {
       await writer.flush();
     } catch (err) {
@@ -126,13 +130,16 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     return writer.written;
   };
 
-  const inserted = await runPhase('insert', range(options.count), options.count);
-  const updated = updates
-    ? await runPhase('update', pickDistinct(options.count, updates, seed + 1), updates)
-    : 0;
-  const deleted = deletes
-    ? await runPhase('delete', pickDistinct(options.count, deletes, seed + 2), deletes)
-    : 0;
+  let inserted: number;
+  let updated = 0;
+  let deleted = 0;
+  try {
+    inserted = await runPhase('insert');
+    if (!options.signal?.aborted) updated = await runPhase('update');
+    if (!options.signal?.aborted) deleted = await runPhase('delete');
+  } finally {
+    await source.close();
+  }
   const durationMs = Math.max(1, clock.now() - started);
   const total = inserted + updated + deleted;
   return {
@@ -144,22 +151,4 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     retries,
     seed,
   };
-}
-
-function toRequest(
-  phase: SeedProgress['phase'],
-  factory: OrderFactory,
-  index: number,
-  hashKey: string,
-): WriteRequest {
-  if (phase === 'delete')
-    return { DeleteRequest: { Key: { [hashKey]: { S: factory.order(index).orderId } } } };
-  const order = phase === 'insert' ? factory.order(index) : factory.updated(index);
-  const item = toItem(order);
-  if (hashKey !== 'orderId') item[hashKey] = { S: order.orderId };
-  return { PutRequest: { Item: item } };
-}
-
-function* range(n: number): Generator<number> {
-  for (let i = 0; i < n; i++) yield i;
 }

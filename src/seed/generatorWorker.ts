@@ -1,0 +1,46 @@
+/**
+ * The generator thread of `seed`: builds every phase's batches (faker is
+ * most of seeding's own CPU) while the main thread only sends them, and
+ * posts each batch when the main thread has room for it (one credit per
+ * batch), so at most a bounded buffer of batches exists at any time.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createSeedFaker } from './faker.js';
+import { type GenerationSpec, phaseBatches, SEED_PHASES } from './generate.js';
+import { OrderFactory } from './orders.js';
+
+/** Main -> generator: room for `credits` more batches. */
+export interface CreditMessage {
+  credits: number;
+}
+/** Generator -> main: a batch of a phase, or the end of that phase. */
+export type BatchMessage =
+  | { phase: string; batch: import('@aws-sdk/client-dynamodb').WriteRequest[] }
+  | { phase: string; end: true };
+
+const port = parentPort;
+if (!port) throw new Error('generatorWorker.js runs as a worker thread of seed');
+const spec = workerData as GenerationSpec;
+let credits = 0;
+let wake: (() => void) | undefined;
+port.on('message', (message: CreditMessage) => {
+  credits += message.credits;
+  wake?.();
+});
+
+const factory = new OrderFactory(await createSeedFaker(), spec.seed, spec.count, spec.reproducible, spec.now);
+for (const phase of SEED_PHASES) {
+  for (const batch of phaseBatches(spec, factory, phase)) {
+    while (credits === 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    credits -= 1;
+    port.postMessage({ phase, batch } satisfies BatchMessage);
+  }
+  port.postMessage({ phase, end: true } satisfies BatchMessage);
+}
+// Done: nothing more to wait for, so the thread may end.
+port.removeAllListeners('message');
+port.unref();
