@@ -14,7 +14,7 @@ import path from 'node:path';
 import { dist, log, makeStackDir, percentile, round, SIZES, sleep, summarize } from './lib.mjs';
 
 /** Incremental reader of the local runtime's log streams: orderId -> applied at (epoch ms). */
-function appliedLog(logDir) {
+export function appliedLog(logDir) {
   const offsets = new Map();
   const applied = new Map();
   let partial = new Map();
@@ -114,14 +114,9 @@ async function waitForSink(reader, keys, timeoutMs) {
   }
 }
 
-async function latencyRun(stack, client, reader, rate) {
+export async function latencyRun(stack, client, reader, rate, seconds = SIZES.latencySeconds) {
   reader.reset();
-  const { written, achievedRate, errors } = await steadyWrites(
-    client,
-    stack.tables.source,
-    rate,
-    SIZES.latencySeconds,
-  );
+  const { written, achievedRate, errors } = await steadyWrites(client, stack.tables.source, rate, seconds);
   const complete = await waitForSink(reader, written.keys(), 300_000);
   const latencies = [];
   for (const [id, at] of written) {

@@ -14,6 +14,8 @@ const BENCHES = {
   'seed-rss': ['seed.mjs', 'benchSeedRss'],
   pipeline: ['pipeline.mjs', 'benchPipeline'],
   tail: ['tail.mjs', 'benchTail'],
+  'seed-command': ['seed-command.mjs', 'benchSeedCommand'],
+  throughput: ['throughput.mjs', 'benchThroughput'],
 };
 const ALL = Object.keys(BENCHES);
 const wanted = process.argv.slice(2).filter((a) => ALL.includes(a));
