@@ -137,6 +137,49 @@ ${(rows ?? [])
   .join('\n')}`;
 }
 
+function throughputSection(t, sc) {
+  const parts = ['## throughput (issue 14)\n'];
+  if (!t || t.error) parts.push(`Drain and latency not measured: ${t?.error ?? 'not run'}.\n`);
+  else {
+    const before = t.handlerInProcess?.find((h) => h.label?.startsWith('before'));
+    const now = t.handlerInProcess?.find((h) => h.groupSize === 100);
+    const l = t.latency500;
+    parts.push(`Each figure is a ratio of two things measured in the same run, on the same machine state. Drains: ${t.records.toLocaleString('en-US')} orders seeded while the mapping was stopped, then \`ddb-ingest up\` restarts it; records/s from the first record counted in \`status.json\` to the last (polled every 50 ms), so \`up\`'s own start-up is left out. The trivial handler (\`bench/handlers/trivial.mjs\`) does one PutItem per record, ${t.putConcurrency} in flight; DynamoDB Local's PutItem rate is measured on the same instance right after its drain, ${t.putConcurrency} in flight, after as many warm-up calls.
+
+| figure | measured | target | |
+| --- | --- | --- | --- |
+| trivial handler drain | ${fmt(t.trivialDrain.recordsPerSecond)} records/s | | |
+| DynamoDB Local PutItem, ${t.putConcurrency} in flight | ${fmt(t.putItemPerSecond)}/s | | |
+| **trivial drain ÷ PutItem rate** | **${fmt(t.ratioTrivialToPutItem, 2)}** | ≥ 0.90 | ${verdict(t.ratioTrivialToPutItem >= 0.9)} |
+| built-in handler drain | ${fmt(t.builtInDrain.recordsPerSecond)} records/s | ≥ 1,500 | ${verdict(t.builtInDrain.recordsPerSecond >= 1500)} |
+| **built-in drain ÷ trivial drain** | **${fmt(t.ratioBuiltInToTrivial, 2)}** | ≥ 0.50 | ${verdict(t.ratioBuiltInToTrivial >= 0.5)} |
+| sink round trips per record in that drain (the handler's \`SinkRoundTrips\`) | ${fmt(t.builtInDrain.sinkRoundTripsPerRecord, 3)} | | |
+| built-in at 500 writes/s (achieved ${fmt(l?.achievedRate, 1)}/s): p50 | ${fmt(l?.p50)} ms | ≤ 150 ms | ${verdict(l && l.p50 <= 150)} |
+| same, p99 | ${fmt(l?.p99)} ms | ≤ 300 ms | ${verdict(l && l.p99 <= 300)} |
+
+Sink round trips per record, the handler in process on the same records (\`bench/profile-handler.mjs\`): ${before ? `${fmt(before.roundTripsPerRecord, 2)} before grouping (${before.label})` : '-'}, ${now ? `${fmt(now.roundTripsPerRecord, 3)} now at group size 100` : '-'}; by group size:
+
+${handlerRows(t.handlerInProcess)}
+
+Load average when the throughput benchmark started: ${load(t)}.
+`);
+  }
+  if (!sc || sc.error) parts.push(`\n\`seed\` as a user runs it: not measured: ${sc?.error ?? 'not run'}.\n`);
+  else
+    parts.push(`
+**\`seed\` as a user runs it.** The whole \`ddb-ingest seed --count ${sc.items.toLocaleString('en-US')} --concurrency ${sc.concurrency}\` command, timed from spawn to exit (node start, the heap-cap restart, CLI load, generation, writes), against the raw ceiling of the same run: the same orders pre-built in memory, written by the same BatchWriter with the same concurrency from the benchmark process. Each variant gets a fresh local stack (stream on, no consumer running); ${sc.ratioCommandToRaw.runs} runs, alternating which goes first.
+
+| variant | items/s |
+| --- | --- |
+| whole command | ${spread(sc.command)} |
+| raw ceiling | ${spread(sc.raw)} |
+| **command ÷ raw** (target ≥ 0.90) | **${spread(sc.ratioCommandToRaw, 2)}** — ${verdict(sc.ratioCommandToRaw.median >= 0.9)} |
+
+Load average when it started: ${load(sc)}.
+`);
+  return parts.join('\n');
+}
+
 function tailSection(t) {
   if (!t || t.error) return `## tail\n\nNot measured: ${t?.error ?? 'not run'}.\n`;
   return `## tail
@@ -211,6 +254,57 @@ function summary(r) {
       'same',
     ]);
   }
+  const t = r.throughput;
+  if (t && !t.error) {
+    rows.push([
+      'trivial drain ÷ DynamoDB Local PutItem rate',
+      '≥ 0.90',
+      fmt(t.ratioTrivialToPutItem, 2),
+      verdict(t.ratioTrivialToPutItem >= 0.9),
+      t.ratioTrivialToPutItem >= 0.9 ? '' : 'see [throughput](#throughput-issue-14)',
+    ]);
+    rows.push([
+      'built-in handler drain',
+      '≥ 1,500 records/s',
+      `${fmt(t.builtInDrain.recordsPerSecond)} records/s`,
+      verdict(t.builtInDrain.recordsPerSecond >= 1500),
+      t.builtInDrain.recordsPerSecond >= 1500 ? '' : 'see [throughput](#throughput-issue-14)',
+    ]);
+    rows.push([
+      'built-in drain ÷ trivial drain',
+      '≥ 0.50',
+      fmt(t.ratioBuiltInToTrivial, 2),
+      verdict(t.ratioBuiltInToTrivial >= 0.5),
+      '',
+    ]);
+    if (t.latency500) {
+      rows.push([
+        'built-in p50 / p99 at 500 writes/s',
+        '≤ 150 / 300 ms',
+        `${fmt(t.latency500.p50)} / ${fmt(t.latency500.p99)} ms`,
+        verdict(t.latency500.p50 <= 150 && t.latency500.p99 <= 300),
+        t.latency500.p50 <= 150 && t.latency500.p99 <= 300 ? '' : 'see [throughput](#throughput-issue-14)',
+      ]);
+    }
+    rows.push([
+      'sink round trips per record (drain)',
+      'fewer',
+      fmt(t.builtInDrain.sinkRoundTripsPerRecord, 3),
+      '',
+      '',
+    ]);
+  }
+  const sc = r['seed-command'];
+  if (sc && !sc.error) {
+    const v = sc.ratioCommandToRaw.median;
+    rows.push([
+      '`seed` whole command ÷ raw',
+      '≥ 0.90',
+      fmt(v, 2),
+      verdict(v >= 0.9),
+      v >= 0.9 ? '' : 'see [throughput](#throughput-issue-14)',
+    ]);
+  }
   if (r.cli && !r.cli.error)
     rows.push([
       '`ddb-ingest --help`',
@@ -232,7 +326,7 @@ export function renderReport(r) {
 
 <!-- Generated by \`npm run bench\` (bench/run.mjs, bench/report.mjs) from bench/results/full.json: edit those, not this file. -->
 
-How fast ddb-ingest is on a laptop-class machine, measured with \`npm run bench\`. It builds the project, runs each benchmark against the built CLI and modules, writes the raw figures to \`bench/results/full.json\` and rewrites this page. \`npm run bench -- seed\` (or \`pipeline\`, \`tail\`, \`cli\`) runs one benchmark and keeps the others' last figures; \`BENCH_SCALE=smoke npm run bench\` runs everything at small sizes to check that the benchmarks work (its results go to \`bench/results/smoke.json\` only). \`node bench/run.mjs --report\` re-renders this page from the saved figures. The whole set takes about 20–30 minutes on two cores, most of it seeding a million items for the memory figure.
+How fast ddb-ingest is on a laptop-class machine, measured with \`npm run bench\`. It builds the project, runs each benchmark against the built CLI and modules, writes the raw figures to \`bench/results/full.json\` and rewrites this page. \`npm run bench -- seed\` (or \`pipeline\`, \`throughput\`, \`seed-command\`, \`tail\`, \`cli\`) runs one benchmark and keeps the others' last figures; \`BENCH_SCALE=smoke npm run bench\` runs everything at small sizes to check that the benchmarks work (its results go to \`bench/results/smoke.json\` only). \`node bench/run.mjs --report\` re-renders this page from the saved figures. The whole set takes about 20–30 minutes on two cores, most of it seeding a million items for the memory figure.
 
 Figures are medians of several runs with the spread (min–max); ratios are computed within one run, so both sides saw the same machine state. The machine was shared with other work while some of these ran: the load average is recorded for each benchmark, and on a loaded machine every figure here is pessimistic.
 
@@ -240,12 +334,14 @@ ${summary(r)}
 ${machineSection(r.machine)}
 ${seedSection(r.seed, r['seed-rss'], r.machine.memoryGiB)}
 ${pipelineSection(r.pipeline)}
+${throughputSection(r.throughput, r['seed-command'])}
 ${tailSection(r.tail)}
 ${cliSection(r.cli)}
 ## Profiling tools
 
 - \`node bench/profile-ddblocal.mjs [calls]\`: DynamoDB Local's own rate for PutItem and for the handler's two-item transaction, 1 and 16 in flight.
-- \`node bench/profile-handler.mjs [records]\`: the real handler (bundled from \`lambda/src\`) in process against a fresh DynamoDB Local, with DynamoDB time per call type and the handler's CPU per record, for key concurrency 1, 4 and 16.
+- \`node bench/profile-handler.mjs [records]\`: the real handler (bundled from \`lambda/src\`) in process against a fresh DynamoDB Local, with DynamoDB time per call type, round trips and the handler's CPU per record, before grouping (lambda/src at 4a02735) and for group sizes 2, 10, 32 and 100.
+- \`node bench/throughput.mjs [records]\` and \`node bench/seed-command.mjs [count] [runs]\`: the issue 14 figures on their own.
 - \`node --cpu-prof bin/ddb-ingest.js --help\` for the CLI start.
 `;
 }

@@ -44,7 +44,7 @@ test('worker and inline generation give the same batches in the same order', asy
   expect(fromWorker.update).toHaveLength(2);
   expect(fromWorker.delete?.flat()).toHaveLength(30);
   expect(fromWorker).toEqual(inline);
-});
+}, 60_000);
 
 test('the worker keeps at most its buffer of batches ready', async () => {
   const { generateAhead } = await built();
@@ -52,14 +52,17 @@ test('the worker keeps at most its buffer of batches ready', async () => {
   try {
     const batches = source.batches('insert')[Symbol.asyncIterator]();
     await batches.next();
-    // Give the thread time to generate far more than it may.
-    for (let i = 0; i < 20 && source.ready() < 4; i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    const settle = async () => {
+      for (let i = 0; i < 200 && source.ready() < 4; i++) await new Promise((r) => setTimeout(r, 50));
+      // Then give the thread time to generate far more than it may.
+      await new Promise((r) => setTimeout(r, 500));
+    };
+    await settle();
     expect(source.ready()).toBe(4);
     await batches.next();
-    await new Promise((r) => setTimeout(r, 300));
+    await settle();
     expect(source.ready()).toBe(4);
   } finally {
     await source.close();
   }
-});
+}, 60_000);
