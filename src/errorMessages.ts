@@ -171,6 +171,10 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     hint: 'Enable a NEW_AND_OLD_IMAGES stream on the source table (`ddb-ingest up` creates it with one).',
   },
   'streams.wire-shape': { exit: 2 },
+  'streams.sequence-not-in-stream': {
+    exit: 1,
+    hint: 'Pick a sequence number from `ddb-ingest tail --from trim-horizon --no-follow --json` (dynamodb.SequenceNumber), or start from an ISO time or trim-horizon.',
+  },
 
   'targets.local-not-running': { exit: 1, hint: 'Start it with `ddb-ingest up`.' },
   'targets.runner-not-started': { exit: 1 },

@@ -180,7 +180,24 @@ export const stackSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((stack, ctx) => {
+    if (stack.source_table.name === stack.sink_table.name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sink_table', 'name'],
+        message: `must differ from source_table.name ("${stack.source_table.name}"): the handler would write its projection into the table it reads`,
+      });
+    }
+    const view = stack.source_table.stream_view_type;
+    if (stack.function.entry === BUILT_IN_HANDLER_ENTRY && (view === 'KEYS_ONLY' || view === 'OLD_IMAGE')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source_table', 'stream_view_type'],
+        message: `${view} cannot be used with the built-in handler: it projects each change from the new image, so it needs NEW_AND_OLD_IMAGES or NEW_IMAGE (or point function.entry at a handler of your own)`,
+      });
+    }
+  });
 
 export type Stack = z.infer<typeof stackSchema>;
 

@@ -60,6 +60,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       stackDir: options.stackDir,
       configFile: options.configFile,
       onStep: progress,
+      onNotice: progress,
+      command: 'demo',
+      ...(options.signal ? { signal: options.signal } : {}),
     },
   );
   const state = await requireLocalStack(options.stateDir);

@@ -8,6 +8,7 @@ export type StreamsErrorCode =
   | 'streams.shard-read-failed'
   | 'streams.table-missing'
   | 'streams.table-has-no-stream'
-  | 'streams.wire-shape';
+  | 'streams.wire-shape'
+  | 'streams.sequence-not-in-stream';
 
 export class StreamsError extends DdbIngestError<StreamsErrorCode> {}

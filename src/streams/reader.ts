@@ -354,7 +354,12 @@ export class ShardReader {
           this.recovered('trimmed');
           continue;
         }
-        if (name === 'ValidationException' && want.type === 'AT_SEQUENCE_NUMBER' && want.sequenceNumber) {
+        // DynamoDB Local answers InternalFailure where AWS says ValidationException.
+        if (
+          (name === 'ValidationException' || name === 'InternalFailure') &&
+          want.type === 'AT_SEQUENCE_NUMBER' &&
+          want.sequenceNumber
+        ) {
           // Not a number of this shard: read it all, keeping records from that number on.
           this.skipBefore = { sequence: want.sequenceNumber };
           this.recovered('invalid-sequence-number');

@@ -1,7 +1,15 @@
+import { GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { Clock } from '../util/time.js';
+import { StreamsError } from './errors.js';
 import { type RecoveryInfo, readStream, type StreamStart, type TrimmedInfo } from './reader.js';
-import type { StreamsClient } from './shards.js';
-import type { EventName, WireAttributeValue, WireImage, WireRecord } from './wire.js';
+import { describeShards, type StreamsClient } from './shards.js';
+import {
+  compareSequenceNumbers,
+  type EventName,
+  type WireAttributeValue,
+  type WireImage,
+  type WireRecord,
+} from './wire.js';
 
 /** What `tail` was asked for, validated. */
 export interface TailOptions {
@@ -28,9 +36,60 @@ export interface TailRun {
   onRecover?: (info: RecoveryInfo) => void;
 }
 
+/**
+ * A sequence number to start from must be one the stream holds: a shard must
+ * give an iterator at it. A shard that refuses it (a number of another shard,
+ * trimmed, past the newest record, or made up) answers ValidationException on
+ * AWS and InternalFailure on DynamoDB Local.
+ */
+export async function checkSequenceInStream(
+  client: StreamsClient,
+  streamArn: string,
+  sequenceNumber: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { shards } = await describeShards(client, streamArn, signal);
+  const candidates = shards.filter(
+    (s) =>
+      s.startingSequenceNumber !== undefined &&
+      compareSequenceNumbers(sequenceNumber, s.startingSequenceNumber) >= 0 &&
+      (s.endingSequenceNumber === undefined ||
+        compareSequenceNumbers(sequenceNumber, s.endingSequenceNumber) <= 0),
+  );
+  for (const shard of candidates) {
+    try {
+      await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.shardId,
+          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+          SequenceNumber: sequenceNumber,
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return;
+    } catch (err) {
+      if (!REFUSED_SEQUENCE.has((err as Error).name)) throw err;
+    }
+  }
+  const oldest = shards
+    .flatMap((s) => (s.startingSequenceNumber ? [s.startingSequenceNumber] : []))
+    .sort(compareSequenceNumbers)[0];
+  throw new StreamsError(
+    'streams.sequence-not-in-stream',
+    `The stream holds no record with sequence number ${sequenceNumber}${oldest ? ` (its oldest shard starts at ${oldest})` : ' (it has no shards)'}.`,
+    { details: { sequenceNumber, streamArn, ...(oldest ? { oldest } : {}) } },
+  );
+}
+
+const REFUSED_SEQUENCE = new Set(['ValidationException', 'InternalFailure', 'TrimmedDataAccessException']);
+
 /** The stream's records in Lambda's wire shape, filtered and limited as asked. */
 export async function* tail(run: TailRun): AsyncGenerator<WireRecord, void, undefined> {
   const { options } = run;
+  if (options.from.type === 'sequence') {
+    await checkSequenceInStream(run.client, run.streamArn, options.from.sequenceNumber, run.signal);
+  }
   const controller = new AbortController();
   const onAbort = () => controller.abort(run.signal?.reason);
   run.signal?.addEventListener('abort', onAbort, { once: true });

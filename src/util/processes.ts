@@ -12,15 +12,24 @@ export interface ProcessIdentity {
   startTime?: string;
 }
 
-/** True while a process with this pid exists (whoever owns it). */
+/** True while a process with this pid exists and has not exited (whoever owns it). */
 export function isPidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // An exited child its parent has not reaped yet (a zombie) still takes signals but is gone.
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

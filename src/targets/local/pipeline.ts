@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createStreamsClient } from '../../aws/clients.js';
-import type { Stack } from '../../config/stack.js';
+import { BUILT_IN_HANDLER_ENTRY, type Stack } from '../../config/stack.js';
 import { CheckpointStore } from '../../esm/checkpointStore.js';
 import { runEventSourceMapping } from '../../esm/mapping.js';
 import { countMessages, writeOnFailureMessage } from '../../esm/onFailureQueue.js';
@@ -42,7 +42,7 @@ export interface RunnerStatus extends EsmStats {
 export function resolveHandlerEntry(
   stack: Stack,
   stackDir: string,
-  defaultEntry = 'lambda/src/handler.ts',
+  defaultEntry = BUILT_IN_HANDLER_ENTRY,
 ): string {
   const entry = path.resolve(stackDir, stack.function.entry);
   if (existsSync(entry)) return entry;

@@ -101,14 +101,17 @@ export async function localUp(
   { stack, stateDir }: LocalStackPaths,
   options: LocalUpOptions,
 ): Promise<UpResult> {
+  // Settings the runner would refuse (a bad filter pattern) fail here, before anything starts.
+  const { esmSettingsFromStack } = await import('../../esm/settings.js');
+  esmSettingsFromStack(stack.event_source_mapping);
   const { created } = await prepareStateDir(stateDir);
   await claimEntries(stateDir, { createdDir: created });
   const lock = await lockStateDir(stateDir, {
     command: options.command ?? 'up',
     signal: options.signal,
     onWait: (holder) =>
-      options.onStep?.(
-        `Waiting for another ddb-ingest ${holder.command} (pid ${holder.pid}) working on ${stateDir}`,
+      options.onNotice?.(
+        `Waiting for another ddb-ingest ${holder.command} (pid ${holder.pid}) that is working on ${stateDir}`,
       ),
   });
   const started: Started[] = [];

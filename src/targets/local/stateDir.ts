@@ -43,7 +43,8 @@ const WHY: Record<string, string> = {
   EDQUOT: 'the disk quota is used up',
 };
 
-function writeError(dir: string, err: unknown, what: 'created' | 'written'): Error {
+/** A failed mkdir or write in the state dir as the typed error a user reads (or the error itself). */
+export function writeError(dir: string, err: unknown, what: 'created' | 'written'): Error {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (code === 'ENOTDIR' || code === 'EEXIST') {
     return stateDirError('not-a-directory', dir, 'a part of its path is a file', err);
