@@ -282,6 +282,11 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 1,
     hint: (d) => `Wait for it to finish, or stop it (\`kill ${String(d.pid)}\`) and run again.`,
   },
+  'targets.dynamodb-not-answering': {
+    exit: 1,
+    hint: (d) =>
+      `See ${String(d.logFile)}; restart the stack with \`ddb-ingest down\`, then \`ddb-ingest up\` (in memory, its data is lost).`,
+  },
   'targets.already-running-in-background': {
     exit: 1,
     hint: 'Stop it with `ddb-ingest down`, then run `ddb-ingest up --foreground` again.',

@@ -34,6 +34,7 @@ export type TargetErrorCode =
   | 'targets.state-dir-not-writable'
   | 'targets.state-dir-unresponsive'
   | 'targets.state-dir-busy'
-  | 'targets.already-running-in-background';
+  | 'targets.already-running-in-background'
+  | 'targets.dynamodb-not-answering';
 
 export class TargetError extends DdbIngestError<TargetErrorCode> {}

@@ -15,6 +15,7 @@ import { localConnection } from '../../src/targets/local/stack.js';
 import { type LocalState, readLocalState } from '../../src/targets/local/state.js';
 import { getFreePort } from '../../src/util/net.js';
 import { runCli } from '../helpers/cli.js';
+import { processesOf } from '../helpers/pty.js';
 
 const STACK_FILES: Record<string, string> = {
   'not-json.json': '{bad',
@@ -26,6 +27,11 @@ const STACK_FILES: Record<string, string> = {
   'response-types.json': '{"event_source_mapping":{"function_response_types":["Nope"]}}',
   'view-type.json': '{"source_table":{"stream_view_type":"ALL"}}',
   'empty-name.json': '{"name":""}',
+  'same-table.json': '{"source_table":{"name":"orders"},"sink_table":{"name":"orders"}}',
+  'keys-only.json': '{"source_table":{"stream_view_type":"KEYS_ONLY"}}',
+  'old-image.json': '{"source_table":{"stream_view_type":"OLD_IMAGE"}}',
+  'bad-filter.json': '{"event_source_mapping":{"filter_criteria":{"filter":[{"pattern":"{bad"}]}}}',
+  'a-file.txt': 'not a directory',
 };
 const REPLAY_FILES: Record<string, string> = {
   'bad-record.ndjson': '{"eventID":1}\n',
@@ -61,6 +67,33 @@ const CASES: [string[], number, RegExp | string][] = [
   [['--config', 'view-type.json', 'status'], 2, 'source_table.stream_view_type: must be one of'],
   [['--config', 'empty-name.json', 'status'], 2, INVALID],
   [['--config', 'nothere.json', 'verify'], 2, /Cannot read stack file .*nothere\.json[\s\S]*--config/],
+  // stack files that validate but cannot work
+  [
+    ['--config', 'same-table.json', 'status'],
+    2,
+    /sink_table\.name: must differ from source_table\.name \("orders"\)/,
+  ],
+  [
+    ['--config', 'keys-only.json', 'up'],
+    2,
+    /KEYS_ONLY cannot be used with the built-in handler[\s\S]*NEW_AND_OLD_IMAGES/,
+  ],
+  [['--config', 'old-image.json', 'verify'], 2, 'OLD_IMAGE cannot be used with the built-in handler'],
+  [['--config', 'bad-filter.json', 'up'], 2, 'Invalid filter pattern'],
+  // state dirs that cannot be used: typed errors at once, nothing started
+  [
+    ['--state-dir', 'a-file.txt', 'up'],
+    1,
+    /The state dir .*a-file\.txt cannot be used: it is a file[\s\S]*--state-dir/,
+  ],
+  [['--state-dir', 'a-file.txt/sub', 'up'], 1, 'a part of its path is a file'],
+  [['--state-dir', '/proc/ddb-ingest-x', 'up'], 1, /\/proc, a kernel filesystem[\s\S]*a real disk/],
+  [['--state-dir', '/sys/ddb-ingest-x', 'demo'], 1, 'on /sys, a kernel filesystem'],
+  [
+    ['--state-dir', 'a-file.txt', 'verify'],
+    1,
+    /not running\.[\s\S]*hint: Start it with `.* --state-dir a-file\.txt up`/,
+  ],
   // unknown commands and flags
   [['stauts'], 2, /unknown command 'stauts'[\s\S]*Did you mean status\?/],
   [['verify', '--bogus'], 2, "unknown option '--bogus'"],
@@ -160,6 +193,62 @@ describe('against a running stack', () => {
   afterAll(async () => {
     await runCli(['down', '--purge'], { cwd: dir });
   });
+
+  const noTrace = (text: string) => expect(text).not.toMatch(/\n\s+at /);
+
+  test('tail --from a sequence number the stream does not hold: exit 1, names it, no stack trace', async () => {
+    const r = await runCli(['tail', '--from', '100000000000000000001', '--no-follow'], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('The stream holds no record with sequence number 100000000000000000001');
+    expect(r.stderr).toMatch(/hint: .*tail --from trim-horizon --no-follow --json/);
+    noTrace(r.stderr);
+  });
+
+  test('up --foreground beside the background pipeline: refused with the command that stops it', async () => {
+    const r = await runCli(['up', '--foreground'], { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/already runs its event source mapping in the background \(pid \d+\)/);
+    expect(r.stderr).toMatch(/hint: Stop it with `.*ddb-ingest(\.js)? down`/);
+    noTrace(r.stderr);
+  });
+
+  test("up on the running stack's port from another state dir: port in use, nothing left running", async () => {
+    const other = await mkdtemp(path.join(os.tmpdir(), 'reliability-port-'));
+    const r = await runCli(['up', '--port', String(state.dynamodb.port)], { cwd: other });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`Port ${state.dynamodb.port} is already in use`);
+    expect(r.stderr).toContain('--port');
+    noTrace(r.stderr);
+    expect(await processesOf(path.join(other, '.ddb-ingest'))).toEqual([]);
+    expect(existsSync(path.join(other, '.ddb-ingest', 'local.json'))).toBe(false);
+  });
+
+  test('status --endpoint-url looks at that endpoint, even from a directory with no stack', async () => {
+    const other = await mkdtemp(path.join(os.tmpdir(), 'reliability-endpoint-'));
+    const r = await runCli(['status', '--json', '--endpoint-url', state.dynamodb.endpoint], { cwd: other });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      endpoint: state.dynamodb.endpoint,
+      tables: { sourceExists: true, sinkExists: true },
+    });
+  });
+
+  test('a DynamoDB Local that runs but does not answer (stopped): verify and seed say so within 5 s', async () => {
+    process.kill(state.dynamodb.pid, 'SIGSTOP');
+    try {
+      for (const args of [['verify'], ['seed', '--count', '1']]) {
+        const started = Date.now();
+        const r = await runCli(args, { cwd: dir });
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toContain(`DynamoDB Local (pid ${state.dynamodb.pid}) runs but did not answer`);
+        expect(r.stderr).toMatch(/hint: See .*dynamodb\.log; restart the stack/);
+        noTrace(r.stderr);
+        expect(Date.now() - started).toBeLessThan(15_000);
+      }
+    } finally {
+      process.kill(state.dynamodb.pid, 'SIGCONT');
+    }
+  }, 60_000);
 
   test('a DLQ message whose records are past retention: says why, stays on the queue', async () => {
     const dlq = path.join(dir, '.ddb-ingest', 'dlq');

@@ -97,6 +97,27 @@ export function checkJava(java = javaCommand()): number {
   return major;
 }
 
+/** True when DynamoDB Local answers one API call within `timeoutMs`. */
+export async function dynamoDbAnswers(endpoint: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=ddblocal/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer();
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves once DynamoDB Local answers an API call, or throws. */
 export async function waitForDynamoDb(
   endpoint: string,

@@ -13,7 +13,7 @@ import {
 } from '../../util/processes.js';
 import { TargetError } from '../errors.js';
 import type { StatusReport, UpResult } from '../types.js';
-import { startDynamoDbLocal, waitForDynamoDb } from './dynamodbLocal.js';
+import { dynamoDbAnswers, startDynamoDbLocal, waitForDynamoDb } from './dynamodbLocal.js';
 import { LOCK_FILE, lockStateDir } from './lock.js';
 import { claimEntries, type PurgeResult, purgeStateDir, removeIfEmpty } from './manifest.js';
 import { liveProcesses, type ProcessRole, registerProcess, unregisterProcesses } from './processRegistry.js';
@@ -70,8 +70,19 @@ export async function requireLocalStack(stateDir: string): Promise<LocalState> {
       details: { stateDir },
     });
   }
+  // Alive but silent (stopped, hung, out of memory): say so now instead of letting every call time out.
+  if (!(await dynamoDbAnswers(state.dynamodb.endpoint, DEAD_AFTER_MS))) {
+    throw new TargetError(
+      'targets.dynamodb-not-answering',
+      `DynamoDB Local (pid ${state.dynamodb.pid}) runs but did not answer on ${state.dynamodb.endpoint} within ${DEAD_AFTER_MS / 1000} s.`,
+      { details: { stateDir, pid: state.dynamodb.pid, logFile: path.join(stateDir, 'dynamodb.log') } },
+    );
+  }
   return state;
 }
+
+/** @default 5000 ms: how long a running DynamoDB Local may take to answer before it counts as dead. */
+const DEAD_AFTER_MS = 5_000;
 
 /** `up --foreground` was asked for a stack whose mapping already runs in the background. */
 function alreadyRunningError(stateDir: string, runnerPid: number): TargetError {
