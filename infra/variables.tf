@@ -130,13 +130,35 @@ variable "point_in_time_recovery" {
 }
 
 variable "aws_endpoint_url" {
-  description = "Send DynamoDB calls to this endpoint instead of AWS (DynamoDB Local in tests). null for real AWS."
+  description = "Send every AWS call to this endpoint instead of AWS (LocalStack, moto, DynamoDB Local), like the SDKs' AWS_ENDPOINT_URL; aws_endpoints entries win over it. null for real AWS. Any custom endpoint also turns on the skip_aws_checks behaviour (no credential validation, account id lookup or EC2 metadata check)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.aws_endpoint_url == null || can(regex("^https?://[^/?#]+", var.aws_endpoint_url))
+    error_message = "aws_endpoint_url must be an http(s) URL with a host, such as http://127.0.0.1:5000."
+  }
+}
+
+variable "aws_endpoints" {
+  description = "Per-service endpoints, keyed by the provider's endpoint names (the SDKs' AWS_ENDPOINT_URL_<SERVICE>); a service not listed uses aws_endpoint_url, or AWS when that is null. The CLI fills it from --endpoint-url and the AWS_ENDPOINT_URL* variables."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    # The services providers.tf gives an endpoint to.
+    condition     = alltrue([for k in keys(var.aws_endpoints) : contains(["cloudwatch", "codedeploy", "dynamodb", "iam", "kms", "lambda", "logs", "sns", "sqs", "ssm", "sts"], k)])
+    error_message = "aws_endpoints keys must be among: cloudwatch, codedeploy, dynamodb, iam, kms, lambda, logs, sns, sqs, ssm, sts."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.aws_endpoints) : can(regex("^https?://[^/?#]+", v))])
+    error_message = "aws_endpoints values must be http(s) URLs with a host, such as http://127.0.0.1:5000."
+  }
 }
 
 variable "skip_aws_checks" {
-  description = "Skip credential validation, the account id lookup and the EC2 metadata check: for offline plans and DynamoDB Local only."
+  description = "Skip credential validation, the account id lookup and the EC2 metadata check: for offline plans. Implied by a custom endpoint (aws_endpoint_url or aws_endpoints)."
   type        = bool
   default     = false
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { classifyAwsFailure } from './aws/failures.js';
 import { demoCommand } from './commands/demo.js';
 import { dlqCommand } from './commands/dlq.js';
 import { downCommand } from './commands/down.js';
@@ -37,9 +38,13 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output on stdout')
     .option('--no-color', 'no colours (also NO_COLOR=1)')
     .option('-q, --quiet', 'no progress or messages on stderr')
+    .option('--verbose', "also print the output of the tools run underneath (Terraform's own lines)")
     .option('--profile <name>', 'AWS profile (aws target)')
     .option('--region <region>', 'AWS region (default: AWS_REGION, then the stack file)')
-    .option('--endpoint-url <url>', 'DynamoDB endpoint override (default: AWS_ENDPOINT_URL)')
+    .option(
+      '--endpoint-url <url>',
+      'send every AWS call (SDK clients and Terraform) here: LocalStack, moto (default: AWS_ENDPOINT_URL[_<SERVICE>])',
+    )
     .option(
       '--state-dir <dir>',
       'local state, logs, bundle and DLQ (default: .ddb-ingest/ beside the stack file)',
@@ -98,7 +103,8 @@ export function reportError(err: unknown, opts: GlobalOptions): number {
     output.notice(err.done ? `interrupted: ${err.done}` : 'interrupted.');
     return 130;
   }
-  const known = toCliError(err);
+  // An SDK or network failure (unreachable endpoint, credentials, throttling, 5xx) is the user's to fix, not a bug.
+  const known = toCliError(err) ?? toCliError(classifyAwsFailure(err));
   if (known) {
     const prefix = commandPrefix(opts);
     output.error(withOwnCommand(known.message, prefix));

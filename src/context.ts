@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AwsConnection } from './aws/clients.js';
+import { checkEndpointUrl, resolveEndpoints, type ServiceEndpoints } from './aws/endpoints.js';
 import type { LoadedStack, Stack } from './config/stack.js';
 import { UsageError } from './errors.js';
 import { colorWanted, Output } from './output.js';
@@ -17,6 +18,8 @@ export interface GlobalOptions {
   region?: string;
   endpointUrl?: string;
   stateDir?: string;
+  /** Everything the tools underneath print (Terraform), on stderr. */
+  verbose?: boolean;
 }
 
 /** Everything a command needs, resolved once from the global options. */
@@ -27,8 +30,13 @@ export interface Context {
   /** Where local state, logs, the bundle and the DLQ live. */
   stateDir: string;
   output: Output;
-  /** --profile / --region / --endpoint-url, falling back to AWS_* variables and the stack file. */
-  aws: { region: string; profile?: string; endpoint?: string };
+  /**
+   * --profile / --region / --endpoint-url, falling back to AWS_* variables and
+   * the stack file. `endpoints` holds every service with a custom endpoint
+   * (aws target: the flag or AWS_ENDPOINT_URL[_<SERVICE>]; local target: the
+   * flag only); `endpoint` is DynamoDB's, the one `status` shows.
+   */
+  aws: { region: string; profile?: string; endpoint?: string; endpoints: ServiceEndpoints };
   env: NodeJS.ProcessEnv;
   /** The global options as given, for what must distinguish a flag from a default. */
   flags: GlobalOptions;
@@ -59,6 +67,13 @@ export async function createContext(
   const { loadStack } = await import('./config/stack.js');
   const stackFile = await loadStack(opts.config);
   const stateDir = path.resolve(opts.stateDir ?? path.join(stackFile.dir, '.ddb-ingest'));
+  // The local target has its own endpoint (DynamoDB Local): AWS_ENDPOINT_URL* are for AWS.
+  const endpoints =
+    target === 'aws'
+      ? resolveEndpoints(opts.endpointUrl, env, '--endpoint-url')
+      : opts.endpointUrl !== undefined
+        ? { dynamodb: checkEndpointUrl(opts.endpointUrl, '--endpoint-url') }
+        : {};
   return {
     stack: stackFile.stack,
     stackFile,
@@ -68,7 +83,8 @@ export async function createContext(
     aws: {
       region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? stackFile.stack.region,
       profile: opts.profile ?? env.AWS_PROFILE,
-      endpoint: opts.endpointUrl ?? env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL,
+      endpoint: endpoints.dynamodb,
+      endpoints,
     },
     env,
     flags: opts,
@@ -77,7 +93,7 @@ export async function createContext(
 
 /** The connection for the aws target (the local target supplies its own endpoint). */
 export function awsConnection(ctx: Context): AwsConnection {
-  return { region: ctx.aws.region, profile: ctx.aws.profile, endpoint: ctx.aws.endpoint };
+  return { region: ctx.aws.region, profile: ctx.aws.profile, endpoints: ctx.aws.endpoints };
 }
 
 /** Context plus the command's own options; `signal` aborts on Ctrl-C. */

@@ -1,3 +1,4 @@
+import type { AwsErrorCode } from './aws/errors.js';
 import type { BundleErrorCode } from './bundle/errors.js';
 import type { ConfigErrorCode } from './config/errors.js';
 import type { DemoErrorCode } from './demo/errors.js';
@@ -21,6 +22,7 @@ import type { VerifyErrorCode } from './verify/errors.js';
  * module loads no work module.
  */
 export type ErrorCode =
+  | AwsErrorCode
   | BundleErrorCode
   | CanaryErrorCode
   | ConfigErrorCode
@@ -63,8 +65,62 @@ function terraformHint(command: unknown): string {
 
 const COMBINE_FILTERS_HINT = 'Combine patterns with "$or" or arrays of values.';
 
+/** With a custom endpoint the hint is about the emulator there; without, about AWS. */
+function awsHint(emulator: (endpoint: string, d: Details) => string, aws: string) {
+  return (d: Details) => (typeof d.endpoint === 'string' ? emulator(d.endpoint, d) : aws);
+}
+
+const SSM_SETUP = (d: Details) =>
+  typeof d.setupCommand === 'string'
+    ? d.setupCommand
+    : `aws ssm put-parameter --type SecureString --name ${String(d.parameterName)} --value "$(openssl rand -hex 32)"`;
+
 // A Record over the union: the compiler refuses a code without its rendering.
 const RENDERINGS: Record<ErrorCode, Rendering> = {
+  'aws.endpoint-malformed': {
+    exit: 2,
+    hint: 'Give the scheme, host and port of the endpoint, e.g. http://127.0.0.1:5000 for moto or http://localhost:4566 for LocalStack.',
+  },
+  'aws.endpoint-unreachable': {
+    exit: 1,
+    hint: awsHint(
+      (endpoint, d) =>
+        `Nothing answers at ${endpoint}: start the emulator (LocalStack, moto) there, or fix the endpoint (--endpoint-url, ${String(d.variable ?? 'AWS_ENDPOINT_URL_<SERVICE>')} or AWS_ENDPOINT_URL).`,
+      'Check the network connection and --region (or AWS_REGION); a custom endpoint goes in --endpoint-url.',
+    ),
+  },
+  'aws.credentials': {
+    exit: 1,
+    hint: awsHint(
+      () =>
+        'An emulator accepts any credentials, but the SDK needs some: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.',
+      'Sign in (aws sso login --profile NAME), pass --profile or set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check that the keys are current.',
+    ),
+  },
+  'aws.access-denied': {
+    exit: 1,
+    hint: 'The credentials in use lack the permission named above: use a profile or role that has it (--profile, AWS_PROFILE); docs/deployment.md lists what each command needs.',
+  },
+  'aws.throttled': {
+    exit: 1,
+    hint: 'The account or table is at its request limit: wait a little and run again, lower --concurrency or --rate where the command has them, or raise the quota.',
+  },
+  'aws.service-error': {
+    exit: 1,
+    hint: awsHint(
+      () => 'The emulator failed this call: its log says why (it may not support the operation).',
+      'A service-side problem: run again in a minute; if it persists, check the AWS Health Dashboard.',
+    ),
+  },
+  'aws.bad-response': {
+    exit: 1,
+    hint: awsHint(
+      (endpoint) =>
+        `Check that ${endpoint} is the AWS API emulator's address (not a web server or proxy) and that it emulates this service; see its log.`,
+      'A proxy or captive portal may be answering instead of AWS: check the network, then run again.',
+    ),
+  },
+
   'bundle.entry-missing': {
     exit: 2,
     hint: 'Point function.entry in the stack file at your handler source (TypeScript or JavaScript).',
@@ -293,11 +349,16 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   },
 
   'verify.local-key-unreadable': { exit: 1, hint: 'Run `ddb-ingest up` to create it.' },
+  'verify.ssm-key-missing': { exit: 1, hint: (d) => `Create it once with: ${SSM_SETUP(d)}` },
+  'verify.ssm-key-denied': {
+    exit: 1,
+    hint: 'Use credentials allowed ssm:GetParameter on that parameter and kms:Decrypt on its key (--profile, AWS_PROFILE), and check --region.',
+  },
   'verify.ssm-key-unreadable': {
     exit: 1,
-    hint: 'Create it with the command `ddb-ingest up --target aws` printed (pii_key_setup_command), or check your AWS credentials.',
+    hint: 'Check the endpoint, the network and your AWS credentials (--profile, --region), then run verify again.',
   },
-  'verify.ssm-key-empty': { exit: 1 },
+  'verify.ssm-key-empty': { exit: 1, hint: (d) => `Overwrite it (add --overwrite) with: ${SSM_SETUP(d)}` },
   'verify.table-missing': {
     exit: 1,
     hint: 'Create the tables with `ddb-ingest up`, or check that the stack file names the right tables.',

@@ -3,6 +3,14 @@ import type { Spinner } from '../output.js';
 import type { PlanResult } from '../targets/aws/terraform.js';
 import { confirm } from './confirm.js';
 
+/**
+ * Terraform's per-resource progress (`aws_sqs_queue.x: Creation complete after
+ * 26s`): what a CI log needs off a TTY. The rest of its output (init banners,
+ * the plan already rendered above) needs --verbose.
+ */
+const RESOURCE_PROGRESS =
+  /: (Creating\.\.\.|Creation complete|Destroying\.\.\.|Destruction complete|Modifying\.\.\.|Modifications complete|Still (creating|destroying|modifying))/;
+
 /** Renders a Terraform plan the way `terraform plan` summarises it. */
 export function renderPlan(ctx: RunContext, plan: PlanResult): void {
   const { style } = ctx.output;
@@ -30,12 +38,14 @@ export function awsDeployOptions(
     loaded: ctx.stackFile,
     stateDir: ctx.stateDir,
     env: { AWS_PROFILE: ctx.aws.profile, AWS_REGION: ctx.aws.region },
+    endpoints: ctx.aws.endpoints,
     signal: ctx.signal,
     onStep: (message: string) => spinner.update(message),
     onOutput: (line: string) => {
       if (!line.trim()) return;
-      if (ctx.output.interactive) spinner.update(line.slice(0, 100));
-      else ctx.output.info(ctx.output.style.dim(line));
+      if (ctx.flags.verbose) ctx.output.info(ctx.output.style.dim(line));
+      else if (ctx.output.interactive) spinner.update(line.slice(0, 100));
+      else if (RESOURCE_PROGRESS.test(line)) ctx.output.info(ctx.output.style.dim(line));
     },
     confirm: async (plan: PlanResult) => {
       spinner.stop();

@@ -5,25 +5,20 @@ import type { RolledBackVersion } from '../targets/aws/canary/release.js';
 import { confirm } from './confirm.js';
 
 /**
- * The AWS clients a CodeDeploy release needs, for the context's region and
- * profile (endpoints from the SDK's own AWS_ENDPOINT_URL_<SERVICE> variables).
+ * The AWS clients a CodeDeploy release needs, for the context's region,
+ * profile and endpoints (--endpoint-url, AWS_ENDPOINT_URL[_<SERVICE>]).
  * Loaded on use: `--help` pays for none of them.
  */
 export async function releaseClients(ctx: RunContext) {
-  const [{ CodeDeployClient }, { LambdaClient }, { DynamoDBStreamsClient }, { DynamoDBClient }] =
-    await Promise.all([
-      import('@aws-sdk/client-codedeploy'),
-      import('@aws-sdk/client-lambda'),
-      import('@aws-sdk/client-dynamodb-streams'),
-      import('@aws-sdk/client-dynamodb'),
-    ]);
-  const config = { region: ctx.aws.region, ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}) };
-  const clients = {
-    codedeploy: new CodeDeployClient(config),
-    lambda: new LambdaClient(config),
-    streams: new DynamoDBStreamsClient(config),
-    dynamodb: new DynamoDBClient(config),
-  };
+  const [aws, { awsConnection }] = await Promise.all([import('../aws/clients.js'), import('../context.js')]);
+  const conn = awsConnection(ctx);
+  const [codedeploy, lambda, streams, dynamodb] = await Promise.all([
+    aws.createCodeDeployClient(conn),
+    aws.createLambdaClient(conn),
+    aws.createStreamsClient(conn),
+    aws.createDynamoDbClient(conn),
+  ]);
+  const clients = { codedeploy, lambda, streams, dynamodb };
   return {
     ...clients,
     destroy() {

@@ -16,9 +16,10 @@ export async function openDlqQueue(
     const { pipelinePaths } = await import('../targets/local/pipeline.js');
     return { queue: dlq.localDlq(pipelinePaths(ctx.stateDir).dlqDir), close: () => {} };
   }
-  const [{ requireAwsOutputs, terraformPaths }, { SQSClient }] = await Promise.all([
+  const [{ requireAwsOutputs, terraformPaths }, { createSqsClient }, { awsConnection }] = await Promise.all([
     import('../targets/aws/terraform.js'),
-    import('@aws-sdk/client-sqs'),
+    import('../aws/clients.js'),
+    import('../context.js'),
   ]);
   const outputs = (await requireAwsOutputs(ctx.stateDir)) as { dlq_url?: unknown };
   const file = terraformPaths(ctx.stateDir).outputsFile;
@@ -28,10 +29,7 @@ export async function openDlqQueue(
       'Run `ddb-ingest up --target aws` again to refresh the outputs.',
     );
   }
-  const client = new SQSClient({
-    region: ctx.aws.region,
-    ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
-  });
+  const client = await createSqsClient(awsConnection(ctx));
   return {
     queue: dlq.sqsDlq({ client, queueUrl: outputs.dlq_url, visibilityTimeoutSeconds, signal: ctx.signal }),
     close: () => client.destroy(),

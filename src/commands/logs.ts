@@ -58,13 +58,15 @@ Examples:
           const { pipelinePaths } = await import('../targets/local/pipeline.js');
           source = { target: 'local', logsDir: pipelinePaths(ctx.stateDir).logDir };
         } else {
-          const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
-          const client = new CloudWatchLogsClient({
-            region: ctx.aws.region,
-            ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
-          });
+          const [{ createLogsClient }, { awsConnection }, { requireAwsOutputs }] = await Promise.all([
+            import('../aws/clients.js'),
+            import('../context.js'),
+            import('../targets/aws/terraform.js'),
+          ]);
+          const { function_name } = await requireAwsOutputs(ctx.stateDir);
+          const client = await createLogsClient(awsConnection(ctx));
           destroy = () => client.destroy();
-          source = { target: 'aws', client, functionName: ctx.stack.function.name };
+          source = { target: 'aws', client, functionName: function_name };
         }
         let count = 0;
         try {

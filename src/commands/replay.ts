@@ -254,14 +254,12 @@ function reportRedrive(output: Output, result: RedriveResult): void {
 
 async function startInvoker(ctx: RunContext, where: 'local' | 'remote'): Promise<Invoker> {
   if (where === 'remote') {
-    const [{ remoteInvoker }, { LambdaClient }] = await Promise.all([
+    const [{ remoteInvoker }, { createLambdaClient }, { awsConnection }] = await Promise.all([
       import('../replay/invoke.js'),
-      import('@aws-sdk/client-lambda'),
+      import('../aws/clients.js'),
+      import('../context.js'),
     ]);
-    const client = new LambdaClient({
-      region: ctx.aws.region,
-      ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}),
-    });
+    const client = await createLambdaClient(awsConnection(ctx));
     const invoker = remoteInvoker({ client, functionName: ctx.stack.function.name, signal: ctx.signal });
     return { invoke: invoker.invoke, close: async () => client.destroy() };
   }

@@ -27,18 +27,22 @@ async function statusLocally(ctx: RunContext): Promise<StatusReport> {
 }
 
 async function statusOnAws(ctx: RunContext): Promise<StatusReport> {
-  const [{ awsStatus }, { LambdaClient }, { SQSClient }] = await Promise.all([
-    import('../targets/aws/status.js'),
-    import('@aws-sdk/client-lambda'),
-    import('@aws-sdk/client-sqs'),
-  ]);
-  const config = { region: ctx.aws.region, ...(ctx.aws.profile ? { profile: ctx.aws.profile } : {}) };
-  const lambda = new LambdaClient(config);
-  const sqs = new SQSClient(config);
+  const [{ awsStatus }, { createLambdaClient, createSqsClient }, { awsConnection }, { requireAwsOutputs }] =
+    await Promise.all([
+      import('../targets/aws/status.js'),
+      import('../aws/clients.js'),
+      import('../context.js'),
+      import('../targets/aws/terraform.js'),
+    ]);
+  // Nothing deployed from this state dir is an error, not a "stopped" stack: there is nothing to ask AWS about.
+  await requireAwsOutputs(ctx.stateDir);
+  const conn = awsConnection(ctx);
+  const [lambda, sqs] = await Promise.all([createLambdaClient(conn), createSqsClient(conn)]);
   try {
     return await awsStatus({
       stack: ctx.stack,
       stateDir: ctx.stateDir,
+      endpoint: ctx.aws.endpoint,
       lambda,
       sqs,
       onWarning: (text) => ctx.output.warn(text),

@@ -140,13 +140,12 @@ async function resolveVerifyTarget(ctx: Context): Promise<VerifyTarget> {
       sinkTable: outputs.sink_table_name,
       streamArn: outputs.stream_arn,
       async secretKey() {
-        const { SSMClient } = await import('@aws-sdk/client-ssm');
-        const ssm = new SSMClient({
-          region: connection.region,
-          ...(connection.profile ? { profile: connection.profile } : {}),
-        });
+        const { createSsmClient } = await import('../aws/clients.js');
+        const ssm = await createSsmClient(connection);
         try {
-          return await readSsmPiiKey(ssm, outputs.pii_key_parameter_name);
+          return await readSsmPiiKey(ssm, outputs.pii_key_parameter_name, {
+            setupCommand: outputs.pii_key_setup_command,
+          });
         } finally {
           ssm.destroy();
         }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { keyFromSecretText } from '../../lambda/src/lib/secret.js';
+import { classifyAwsFailure } from '../aws/failures.js';
 import { VerifyError } from './errors.js';
 
 /** The local PII key from its 0600 file (same bytes the handler uses). */
@@ -18,10 +19,22 @@ export async function readLocalPiiKey(file: string): Promise<Buffer> {
   }
 }
 
-/** The aws target's PII key from its SSM SecureString parameter (decrypted, held in memory only). */
+export interface SsmPiiKeyOptions {
+  /** The one-off command that creates the parameter (the deployment's pii_key_setup_command output). */
+  setupCommand?: string;
+}
+
+/**
+ * The aws target's PII key from its SSM SecureString parameter (decrypted,
+ * held in memory only). Failures keep their cause: a missing parameter, a
+ * denied read or decrypt, and anything else (network, credentials,
+ * throttling: the SDK classification) each have their own code; the value
+ * never appears in a message.
+ */
 export async function readSsmPiiKey(
   ssm: Pick<import('@aws-sdk/client-ssm').SSMClient, 'send'>,
   parameterName: string,
+  options: SsmPiiKeyOptions = {},
 ): Promise<Buffer> {
   const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
   let value: string | undefined;
@@ -29,18 +42,43 @@ export async function readSsmPiiKey(
     const out = await ssm.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
     value = out.Parameter?.Value;
   } catch (err) {
-    // The error's name (AccessDeniedException, ParameterNotFound) is what helps; never the value.
-    throw new VerifyError(
-      'verify.ssm-key-unreadable',
-      `Cannot read the PII key from SSM parameter ${parameterName}: ${(err as Error).name}`,
-      { cause: err, details: { parameterName } },
-    );
+    throw ssmKeyError(err, parameterName, options);
   }
   try {
     return keyFromSecretText(value ?? '');
-  } catch {
-    throw new VerifyError('verify.ssm-key-empty', `SSM parameter ${parameterName} is empty.`, {
-      details: { parameterName },
-    });
+  } catch (err) {
+    throw new VerifyError(
+      'verify.ssm-key-empty',
+      `SSM parameter ${parameterName} holds no usable key: ${(err as Error).message}`,
+      { cause: err, details: { parameterName, setupCommand: options.setupCommand } },
+    );
   }
+}
+
+function ssmKeyError(err: unknown, parameterName: string, options: SsmPiiKeyOptions): Error {
+  const name = (err as Error)?.name ?? '';
+  const detail = (err as Error)?.message ?? String(err);
+  const details = { parameterName, setupCommand: options.setupCommand, errorName: name };
+  if (name === 'ParameterNotFound' || name === 'ParameterVersionNotFound') {
+    return new VerifyError(
+      'verify.ssm-key-missing',
+      `SSM parameter ${parameterName} does not exist (${name}): the PII key has not been created.`,
+      { cause: err, details },
+    );
+  }
+  if (/AccessDenied|^KMS|InvalidKeyId/.test(name)) {
+    return new VerifyError(
+      'verify.ssm-key-denied',
+      `Not allowed to read SSM parameter ${parameterName} (${name}): ${detail}`,
+      { cause: err, details },
+    );
+  }
+  return (
+    classifyAwsFailure(err) ??
+    new VerifyError(
+      'verify.ssm-key-unreadable',
+      `Cannot read SSM parameter ${parameterName} (${name || 'error'}): ${detail}`,
+      { cause: err, details },
+    )
+  );
 }

@@ -1,6 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ServiceEndpoints, terraformEndpoints } from '../../aws/endpoints.js';
 import { BUILT_IN_HANDLER_ENTRY, type LoadedStack } from '../../config/stack.js';
 import type { StreamsClient } from '../../streams/shards.js';
 import { type Clock, systemClock } from '../../util/time.js';
@@ -12,6 +13,7 @@ import type { DeployOptions, DeployResult } from './canary/release.js';
 import { verifyPlannedBundle } from './plannedBundle.js';
 import {
   type AwsOutputs,
+  type BackendConfig,
   backendFromEnv,
   type PlanResult,
   planSummary,
@@ -22,6 +24,7 @@ import {
   terraformApply,
   terraformDestroy,
   terraformInit,
+  terraformPaths,
   terraformPlan,
   terraformShowPlan,
 } from './terraform.js';
@@ -33,6 +36,8 @@ export interface AwsDeployOptions {
   stateDir: string;
   /** AWS_PROFILE / AWS_REGION for Terraform (from --profile / --region). */
   env: Record<string, string | undefined>;
+  /** Custom endpoints (an emulator); the provider gets them all, and skips its AWS-only checks. */
+  endpoints?: ServiceEndpoints;
   /** Shown the plan; resolves true to go ahead (a TTY prompt, or --yes). */
   confirm(plan: PlanResult): Promise<boolean>;
   onStep?: (message: string) => void;
@@ -145,11 +150,17 @@ async function releasePublishedVersion(
   });
 }
 
+/** Nothing for real AWS: the module's defaults keep every provider check. */
+function endpointVariables(endpoints: ServiceEndpoints | undefined) {
+  const tf = terraformEndpoints(endpoints ?? {});
+  return Object.keys(tf).length > 0 ? { aws_endpoints: tf } : {};
+}
+
 function terraformOptions(options: AwsDeployOptions): TerraformOptions {
   return {
     infraDir: defaultInfraDir(),
     stateDir: options.stateDir,
-    vars: infraVariables(options.loaded, options.stateDir),
+    vars: infraVariables(options.loaded, options.stateDir, endpointVariables(options.endpoints)),
     env: options.env,
     pluginDir: pluginDirFromEnv(),
     backend: backendFromEnv(),
@@ -231,16 +242,49 @@ async function applyHandedPlan(options: AwsDeployOptions, file: string): Promise
   return applyAndRelease(options, tf, planSummary(json, planFile), true);
 }
 
-/** Plans the destroy, asks, destroys. */
+/**
+ * With local state, whether this state dir holds a deployment: stored outputs,
+ * or a state file with resources (an apply that failed half-way). Undefined
+ * with a remote backend, where only Terraform can tell.
+ */
+export async function localDeploymentExists(
+  stateDir: string,
+  backend: BackendConfig = backendFromEnv(),
+): Promise<boolean | undefined> {
+  if (backend.type !== 'local') return undefined;
+  if (await readAwsOutputs(stateDir)) return true;
+  let state: { resources?: unknown[] };
+  try {
+    state = JSON.parse(await readFile(terraformPaths(stateDir).stateFile, 'utf8')) as typeof state;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // An unreadable state file is Terraform's to judge: let it run.
+    return true;
+  }
+  return (state.resources ?? []).length > 0;
+}
+
+function noDeployment(stateDir: string): TargetError {
+  const dir = path.join(stateDir, 'terraform');
+  return new TargetError(
+    'targets.no-deployment',
+    `No deployment found: the Terraform state in ${dir} holds no resources, so there is nothing to destroy.`,
+    { details: { stateDir } },
+  );
+}
+
+/** Plans the destroy, asks, destroys; nothing deployed is an error (before any `terraform init` with local state). */
 export async function awsDown(options: AwsDeployOptions): Promise<{ destroyed: boolean; plan: PlanResult }> {
   const step = options.onStep ?? (() => {});
-  await requireTerraform();
   const tf = terraformOptions(options);
+  if ((await localDeploymentExists(options.stateDir, tf.backend)) === false)
+    throw noDeployment(options.stateDir);
+  await requireTerraform();
   step('terraform init');
   await terraformInit(tf);
   step('terraform plan -destroy');
   const plan = await terraformPlan({ ...tf, destroy: true });
-  if (!plan.hasChanges) return { destroyed: false, plan };
+  if (!plan.hasChanges) throw noDeployment(options.stateDir);
   if (!(await options.confirm(plan))) return { destroyed: false, plan };
   step('terraform destroy');
   await terraformDestroy({ ...tf, confirmed: true, planFile: plan.planFile });

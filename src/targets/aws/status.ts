@@ -9,6 +9,8 @@ export interface AwsStatusOptions {
   stateDir: string;
   lambda: Pick<LambdaClient, 'send'>;
   sqs: Pick<SQSClient, 'send'>;
+  /** The custom DynamoDB endpoint, when one is set (shown as `endpoint`). */
+  endpoint?: string;
   /** Problems reaching AWS are reported, not thrown: status shows what it can. */
   onWarning?: (text: string) => void;
 }
@@ -25,7 +27,7 @@ export async function awsStatus(options: AwsStatusOptions): Promise<StatusReport
   const report: StatusReport = {
     target: 'aws',
     running: Boolean(outputs),
-    endpoint: null,
+    endpoint: options.endpoint ?? null,
     region: outputs?.region ?? stack.region,
     tables: {
       source: outputs?.source_table_name ?? stack.source_table.name,

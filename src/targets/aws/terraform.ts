@@ -29,6 +29,8 @@ export interface InfraVariables {
   table_deletion_protection?: boolean;
   point_in_time_recovery?: boolean;
   aws_endpoint_url?: string | null;
+  /** Provider endpoint name (`dynamodb`, `lambda`, ...) -> URL; see src/aws/endpoints.ts. */
+  aws_endpoints?: Record<string, string>;
   skip_aws_checks?: boolean;
   tags?: Record<string, string>;
 }
@@ -179,14 +181,18 @@ export async function requireTerraform(bin = 'terraform'): Promise<void> {
   }
 }
 
-/** Runs one Terraform command in the working copy; failures become TargetError with Terraform's own text. */
-async function run(opts: TerraformOptions, args: string[], what: string): Promise<RunResult> {
+/**
+ * Runs one Terraform command in the working copy; failures become TargetError
+ * with Terraform's own text. `data`: stdout is a JSON document for us to
+ * parse (show -json, output -json), not progress, so it is not forwarded.
+ */
+async function run(opts: TerraformOptions, args: string[], what: string, data = false): Promise<RunResult> {
   const { execa } = await import('execa');
   const paths = terraformPaths(opts.stateDir);
   const bin = opts.terraformBin ?? 'terraform';
   const forward = (stream: 'stdout' | 'stderr') =>
     function* (line: unknown) {
-      opts.onOutput?.(String(line), stream);
+      if (!(data && stream === 'stdout')) opts.onOutput?.(String(line), stream);
       yield line;
     };
   const result = await execa(bin, [`-chdir=${paths.moduleDir}`, ...args], {
@@ -401,7 +407,7 @@ export async function terraformShowPlan(
   opts: TerraformOptions,
   planFile: string,
 ): Promise<TerraformPlanJson> {
-  const { stdout } = await run(opts, ['show', '-json', '-no-color', planFile], 'show');
+  const { stdout } = await run(opts, ['show', '-json', '-no-color', planFile], 'show', true);
   return JSON.parse(stdout) as TerraformPlanJson;
 }
 
@@ -487,7 +493,7 @@ export async function terraformDestroy(
  */
 export async function terraformOutput(opts: TerraformOptions): Promise<AwsOutputs | undefined> {
   const paths = terraformPaths(opts.stateDir);
-  const { stdout } = await run(opts, ['output', '-json', '-no-color'], 'output');
+  const { stdout } = await run(opts, ['output', '-json', '-no-color'], 'output', true);
   const raw = JSON.parse(stdout || '{}') as Record<string, { value: unknown; sensitive: boolean }>;
   const entries = Object.entries(raw).filter(([, o]) => !o.sensitive);
   if (entries.length === 0) {
