@@ -114,6 +114,8 @@ export interface SqsDlqOptions {
  * The aws target's queue. ReceiveMessage hands out at most 10 messages per
  * call, so it is called until it returns none new; a short long-poll (1 s)
  * makes SQS ask all its servers, so an empty answer means an empty queue.
+ * Unreadable messages are made visible again only after the last receive:
+ * released earlier, that receive would hand them out (and hide them) again.
  */
 export function sqsDlq(options: SqsDlqOptions): DlqQueue {
   const { client, queueUrl } = options;
@@ -125,6 +127,8 @@ export function sqsDlq(options: SqsDlqOptions): DlqQueue {
       const seen = new Set<string>();
       const entries: DlqEntry[] = [];
       const unreadable: UnreadableDlqEntry[] = [];
+      // Receipt handles of messages to make visible again once receiving is over.
+      const toRelease: string[] = [];
       while (seen.size < max) {
         const out = await client.send(
           new ReceiveMessageCommand({
@@ -135,7 +139,15 @@ export function sqsDlq(options: SqsDlqOptions): DlqQueue {
           }),
           send,
         );
-        const fresh = (out.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
+        const received = out.Messages ?? [];
+        const fresh = received.filter((m) => m.MessageId && !seen.has(m.MessageId));
+        for (const m of received) {
+          if (!m.MessageId || !m.ReceiptHandle || !seen.has(m.MessageId)) continue;
+          // Received again (at-least-once delivery): only the newest receipt handle deletes or releases it.
+          const entry = entries.find((e) => e.id === m.MessageId);
+          if (entry) entry.handle = m.ReceiptHandle;
+          else toRelease.push(m.ReceiptHandle);
+        }
         if (fresh.length === 0) break;
         for (const m of fresh) {
           const id = m.MessageId as string;
@@ -146,10 +158,11 @@ export function sqsDlq(options: SqsDlqOptions): DlqQueue {
             entries.push({ id, message, handle: m.ReceiptHandle });
           } catch (err) {
             unreadable.push({ id, problem: (err as Error).message });
-            if (m.ReceiptHandle) await releaseOne(m.ReceiptHandle);
+            if (m.ReceiptHandle) toRelease.push(m.ReceiptHandle);
           }
         }
       }
+      for (const handle of toRelease) await releaseOne(handle);
       entries.sort((a, b) => Date.parse(a.message.timestamp) - Date.parse(b.message.timestamp));
       return { entries, unreadable };
     },

@@ -400,8 +400,9 @@ describe('replay --from-dlq on aws: SQS messages, records read back from the str
     });
     expect(result.deleted.map((e) => e.id)).toEqual(['m-complete']);
     expect(result.kept.map((e) => e.id)).toEqual(['m-gone', 'm-partial']);
+    // Received twice: SQS deletes it only with the newest receipt handle.
     expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([
-      { QueueUrl: QUEUE, ReceiptHandle: 'rh-complete' },
+      { QueueUrl: QUEUE, ReceiptHandle: 'rh-complete-2' },
     ]);
     expect(
       sqs

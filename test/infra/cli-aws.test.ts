@@ -27,12 +27,17 @@ test('up --target aws builds, plans, shows the plan and refuses to apply without
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }, 900_000);
 
-test('down --target aws with nothing deployed destroys nothing', async () => {
+test('down/status/logs --target aws with nothing deployed: "No deployment found", exit 1, Terraform never started', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-down-'));
-  const r = await runCli(['down', '--target', 'aws', '--json'], { cwd, env, timeoutMs: 600_000 });
-  expect({ code: r.exitCode, stderr: r.exitCode ? r.stderr : '' }).toEqual({ code: 0, stderr: '' });
-  expect(JSON.parse(r.stdout)).toEqual({ target: 'aws', destroyed: false });
-}, 900_000);
+  for (const command of ['down', 'status', 'logs']) {
+    const r = await runCli([command, '--target', 'aws', '--json'], { cwd, env });
+    expect({ command, code: r.exitCode }).toEqual({ command, code: 1 });
+    expect(r.stderr).toContain('No deployment found');
+    expect(r.stdout).toBe('');
+  }
+  // No `terraform init` ran: nothing was written to the state dir.
+  expect(existsSync(path.join(cwd, '.ddb-ingest'))).toBe(false);
+}, 60_000);
 
 test('--plan-only saves the plan; --plan-file applies only that plan, with the bundle it was made with', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-plan-'));
