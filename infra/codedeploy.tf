@@ -27,7 +27,7 @@ data "aws_iam_policy_document" "assume_codedeploy" {
 }
 
 resource "aws_iam_role" "codedeploy" {
-  name               = "${local.fn_name}-codedeploy"
+  name               = local.codedeploy_role_name
   description        = "CodeDeploy service role of ${local.fn_name}: shifts the live alias, reads its rollback alarms (ddb-ingest)"
   assume_role_policy = data.aws_iam_policy_document.assume_codedeploy.json
 }

@@ -18,7 +18,7 @@ data "aws_iam_policy_document" "assume_lambda" {
 }
 
 resource "aws_iam_role" "function" {
-  name               = "${local.fn_name}-role"
+  name               = local.role_name
   description        = "Execution role of ${local.fn_name} (ddb-ingest)"
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
@@ -48,12 +48,12 @@ data "aws_iam_policy_document" "function" {
 
   statement {
     sid = "WriteSink"
-    # TransactWriteItems is authorized per contained action; BatchGetItem is
-    # the handler's one prefetch per batch. Removed orders become tombstones
+    # TransactWriteItems is authorized per contained action (its puts and
+    # updates; the handler sends no ConditionCheck); BatchGetItem is the
+    # handler's one prefetch per batch. Removed orders become tombstones
     # (PutItem), so the function never deletes.
     actions = [
       "dynamodb:BatchGetItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
@@ -101,6 +101,22 @@ data "aws_iam_policy_document" "function" {
       sid       = "WriteTraces"
       actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
       resources = ["*"]
+    }
+  }
+
+  # With a customer managed key on the function's environment, Lambda decrypts
+  # it with the execution role's permission, through Lambda only.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      sid       = "DecryptEnvironmentThroughLambda"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["lambda.${local.region}.amazonaws.com"]
+      }
     }
   }
 

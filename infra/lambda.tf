@@ -15,6 +15,8 @@ resource "aws_lambda_function" "this" {
   timeout          = local.stack.function.timeout
   memory_size      = local.stack.function.memory_size
   architectures    = ["arm64"]
+  # null keeps Lambda's own key for the environment (which holds names only).
+  kms_key_arn = var.kms_key_arn
 
   reserved_concurrent_executions = local.stack.function.reserved_concurrency
 

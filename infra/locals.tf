@@ -56,9 +56,17 @@ locals {
   partition  = data.aws_partition.current.partition
   account_id = var.account_id != null ? var.account_id : data.aws_caller_identity.current[0].account_id
 
-  fn_name        = local.stack.function.name
-  log_group_name = "/aws/lambda/${local.fn_name}"
-  dlq_name       = "${local.stack.name}-esm-on-failure"
+  fn_name = local.stack.function.name
+  # IAM role names stop at 64 characters and function names may use all 64:
+  # "<function>-<suffix>" when it fits, else the name cut short and 8 hex
+  # digits of its SHA-1, so two long names never share a role and a name that
+  # fits keeps the role it always had. The two cut forms differ in length, so
+  # a function's own role and its CodeDeploy role never collide.
+  fn_hash              = substr(sha1(local.fn_name), 0, 8)
+  role_name            = length("${local.fn_name}-role") <= 64 ? "${local.fn_name}-role" : "${substr(local.fn_name, 0, 55)}-${local.fn_hash}"
+  codedeploy_role_name = length("${local.fn_name}-codedeploy") <= 64 ? "${local.fn_name}-codedeploy" : "${substr(local.fn_name, 0, 51)}-cd-${local.fn_hash}"
+  log_group_name       = "/aws/lambda/${local.fn_name}"
+  dlq_name             = "${local.stack.name}-esm-on-failure"
   # The log group's own key wins over the stack-wide one; null for both is CloudWatch Logs' key.
   log_kms_key_arn = var.log_group_kms_key_arn != null ? var.log_group_kms_key_arn : var.kms_key_arn
   pii_key_param   = coalesce(var.pii_key_parameter_name, "/${local.stack.name}/pii-key")

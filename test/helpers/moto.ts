@@ -16,6 +16,12 @@ export interface TestMoto {
   /** Calls moto's own API (`/moto-api/...`); throws on a non-2xx answer. */
   api(path: string, body?: unknown): Promise<unknown>;
   /**
+   * One AWS query-protocol call (IAM, CloudWatch...) for services the test
+   * has no SDK client for; returns the XML. moto checks no signature, only
+   * the credential scope that names the service.
+   */
+  query(signingName: string, action: string, version: string): Promise<string>;
+  /**
    * Queues the payloads the next Lambda Invokes return (moto's simple Lambda
    * backend runs no code): each is JSON-encoded as the function's response.
    */
@@ -109,6 +115,20 @@ export async function startTestMoto(options: { python?: string } = {}): Promise<
     port,
     pid: child.pid as number,
     api,
+    async query(signingName, action, version) {
+      const scope = `${MOTO_ENV.AWS_ACCESS_KEY_ID}/20260101/${MOTO_ENV.AWS_REGION}/${signingName}/aws4_request`;
+      const res = await fetch(`${endpoint}/`, {
+        method: 'POST',
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host, Signature=00`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ Action: action, Version: version }).toString(),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`moto ${signingName} ${action}: HTTP ${res.status} ${text.slice(0, 300)}`);
+      return text;
+    },
     async lambdaResults(results, region = MOTO_ENV.AWS_REGION) {
       await api('/moto-api/static/lambda-simple/response', {
         results: results.map((r) => JSON.stringify(r)),

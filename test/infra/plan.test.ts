@@ -179,6 +179,8 @@ test('the function environment names where the key is, never a secret value', ()
     // The zip carries the bundle's source map: stack traces name the handler's files.
     NODE_OPTIONS: '--enable-source-maps',
   });
+  // Without kms_key_arn, Lambda's own key encrypts it.
+  expect(planned(defaults, 'aws_lambda_function.this').kms_key_arn ?? null).toBeNull();
   // No SSM parameter or other resource carries a value.
   const types = (defaults.resource_changes ?? []).map((r) => r.type);
   expect(types).not.toContain('aws_ssm_parameter');
@@ -227,13 +229,7 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
     },
     ListStreams: { actions: ['dynamodb:ListStreams'], resources: ['*'] },
     WriteSink: {
-      actions: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-      ],
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resources: [`${table}/ddb-ingest-ingested`],
     },
     WriteOwnLogs: {
@@ -338,7 +334,8 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     server_side_encryption: [{ enabled: true, kms_key_arn: key }],
   });
   const fn = planned(plan, 'aws_lambda_function.this');
-  expect(fn).toMatchObject({ timeout: 60, function_name: stack.function.name });
+  // kms_key_arn encrypts the function's environment too.
+  expect(fn).toMatchObject({ timeout: 60, function_name: stack.function.name, kms_key_arn: key });
   // The deployment config of the stack file's default, named by the group.
   expect(planned(plan, 'aws_codedeploy_deployment_group.live').deployment_config_name).toBe(
     stack.deployment.config,
@@ -372,6 +369,11 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     Action: 'kms:Decrypt',
     Resource: ssmKey,
     Condition: { StringEquals: { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' } },
+  });
+  expect(bySid.DecryptEnvironmentThroughLambda).toMatchObject({
+    Action: 'kms:Decrypt',
+    Resource: key,
+    Condition: { StringEquals: { 'kms:ViaService': 'lambda.us-east-1.amazonaws.com' } },
   });
   const dataKey = bySid.UseDataKeyThroughSqsAndDynamoDb;
   expect(dataKey?.Resource).toBe(key);
@@ -538,3 +540,26 @@ describe('canary deployments through CodeDeploy', () => {
     expect(Object.keys(defaults.variables ?? {})).not.toContain('live_version');
   });
 });
+
+test('the role name fits the 64 characters IAM allows for every function name the stack file allows', async () => {
+  expect(planned(defaults, 'aws_iam_role.function').name).toBe('ddb-ingest-ingest-role');
+  const names = ['f'.repeat(59), 'h'.repeat(64), `${'h'.repeat(63)}i`];
+  const roles: string[] = [];
+  for (const name of names) {
+    const plan = await planWith({ function: { name } }, {});
+    for (const address of ['aws_iam_role.function', 'aws_iam_role.codedeploy']) {
+      const role = planned(plan, address).name as string;
+      expect({ name, address, fits: role.length <= 64 && /^[\w+=,.@-]+$/.test(role) }).toEqual({
+        name,
+        address,
+        fits: true,
+      });
+      roles.push(role);
+    }
+  }
+  // A name that fits keeps "<function>-role"; longer ones are cut and get a hash, so they stay distinct.
+  expect(roles[0]).toBe(`${'f'.repeat(59)}-role`);
+  expect(roles[1]).toMatch(new RegExp(`^${'f'.repeat(51)}-cd-[0-9a-f]{8}$`));
+  expect(roles[2]).toMatch(new RegExp(`^${'h'.repeat(55)}-[0-9a-f]{8}$`));
+  expect(new Set(roles).size).toBe(names.length * 2);
+}, 240_000);
