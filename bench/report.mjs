@@ -41,7 +41,7 @@ ${s.items.toLocaleString('en-US')} orders per run into a fresh in-memory DynamoD
 
 | variant | items/s |
 | --- | --- |
-| \`seed\` (faker orders generated as they are written) | ${spread(s.seed)} |
+| \`seed\` (faker orders generated as they are written, \`runSeed\` in process) | ${spread(s.seed)} |
 | raw ceiling (the same orders pre-built in memory, same writer and concurrency) | ${spread(s.raw)} |
 | one PutItem per item (${s.concurrency} in flight) | ${spread(s.putItem)} |
 | **seed ÷ raw** (target ≥ 0.90) | **${spread(s.ratioSeedToRaw, 2)}** — ${verdict(ratio >= 0.9)} |
@@ -49,7 +49,7 @@ ${s.items.toLocaleString('en-US')} orders per run into a fresh in-memory DynamoD
 
 ${
   s.generationOrdersPerSecond
-    ? `**Where the time goes.** \`seed\` generates each order as it writes it, on the same two cores DynamoDB Local needs. \`OrderFactory\` reseeds faker for every order (order #i is a pure function of the seed and i, so updates and deletes need no list of what was written). With faker's default Mersenne Twister each reseed initialises 624 words of state, about 70% of generation in a CPU profile; \`seed\` therefore uses its own randomizer (\`src/seed/faker.ts\`, mulberry32, reseeded in a few integer operations). Order generation alone (one core, no I/O) in this run: ${fmt(s.generationOrdersPerSecond.default)} orders/s with the Mersenne Twister, ${fmt(s.generationOrdersPerSecond.fastRandomizer)} orders/s with \`seed\`'s randomizer, so at ${fmt(s.seed.median)} items/s generation takes about ${fmt(s.seed.median / s.generationOrdersPerSecond.fastRandomizer, 2)} of a core.${ratio < 0.9 ? ' What is left of the gap is the process itself (the SDK and garbage collection) competing with DynamoDB Local for the two cores.' : ''}
+    ? `**Where the time goes.** \`seed\` generates its orders ahead of the writer, on a generator thread with a bounded buffer of batches (\`src/seed/ahead.ts\`; figures measured before that change generated them inline), on the same two cores DynamoDB Local needs. \`OrderFactory\` reseeds faker for every order (order #i is a pure function of the seed and i, so updates and deletes need no list of what was written). With faker's default Mersenne Twister each reseed initialises 624 words of state, about 70% of generation in a CPU profile; \`seed\` therefore uses its own randomizer (\`src/seed/faker.ts\`, mulberry32, reseeded in a few integer operations). Order generation alone (one core, no I/O) in this run: ${fmt(s.generationOrdersPerSecond.default)} orders/s with the Mersenne Twister, ${fmt(s.generationOrdersPerSecond.fastRandomizer)} orders/s with \`seed\`'s randomizer, so at ${fmt(s.seed.median)} items/s generation takes about ${fmt(s.seed.median / s.generationOrdersPerSecond.fastRandomizer, 2)} of a core.${ratio < 0.9 ? ' What is left of the gap is the process itself (the SDK and garbage collection) competing with DynamoDB Local for the two cores.' : ''}
 
 `
     : ''
