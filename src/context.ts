@@ -4,8 +4,9 @@ import { checkEndpointUrl, resolveEndpoints, type ServiceEndpoints } from './aws
 import type { LoadedStack, Stack } from './config/stack.js';
 import { UsageError } from './errors.js';
 import { colorWanted, Output } from './output.js';
+import type { Target, TargetName } from './targets/target.js';
 
-export type TargetName = 'local' | 'aws';
+export type { TargetName } from './targets/target.js';
 
 /** The global options of every command (see `ddb-ingest --help`). */
 export interface GlobalOptions {
@@ -26,7 +27,8 @@ export interface GlobalOptions {
 export interface Context {
   stack: Stack;
   stackFile: LoadedStack;
-  target: TargetName;
+  /** Where the stack runs; everything target-specific goes through it. */
+  target: Target;
   /** Where local state, logs, the bundle and the DLQ live. */
   stateDir: string;
   output: Output;
@@ -74,18 +76,27 @@ export async function createContext(
       : opts.endpointUrl !== undefined
         ? { dynamodb: checkEndpointUrl(opts.endpointUrl, '--endpoint-url') }
         : {};
+  const aws = {
+    region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? stackFile.stack.region,
+    profile: opts.profile ?? env.AWS_PROFILE,
+    endpoint: endpoints.dynamodb,
+    endpoints,
+  };
+  const { createTarget } = await import('./targets/target.js');
   return {
     stack: stackFile.stack,
     stackFile,
-    target,
+    // The aws connection has per-service endpoints only: `endpoint` is DynamoDB's.
+    target: await createTarget(target, {
+      stack: stackFile.stack,
+      stackFile,
+      stateDir,
+      aws: { region: aws.region, profile: aws.profile, endpoints },
+      ...(endpoints.dynamodb && target === 'local' ? { endpointOverride: endpoints.dynamodb } : {}),
+    }),
     stateDir,
     output: createOutput(opts, env),
-    aws: {
-      region: opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? stackFile.stack.region,
-      profile: opts.profile ?? env.AWS_PROFILE,
-      endpoint: endpoints.dynamodb,
-      endpoints,
-    },
+    aws,
     env,
     flags: opts,
   };

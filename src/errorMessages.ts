@@ -233,6 +233,16 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   },
 
   'targets.local-not-running': { exit: 1, hint: 'Start it with `ddb-ingest up`.' },
+  'targets.aws-only-option': {
+    exit: 2,
+    message: (d) => `${d.option === 'planOnly' ? '--plan-only' : '--plan-file'} is for the aws target.`,
+    hint: 'Add --target aws; the local target has no plan.',
+  },
+  'targets.no-stream-recorded': { exit: 1, hint: 'Run `ddb-ingest up` again.' },
+  'targets.outputs-no-dlq': {
+    exit: 1,
+    hint: 'Run `ddb-ingest up --target aws` again to refresh the outputs.',
+  },
   'targets.runner-not-started': { exit: 1 },
   'targets.runner-failed': { exit: 1, hint: (d) => `See ${String(d.logFile)}.` },
   'targets.entry-missing': {

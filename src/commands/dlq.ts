@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { plural } from '../util/words.js';
 import { action } from './action.js';
 import { confirm } from './confirm.js';
-import { openDlqQueue } from './dlqQueue.js';
 import { commandPrefix } from './invocation.js';
 
 interface DlqOptions {
@@ -30,7 +29,10 @@ Examples:
     .action(
       action<DlqOptions>(async (ctx, opts) => {
         const { peekQueue, purgeQueue } = await import('../replay/dlq.js');
-        const { queue, close } = await openDlqQueue(ctx, 30);
+        const { queue, close } = await ctx.target.onFailureQueue({
+          visibilityTimeoutSeconds: 30,
+          signal: ctx.signal,
+        });
         try {
           if (opts.purge) {
             const { entries } = await peekQueue(queue);

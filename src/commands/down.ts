@@ -1,8 +1,10 @@
 import { Command } from 'commander';
+import type { Spinner } from '../output.js';
+import type { DownOutcome } from '../targets/target.js';
 import { plural } from '../util/words.js';
 import { action } from './action.js';
-import { awsDeployOptions } from './awsDeploy.js';
 import { confirm } from './confirm.js';
+import { deployHooks } from './deployHooks.js';
 
 interface DownOptions {
   purge?: boolean;
@@ -20,30 +22,49 @@ export function downCommand(): Command {
     .addHelpText('after', '\nExamples:\n  $ ddb-ingest down\n  $ ddb-ingest down --purge')
     .action(
       action<DownOptions>(async (ctx, opts) => {
-        if (ctx.target === 'aws') {
-          const { awsDown } = await import('../targets/aws/deploy.js');
-          const spinner = await ctx.output.spinner('Destroying the AWS deployment');
-          try {
-            const result = await awsDown(
-              awsDeployOptions(ctx, spinner, opts.yes, 'Destroy these resources, data included?'),
-            );
-            spinner.succeed(result.destroyed ? 'Destroyed' : 'Nothing destroyed');
-            if (ctx.output.json) ctx.output.jsonLine({ target: 'aws', destroyed: result.destroyed });
-            return;
-          } catch (err) {
-            spinner.fail('Destroy failed');
-            throw err;
-          }
+        // The spinner starts with the first step: the aws target's Terraform reports steps, a local stop has none.
+        let spinner: Spinner | undefined;
+        const spin = async (text: string): Promise<Spinner> => {
+          spinner ??= await ctx.output.spinner(text);
+          return spinner;
+        };
+        const lazySpinner: Spinner = {
+          update: (text) => void spin(text).then((s) => s.update(text)),
+          succeed: (text) => spinner?.succeed(text),
+          fail: (text) => spinner?.fail(text),
+          stop: () => spinner?.stop(),
+        };
+        const purgeAsks = opts.purge && !opts.yes && process.stdin.isTTY && process.stderr.isTTY;
+        let outcome: DownOutcome;
+        try {
+          outcome = await ctx.target.down(
+            { purge: Boolean(opts.purge) },
+            {
+              ...deployHooks(ctx, lazySpinner, opts.yes, 'Destroy these resources, data included?'),
+              onNotice: (text) => ctx.output.info(text),
+              ...(purgeAsks
+                ? {
+                    confirmPurge: () =>
+                      confirm(
+                        ctx.output,
+                        `Delete the data, checkpoints, logs, on-failure queue and key that ddb-ingest created in ${ctx.stateDir}?`,
+                        false,
+                        ctx.signal,
+                      ),
+                  }
+                : {}),
+            },
+          );
+        } catch (err) {
+          lazySpinner.fail('Destroy failed');
+          throw err;
         }
-        const { localDown } = await import('../targets/local/stack.js');
-        if (opts.purge && !opts.yes && process.stdin.isTTY && process.stderr.isTTY) {
-          const question = `Delete the data, checkpoints, logs, on-failure queue and key that ddb-ingest created in ${ctx.stateDir}?`;
-          if (!(await confirm(ctx.output, question, false, ctx.signal))) {
-            ctx.output.info('Nothing deleted; stopping the stack only.');
-            opts.purge = false;
-          }
+        if (outcome.kind === 'deployment') {
+          lazySpinner.succeed(outcome.destroyed ? 'Destroyed' : 'Nothing destroyed');
+          if (ctx.output.json) ctx.output.jsonLine({ target: 'aws', destroyed: outcome.destroyed });
+          return;
         }
-        const result = await localDown(ctx.stateDir, { purge: Boolean(opts.purge), signal: ctx.signal });
+        const { kind: _localStack, ...result } = outcome;
         if (ctx.output.json) return ctx.output.jsonLine({ target: 'local', ...result });
         if (result.stopped.length === 0) ctx.output.info('Nothing was running.');
         for (const what of result.stopped) ctx.output.info(`Stopped ${what}`);

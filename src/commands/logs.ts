@@ -52,22 +52,7 @@ Examples:
           follow: Boolean(opts.follow),
           signal: ctx.signal,
         };
-        let destroy = () => {};
-        let source: Parameters<typeof readFunctionLogs>[0];
-        if (ctx.target === 'local') {
-          const { pipelinePaths } = await import('../targets/local/pipeline.js');
-          source = { target: 'local', logsDir: pipelinePaths(ctx.stateDir).logDir };
-        } else {
-          const [{ createLogsClient }, { awsConnection }, { requireAwsOutputs }] = await Promise.all([
-            import('../aws/clients.js'),
-            import('../context.js'),
-            import('../targets/aws/terraform.js'),
-          ]);
-          const { function_name } = await requireAwsOutputs(ctx.stateDir);
-          const client = await createLogsClient(awsConnection(ctx));
-          destroy = () => client.destroy();
-          source = { target: 'aws', client, functionName: function_name };
-        }
+        const { source, close } = await ctx.target.logSource();
         let count = 0;
         try {
           for await (const event of readFunctionLogs(source, query)) {
@@ -76,7 +61,7 @@ Examples:
             else ctx.output.line(renderLogLine(ctx.output, describeLogEvent(event)));
           }
         } finally {
-          destroy();
+          close();
         }
         if (count === 0 && !opts.follow) {
           ctx.output.info(

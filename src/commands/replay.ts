@@ -1,14 +1,13 @@
 import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import type { Output } from '../output.js';
+import type { Output, Spinner } from '../output.js';
 import type { Redrive, RedriveNotice, RedriveResult } from '../replay/dlq.js';
 import type { Invoker } from '../replay/invoke.js';
 import type { BatchReport, PlannedBatch } from '../replay/runner.js';
 import type { WireRecord } from '../streams/wire.js';
 import { plural } from '../util/words.js';
 import { action } from './action.js';
-import { openDlqQueue } from './dlqQueue.js';
 
 interface ReplayCommandOptions {
   fromStream?: boolean;
@@ -170,16 +169,9 @@ Examples:
 }
 
 async function readFromStream(ctx: RunContext, since: number | undefined): Promise<WireRecord[]> {
-  const [{ recordsFromStream }, { createStreamsClient }, { sourceConnection }, { resolveStreamArn }] =
-    await Promise.all([
-      import('../replay/fromStream.js'),
-      import('../aws/clients.js'),
-      import('../targets/connection.js'),
-      import('./tail.js'),
-    ]);
-  const conn = await sourceConnection(ctx);
-  const streamArn = await resolveStreamArn(ctx, conn);
-  const client = await createStreamsClient(conn);
+  const { recordsFromStream } = await import('../replay/fromStream.js');
+  const streamArn = await ctx.target.streamArn();
+  const client = await ctx.target.clients.streams();
   const spinner = await ctx.output.spinner(`Reading ${streamArn}`);
   try {
     const records = await recordsFromStream({
@@ -199,14 +191,10 @@ async function readFromStream(ctx: RunContext, since: number | undefined): Promi
 }
 
 async function readFromDlq(ctx: RunContext, batchSize: number): Promise<Redrive> {
-  const [{ prepareRedrive }, { createStreamsClient }, { sourceConnection }] = await Promise.all([
-    import('../replay/dlq.js'),
-    import('../aws/clients.js'),
-    import('../targets/connection.js'),
-  ]);
+  const { prepareRedrive } = await import('../replay/dlq.js');
   // The queue stays open: the re-drive deletes or releases its messages after the replay.
-  const { queue } = await openDlqQueue(ctx);
-  const client = await createStreamsClient(await sourceConnection(ctx));
+  const { queue } = await ctx.target.onFailureQueue({ signal: ctx.signal });
+  const client = await ctx.target.clients.streams();
   try {
     const redrive = await prepareRedrive({
       queue,
@@ -252,50 +240,27 @@ function reportRedrive(output: Output, result: RedriveResult): void {
   }
 }
 
-async function startInvoker(ctx: RunContext, where: 'local' | 'remote'): Promise<Invoker> {
-  if (where === 'remote') {
-    const [{ remoteInvoker }, { createLambdaClient }, { awsConnection }] = await Promise.all([
-      import('../replay/invoke.js'),
-      import('../aws/clients.js'),
-      import('../context.js'),
-    ]);
-    const client = await createLambdaClient(awsConnection(ctx));
-    const invoker = remoteInvoker({ client, functionName: ctx.stack.function.name, signal: ctx.signal });
-    return { invoke: invoker.invoke, close: async () => client.destroy() };
-  }
-  const [{ startLocalInvoker }, { requireLocalStack }, pipeline, { ensureCurrentBundle }] = await Promise.all(
-    [
-      import('../replay/invoke.js'),
-      import('../targets/local/stack.js'),
-      import('../targets/local/pipeline.js'),
-      import('../targets/local/bundle.js'),
-    ],
-  );
-  const state = await requireLocalStack(ctx.stateDir);
-  const paths = pipeline.pipelinePaths(ctx.stateDir);
-  const env = pipeline.functionEnvironment(ctx.stack, state);
-  // A replay always runs the current sources: the fix the user just made is what gets re-driven.
-  const spinner = await ctx.output.spinner('Checking the handler build');
-  let bundle: Awaited<ReturnType<typeof ensureCurrentBundle>>;
+async function startInvoker(ctx: RunContext, kind: 'local' | 'remote'): Promise<Invoker> {
+  // The only step an invoker reports is checking (and rebuilding) the local handler build:
+  // a replay always runs the current sources, so the fix the user just made is what gets re-driven.
+  let checking: Promise<Spinner> | undefined;
   try {
-    bundle = await ensureCurrentBundle(ctx.stack, ctx.stackFile.dir, ctx.stateDir, env);
+    return await ctx.target.invoker(kind, {
+      signal: ctx.signal,
+      onStep: (text) => {
+        checking = ctx.output.spinner(text);
+      },
+      onBuild: async ({ rebuilt, buildMs }) => {
+        const spinner = await checking;
+        if (rebuilt)
+          spinner?.succeed(`Rebuilt the handler from its changed sources (${Math.round(buildMs)} ms)`);
+        else spinner?.stop();
+      },
+    });
   } catch (err) {
-    spinner.fail('Could not build the handler');
+    (await checking)?.fail('Could not build the handler');
     throw err;
   }
-  if (bundle.rebuilt)
-    spinner.succeed(`Rebuilt the handler from its changed sources (${Math.round(bundle.buildMs)} ms)`);
-  else spinner.stop();
-  return startLocalInvoker({
-    bundleFile: bundle.bundleFile,
-    handlerExport: ctx.stack.function.handler,
-    functionName: ctx.stack.function.name,
-    runtime: ctx.stack.function.runtime,
-    timeoutSeconds: ctx.stack.function.timeout,
-    memoryMb: ctx.stack.function.memory_size,
-    env,
-    logDir: paths.logDir,
-  });
 }
 
 const MAX_RESULT_CHARS = 400;

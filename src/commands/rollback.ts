@@ -37,7 +37,7 @@ Examples:
     )
     .action(
       action<RollbackOptions>(async (ctx, opts) => {
-        if (ctx.target !== 'aws') {
+        if (ctx.target.name !== 'aws') {
           throw new UsageError(
             'rollback is for the aws target: the local pipeline runs the handler you have, with no versions.',
             'Run `ddb-ingest rollback --target aws`.',

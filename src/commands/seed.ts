@@ -32,15 +32,9 @@ Examples:
     )
     .action(
       action<SeedCommandOptions>(async (ctx, opts) => {
-        const [{ runSeed, validateSeedCounts }, { createDynamoDbClient }, { sourceConnection }] =
-          await Promise.all([
-            import('../seed/index.js'),
-            import('../aws/clients.js'),
-            import('../targets/connection.js'),
-          ]);
+        const { runSeed, validateSeedCounts } = await import('../seed/index.js');
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
-        const conn = await sourceConnection(ctx);
-        const client = await createDynamoDbClient({ ...conn, maxAttempts: 1 });
+        const client = await ctx.target.clients.dynamodb({ maxAttempts: 1 });
         const meter = new ProgressMeter();
         let done = { phase: 'insert', count: 0 };
         ctx.onInterruptDescribe?.(

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import type { RunContext } from '../context.js';
 import type { Output } from '../output.js';
 import type { StatusReport } from '../targets/types.js';
 import { formatMs, plural } from '../util/words.js';
@@ -14,43 +13,11 @@ export function statusCommand(): Command {
     )
     .action(
       action(async (ctx) => {
-        const report = ctx.target === 'aws' ? await statusOnAws(ctx) : await statusLocally(ctx);
+        const report = await ctx.target.status({ onWarning: (text) => ctx.output.warn(text) });
         if (ctx.output.json) return ctx.output.jsonLine(report);
         renderStatus(ctx.output, report);
       }),
     );
-}
-
-async function statusLocally(ctx: RunContext): Promise<StatusReport> {
-  const { localStatus } = await import('../targets/local/stack.js');
-  return localStatus({ stack: ctx.stack, stateDir: ctx.stateDir }, { endpoint: ctx.flags.endpointUrl });
-}
-
-async function statusOnAws(ctx: RunContext): Promise<StatusReport> {
-  const [{ awsStatus }, { createLambdaClient, createSqsClient }, { awsConnection }, { requireAwsOutputs }] =
-    await Promise.all([
-      import('../targets/aws/status.js'),
-      import('../aws/clients.js'),
-      import('../context.js'),
-      import('../targets/aws/terraform.js'),
-    ]);
-  // Nothing deployed from this state dir is an error, not a "stopped" stack: there is nothing to ask AWS about.
-  await requireAwsOutputs(ctx.stateDir);
-  const conn = awsConnection(ctx);
-  const [lambda, sqs] = await Promise.all([createLambdaClient(conn), createSqsClient(conn)]);
-  try {
-    return await awsStatus({
-      stack: ctx.stack,
-      stateDir: ctx.stateDir,
-      endpoint: ctx.aws.endpoint,
-      lambda,
-      sqs,
-      onWarning: (text) => ctx.output.warn(text),
-    });
-  } finally {
-    lambda.destroy();
-    sqs.destroy();
-  }
 }
 
 function renderStatus(output: Output, r: StatusReport): void {

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import type { AwsConnection } from '../aws/clients.js';
-import type { Context } from '../context.js';
-import { InterruptedError, RuntimeError, UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { Output } from '../output.js';
 import type { ChangeLine } from '../streams/tail.js';
 import { plural } from '../util/words.js';
@@ -43,13 +41,10 @@ Examples:
     )
     .action(
       action<TailCommandOptions>(async (ctx, opts) => {
-        const [{ parseTailOptions }, { tail, formatChange }, { createStreamsClient }, { sourceConnection }] =
-          await Promise.all([
-            import('./tailOptions.js'),
-            import('../streams/tail.js'),
-            import('../aws/clients.js'),
-            import('../targets/connection.js'),
-          ]);
+        const [{ parseTailOptions }, { tail, formatChange }] = await Promise.all([
+          import('./tailOptions.js'),
+          import('../streams/tail.js'),
+        ]);
         const options = parseTailOptions(
           {
             from: opts.from,
@@ -59,9 +54,8 @@ Examples:
           },
           Date.now(),
         );
-        const conn = await sourceConnection(ctx);
-        const streamArn = await resolveStreamArn(ctx, conn);
-        const client = await createStreamsClient(conn);
+        const streamArn = await ctx.target.streamArn();
+        const client = await ctx.target.clients.streams();
         const file = opts.output ? await openOutput(opts.output) : undefined;
         let count = 0;
         try {
@@ -99,31 +93,6 @@ Examples:
         }
       }),
     );
-}
-
-/**
- * The source table's stream: local, the ARN `up` recorded; aws, DescribeTable
- * of the source table (a recreated table has a new stream).
- */
-export async function resolveStreamArn(ctx: Context, conn: AwsConnection): Promise<string> {
-  if (ctx.target === 'local') {
-    const { readLocalState } = await import('../targets/local/state.js');
-    const state = await readLocalState(ctx.stateDir);
-    if (!state?.tables.streamArn) {
-      throw new RuntimeError('The local stack has no stream recorded.', 'Run `ddb-ingest up` again.');
-    }
-    return state.tables.streamArn;
-  }
-  const [{ latestStreamArn }, { createDynamoDbClient }] = await Promise.all([
-    import('../streams/streamArn.js'),
-    import('../aws/clients.js'),
-  ]);
-  const ddb = await createDynamoDbClient(conn);
-  try {
-    return await latestStreamArn(ddb, ctx.stack.source_table.name);
-  } finally {
-    ddb.destroy();
-  }
 }
 
 async function openOutput(file: string) {

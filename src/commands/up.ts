@@ -5,7 +5,7 @@ import { InterruptedError, UsageError } from '../errors.js';
 import type { UpResult } from '../targets/types.js';
 import { formatMs, plural } from '../util/words.js';
 import { action } from './action.js';
-import { awsDeployOptions, renderPlan } from './awsDeploy.js';
+import { awsDeployOptions, renderPlan } from './deployHooks.js';
 import { commandPrefix } from './invocation.js';
 import { intOption } from './options.js';
 
@@ -240,10 +240,10 @@ exit code is 1 when it was rolled back. See docs/deployment.md.`,
     )
     .action(
       action<UpOptions>(async (ctx, opts) => {
-        if (opts.watch && ctx.target === 'aws') {
+        if (opts.watch && ctx.target.name === 'aws') {
           throw new UsageError('--watch is for the local target.', 'Deploy a change with `up --target aws`.');
         }
-        if (ctx.target === 'aws') return await upAws(ctx, opts);
+        if (ctx.target.name === 'aws') return await upAws(ctx, opts);
         if (opts.planOnly || opts.planFile) {
           throw new UsageError(
             `${opts.planOnly ? '--plan-only' : '--plan-file'} is for the aws target.`,

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import type { AwsConnection } from '../aws/clients.js';
-import type { Context } from '../context.js';
 import { InterruptedError, RuntimeError } from '../errors.js';
 import type { Output } from '../output.js';
 import { abortable } from '../util/abort.js';
@@ -40,19 +38,19 @@ Examples:
     )
     .action(
       action<VerifyCommandOptions>(async (ctx, opts) => {
-        const [{ verifySink }, { repairSink }, { createDynamoDbClient }] = await Promise.all([
+        const [{ verifySink }, { repairSink }] = await Promise.all([
           import('../verify/verify.js'),
           import('../verify/repair.js'),
-          import('../aws/clients.js'),
         ]);
-        const target = await resolveVerifyTarget(ctx);
-        const client = await createDynamoDbClient(target.connection);
+        const tables = await ctx.target.tables();
+        const secretKey = await ctx.target.piiKey();
+        const client = await ctx.target.clients.dynamodb();
         const spinner = await ctx.output.spinner('Scanning source and sink');
         const common = {
           client,
-          sourceTable: target.sourceTable,
-          sinkTable: target.sinkTable,
-          secretKey: await target.secretKey(),
+          sourceTable: tables.source,
+          sinkTable: tables.sink,
+          secretKey,
           segments: opts.segments,
           examples: opts.examples,
           onProgress: (p: { table: string; items: number }) =>
@@ -62,17 +60,15 @@ Examples:
         let repair: RepairReport | undefined;
         try {
           if (opts.repair) {
-            const [{ streamTip }, { createStreamsClient }] = await Promise.all([
-              import('../verify/streamTip.js'),
-              import('../aws/clients.js'),
-            ]);
-            const streams = await createStreamsClient(target.connection);
+            const { streamTip } = await import('../verify/streamTip.js');
+            const streamArn = await ctx.target.streamArn();
+            const streams = await ctx.target.clients.streams();
             try {
               repair = await abortable(
                 repairSink({
                   ...common,
                   sourceHashKey: ctx.stack.source_table.hash_key,
-                  streamTip: () => streamTip(streams, target.streamArn),
+                  streamTip: () => streamTip(streams, streamArn),
                 }),
                 ctx.signal,
               );
@@ -113,57 +109,6 @@ Examples:
         }
       }),
     );
-}
-
-interface VerifyTarget {
-  connection: AwsConnection;
-  sourceTable: string;
-  sinkTable: string;
-  /** The source table's stream: repair guards what it writes with the stream's tip. */
-  streamArn: string;
-  secretKey(): Promise<Buffer>;
-}
-
-/** Where the tables and the PII key are: the running local stack, or the deployed one. */
-async function resolveVerifyTarget(ctx: Context): Promise<VerifyTarget> {
-  const { sourceConnection } = await import('../targets/connection.js');
-  if (ctx.target === 'aws') {
-    const [{ requireAwsOutputs }, { readSsmPiiKey }] = await Promise.all([
-      import('../targets/aws/terraform.js'),
-      import('../verify/key.js'),
-    ]);
-    const outputs = await requireAwsOutputs(ctx.stateDir);
-    const connection = await sourceConnection(ctx);
-    return {
-      connection,
-      sourceTable: outputs.source_table_name,
-      sinkTable: outputs.sink_table_name,
-      streamArn: outputs.stream_arn,
-      async secretKey() {
-        const { createSsmClient } = await import('../aws/clients.js');
-        const ssm = await createSsmClient(connection);
-        try {
-          return await readSsmPiiKey(ssm, outputs.pii_key_parameter_name, {
-            setupCommand: outputs.pii_key_setup_command,
-          });
-        } finally {
-          ssm.destroy();
-        }
-      },
-    };
-  }
-  const [{ requireLocalStack }, { readLocalPiiKey }] = await Promise.all([
-    import('../targets/local/stack.js'),
-    import('../verify/key.js'),
-  ]);
-  const state = await requireLocalStack(ctx.stateDir);
-  return {
-    connection: await sourceConnection(ctx),
-    sourceTable: ctx.stack.source_table.name,
-    sinkTable: ctx.stack.sink_table.name,
-    streamArn: state.tables.streamArn,
-    secretKey: () => readLocalPiiKey(state.piiKeyFile),
-  };
 }
 
 /** The `repair` object of `verify --repair --json`. */

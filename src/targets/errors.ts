@@ -3,6 +3,9 @@ import { DdbIngestError } from '../errors.js';
 /** Every code targets throws; src/errorMessages.ts gives each its hint and exit code. */
 export type TargetErrorCode =
   | 'targets.local-not-running'
+  | 'targets.aws-only-option'
+  | 'targets.no-stream-recorded'
+  | 'targets.outputs-no-dlq'
   | 'targets.runner-not-started'
   | 'targets.runner-failed'
   | 'targets.entry-missing'

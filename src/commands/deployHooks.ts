@@ -1,6 +1,7 @@
 import type { RunContext } from '../context.js';
 import type { Spinner } from '../output.js';
 import type { PlanResult } from '../targets/aws/terraform.js';
+import type { TargetHooks } from '../targets/target.js';
 import { confirm } from './confirm.js';
 
 /**
@@ -27,18 +28,14 @@ export function renderPlan(ctx: RunContext, plan: PlanResult): void {
   ctx.output.info(`Plan: ${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy.`);
 }
 
-/** The options awsUp/awsDown share: Terraform's lines under the spinner, the plan shown before asking. */
-export function awsDeployOptions(
+/** The hooks up/down share: progress and Terraform's lines under the spinner, the plan shown before asking. */
+export function deployHooks(
   ctx: RunContext,
   spinner: Spinner,
   yes: boolean | undefined,
   question: string,
-) {
+): TargetHooks {
   return {
-    loaded: ctx.stackFile,
-    stateDir: ctx.stateDir,
-    env: { AWS_PROFILE: ctx.aws.profile, AWS_REGION: ctx.aws.region },
-    endpoints: ctx.aws.endpoints,
     signal: ctx.signal,
     onStep: (message: string) => spinner.update(message),
     onOutput: (line: string) => {
@@ -52,5 +49,26 @@ export function awsDeployOptions(
       renderPlan(ctx, plan);
       return confirm(ctx.output, question, yes);
     },
+  };
+}
+
+/**
+ * awsUp/awsDown's options for the commands that still call them directly
+ * (`up --target aws` with its CodeDeploy release): the stack, the state dir,
+ * AWS_PROFILE/AWS_REGION for Terraform, and the hooks above.
+ */
+export function awsDeployOptions(
+  ctx: RunContext,
+  spinner: Spinner,
+  yes: boolean | undefined,
+  question: string,
+) {
+  return {
+    loaded: ctx.stackFile,
+    stateDir: ctx.stateDir,
+    env: { AWS_PROFILE: ctx.aws.profile, AWS_REGION: ctx.aws.region },
+    endpoints: ctx.aws.endpoints,
+    confirm: async () => false,
+    ...deployHooks(ctx, spinner, yes, question),
   };
 }

@@ -1,0 +1,159 @@
+import {
+  createDynamoDbClient,
+  createLambdaClient,
+  createLogsClient,
+  createSqsClient,
+  createSsmClient,
+  createStreamsClient,
+} from '../../aws/clients.js';
+import { TargetError } from '../errors.js';
+import { startInvoker } from '../invokers.js';
+import type { Target, TargetHooks, TargetSettings } from '../target.js';
+
+/**
+ * The deployed stack: Terraform for up/down, DynamoDB, Lambda, SQS, SSM and
+ * CloudWatch Logs with the profile and region of the settings, and the
+ * outputs `up` saved in the state dir for names and URLs.
+ */
+export function awsTarget(settings: TargetSettings): Target {
+  const { stack, stateDir } = settings;
+  const conn = settings.aws;
+
+  function deployOptions(hooks: TargetHooks) {
+    return {
+      loaded: settings.stackFile,
+      stateDir,
+      env: { AWS_PROFILE: conn.profile, AWS_REGION: conn.region },
+      ...(conn.endpoints ? { endpoints: conn.endpoints } : {}),
+      confirm: hooks.confirm ?? (async () => false),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+      ...(hooks.onOutput ? { onOutput: hooks.onOutput } : {}),
+    };
+  }
+
+  const outputs = async () => {
+    const { requireAwsOutputs } = await import('./terraform.js');
+    return requireAwsOutputs(stateDir);
+  };
+
+  return {
+    name: 'aws',
+
+    async up(request, hooks = {}) {
+      const { awsUp } = await import('./deploy.js');
+      const result = await awsUp({
+        ...deployOptions(hooks),
+        planOnly: Boolean(request.planOnly),
+        ...(request.planFile ? { planFile: request.planFile } : {}),
+      });
+      return { kind: 'deployment', ...result };
+    },
+
+    async down(_request, hooks = {}) {
+      const { awsDown } = await import('./deploy.js');
+      const result = await awsDown(deployOptions(hooks));
+      return { kind: 'deployment', destroyed: result.destroyed };
+    },
+
+    async status(hooks = {}) {
+      const { awsStatus } = await import('./status.js');
+      const [lambda, sqs] = await Promise.all([createLambdaClient(conn), createSqsClient(conn)]);
+      try {
+        return await awsStatus({
+          stack,
+          stateDir,
+          lambda,
+          sqs,
+          ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}),
+        });
+      } finally {
+        lambda.destroy();
+        sqs.destroy();
+      }
+    },
+
+    connection: async () => conn,
+
+    clients: {
+      dynamodb: (options = {}) => createDynamoDbClient({ ...conn, ...options }),
+      streams: () => createStreamsClient(conn),
+    },
+
+    async tables() {
+      const o = await outputs();
+      return { source: o.source_table_name, sink: o.sink_table_name };
+    },
+
+    async streamArn() {
+      // DescribeTable, not the saved outputs: a recreated table has a new stream.
+      const { latestStreamArn } = await import('../../streams/streamArn.js');
+      const ddb = await createDynamoDbClient(conn);
+      try {
+        return await latestStreamArn(ddb, stack.source_table.name);
+      } finally {
+        ddb.destroy();
+      }
+    },
+
+    async piiKey() {
+      const o = await outputs();
+      const { readSsmPiiKey } = await import('../../verify/key.js');
+      const ssm = await createSsmClient(conn);
+      try {
+        return await readSsmPiiKey(ssm, o.pii_key_parameter_name);
+      } finally {
+        ssm.destroy();
+      }
+    },
+
+    async onFailureQueue(options = {}) {
+      const [{ sqsDlq }, { terraformPaths }] = await Promise.all([
+        import('../../replay/dlq.js'),
+        import('./terraform.js'),
+      ]);
+      const o = (await outputs()) as { dlq_url?: unknown };
+      if (typeof o.dlq_url !== 'string' || o.dlq_url === '') {
+        const file = terraformPaths(stateDir).outputsFile;
+        throw new TargetError('targets.outputs-no-dlq', `${file} has no dlq_url.`, { details: { file } });
+      }
+      const client = await createSqsClient(conn);
+      return {
+        queue: sqsDlq({
+          client,
+          queueUrl: o.dlq_url,
+          visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+          signal: options.signal,
+        }),
+        close: () => client.destroy(),
+      };
+    },
+
+    async logSource() {
+      const client = await createLogsClient(conn);
+      return {
+        source: { target: 'aws', client, functionName: stack.function.name },
+        close: () => client.destroy(),
+      };
+    },
+
+    invoker: (kind, hooks) => startInvoker(kind, settings, hooks),
+
+    async bundle(hooks = {}) {
+      // What `up` uploads: built into the directory of the zip Terraform reads.
+      const [{ buildBundle }, { resolveHandlerEntry }, { functionZipPath }, path] = await Promise.all([
+        import('../../bundle/build.js'),
+        import('../local/pipeline.js'),
+        import('./vars.js'),
+        import('node:path'),
+      ]);
+      hooks.onStep?.('Building the handler bundle');
+      const result = await buildBundle({
+        entry: resolveHandlerEntry(stack, settings.stackFile.dir),
+        outDir: path.dirname(functionZipPath(stateDir)),
+        handlerExport: stack.function.handler,
+      });
+      return { bundleFile: result.bundleFile, rebuilt: true };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { createDynamoDbClient, createStreamsClient } from '../../aws/clients.js';
+import { TargetError } from '../errors.js';
+import { startInvoker } from '../invokers.js';
+import type { Target, TargetSettings } from '../target.js';
+
+/**
+ * The stack on this machine: DynamoDB Local, the tables, the background event
+ * source mapping and the local runtime, with their state in the state dir.
+ * Heavy modules load inside each method, so choosing the target costs nothing.
+ */
+export function localTarget(settings: TargetSettings): Target {
+  const { stack, stateDir } = settings;
+  const stackModule = () => import('./stack.js');
+
+  async function connection() {
+    const { requireLocalStack, localConnection } = await stackModule();
+    const conn = localConnection(await requireLocalStack(stateDir));
+    // Only an explicit --endpoint-url beats the running stack's own endpoint.
+    return settings.endpointOverride ? { ...conn, endpoint: settings.endpointOverride } : conn;
+  }
+
+  return {
+    name: 'local',
+
+    async up(request, hooks = {}) {
+      if (request.planOnly || request.planFile) {
+        throw new TargetError('targets.aws-only-option', 'Saved plans are for the aws target.', {
+          details: { option: request.planOnly ? 'planOnly' : 'planFile' },
+        });
+      }
+      const { localUp } = await stackModule();
+      const result = await localUp(
+        { stack, stateDir },
+        {
+          port: request.port,
+          persist: Boolean(request.persist),
+          ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
+          ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
+          ...(hooks.onCleanup ? { onCleanup: hooks.onCleanup } : {}),
+          stackDir: settings.stackFile.dir,
+          configFile: settings.stackFile.exists ? settings.stackFile.file : undefined,
+          startRunner: !request.foreground,
+          foreground: Boolean(request.foreground),
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+        },
+      );
+      return { kind: 'local-stack', ...result };
+    },
+
+    async down(request, hooks = {}) {
+      const { localDown } = await stackModule();
+      let purge = Boolean(request.purge);
+      if (purge && hooks.confirmPurge && !(await hooks.confirmPurge())) {
+        hooks.onNotice?.('Nothing deleted; stopping the stack only.');
+        purge = false;
+      }
+      const result = await localDown(stateDir, { purge, ...(hooks.signal ? { signal: hooks.signal } : {}) });
+      return { kind: 'local-stack', ...result };
+    },
+
+    async status() {
+      const { localStatus } = await stackModule();
+      return localStatus({ stack, stateDir }, { endpoint: settings.endpointOverride });
+    },
+
+    connection,
+
+    clients: {
+      dynamodb: async (options = {}) => createDynamoDbClient({ ...(await connection()), ...options }),
+      streams: async () => createStreamsClient(await connection()),
+    },
+
+    async tables() {
+      return { source: stack.source_table.name, sink: stack.sink_table.name };
+    },
+
+    async streamArn() {
+      const { requireLocalStack } = await stackModule();
+      const state = await requireLocalStack(stateDir);
+      if (!state.tables.streamArn) {
+        throw new TargetError('targets.no-stream-recorded', 'The local stack has no stream recorded.', {
+          details: { stateDir },
+        });
+      }
+      return state.tables.streamArn;
+    },
+
+    async piiKey() {
+      const [{ requireLocalStack }, { readLocalPiiKey }] = await Promise.all([
+        stackModule(),
+        import('../../verify/key.js'),
+      ]);
+      const state = await requireLocalStack(stateDir);
+      return readLocalPiiKey(state.piiKeyFile);
+    },
+
+    async onFailureQueue() {
+      const [{ localDlq }, { pipelinePaths }] = await Promise.all([
+        import('../../replay/dlq.js'),
+        import('./pipeline.js'),
+      ]);
+      return { queue: localDlq(pipelinePaths(stateDir).dlqDir), close: () => {} };
+    },
+
+    async logSource() {
+      const { pipelinePaths } = await import('./pipeline.js');
+      return { source: { target: 'local', logsDir: pipelinePaths(stateDir).logDir }, close: () => {} };
+    },
+
+    invoker: (kind, hooks) => startInvoker(kind, settings, hooks),
+
+    async bundle(hooks = {}) {
+      const [{ ensureCurrentBundle }, { requireLocalStack }, { functionEnvironment }] = await Promise.all([
+        import('./bundle.js'),
+        stackModule(),
+        import('./pipeline.js'),
+      ]);
+      const env = functionEnvironment(stack, await requireLocalStack(stateDir));
+      hooks.onStep?.('Checking the handler build');
+      const bundle = await ensureCurrentBundle(stack, settings.stackFile.dir, stateDir, env);
+      await hooks.onBuild?.({ rebuilt: bundle.rebuilt, buildMs: bundle.buildMs });
+      return { bundleFile: bundle.bundleFile, rebuilt: bundle.rebuilt };
+    },
+
+    async runInForeground(hooks) {
+      const [{ runLocalPipeline }, { requireLocalStack, localDown }] = await Promise.all([
+        import('./pipeline.js'),
+        stackModule(),
+      ]);
+      const state = await requireLocalStack(stateDir);
+      let failure: unknown;
+      try {
+        await runLocalPipeline({
+          stack,
+          stackDir: settings.stackFile.dir,
+          stateDir,
+          state,
+          signal: hooks.signal,
+          ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
+          ...(hooks.onStatus ? { onStatus: hooks.onStatus } : {}),
+        });
+      } catch (err) {
+        failure = err;
+      }
+      // Another command (a `down`) may hold the state dir: it then stops the stack itself.
+      const down = await localDown(stateDir, { purge: false, lockWaitMs: 1_000 }).catch(() => undefined);
+      return { stopped: down?.stopped ?? [], ...(failure !== undefined ? { failure } : {}) };
+    },
+  };
+}

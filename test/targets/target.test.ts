@@ -1,0 +1,113 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseStack } from '../../src/config/stack.js';
+import { toCliError } from '../../src/errorMessages.js';
+import { UsageError } from '../../src/errors.js';
+import { TargetError } from '../../src/targets/errors.js';
+import { createTarget, type TargetSettings } from '../../src/targets/target.js';
+
+let dir: string;
+let settings: TargetSettings;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-target-'));
+  const stack = parseStack({});
+  settings = {
+    stack,
+    stackFile: { stack, file: path.join(dir, 'ddb-ingest.json'), dir, exists: false },
+    stateDir: path.join(dir, '.ddb-ingest'),
+    aws: { region: 'eu-west-1' },
+  };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the target is chosen by name once; each says where its stack lives', async () => {
+  const local = await createTarget('local', settings);
+  const aws = await createTarget('aws', settings);
+  expect([local.name, aws.name]).toEqual(['local', 'aws']);
+  expect(await local.tables()).toEqual({ source: 'ddb-ingest-orders', sink: 'ddb-ingest-ingested' });
+  expect((await local.logSource()).source).toEqual({
+    target: 'local',
+    logsDir: path.join(settings.stateDir, 'logs'),
+  });
+  const cloud = await aws.logSource();
+  expect(cloud.source).toMatchObject({ target: 'aws', functionName: 'ddb-ingest-ingest' });
+  cloud.close();
+  expect(await aws.connection()).toEqual({ region: 'eu-west-1' });
+  expect(typeof local.runInForeground).toBe('function');
+  expect(aws.runInForeground).toBeUndefined();
+});
+
+test('the local target refuses saved plans and needs its stack for tables and keys', async () => {
+  const local = await createTarget('local', settings);
+  const plan = await local.up({ port: 1, planOnly: true }).catch((e: unknown) => e);
+  expect(plan).toBeInstanceOf(TargetError);
+  expect(toCliError(plan)).toBeInstanceOf(UsageError);
+  expect(toCliError(plan)?.message).toBe('--plan-only is for the aws target.');
+  const conn = await local.connection().catch((e: unknown) => e);
+  expect((conn as TargetError).code).toBe('targets.local-not-running');
+  expect(((await local.streamArn().catch((e: unknown) => e)) as TargetError).code).toBe(
+    'targets.local-not-running',
+  );
+});
+
+test('the aws target reads names and the queue from the saved outputs', async () => {
+  const aws = await createTarget('aws', settings);
+  expect(((await aws.tables().catch((e: unknown) => e)) as TargetError).code).toBe('targets.no-deployment');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(settings.stateDir, { recursive: true });
+  await writeFile(
+    path.join(settings.stateDir, 'aws-outputs.json'),
+    JSON.stringify({ source_table_name: 'src-x', sink_table_name: 'sink-x' }),
+  );
+  expect(await aws.tables()).toEqual({ source: 'src-x', sink: 'sink-x' });
+  const noQueue = await aws.onFailureQueue().catch((e: unknown) => e);
+  expect((noQueue as TargetError).code).toBe('targets.outputs-no-dlq');
+  await writeFile(
+    path.join(settings.stateDir, 'aws-outputs.json'),
+    JSON.stringify({ dlq_url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq' }),
+  );
+  const queue = await aws.onFailureQueue();
+  expect(queue.queue.location).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dlq');
+  queue.close();
+});
+
+test('commands go through ctx.target: no SDK client, no target branch, no other command', async () => {
+  const commandsDir = path.resolve(import.meta.dirname, '../../src/commands');
+  // Helpers of the commands, not commands.
+  const helpers = new Set([
+    'action',
+    'options',
+    'confirm',
+    'deployHooks',
+    'tailOptions',
+    'timeSpec',
+    'values',
+    'interrupt',
+    'invocation',
+  ]);
+  // Not moved behind the Target yet (issue 16's note): up's CodeDeploy release
+  // (awsRelease.ts builds its own clients) and rollback arrived as this landed.
+  const notYet = new Set(['up', 'rollback', 'awsRelease']);
+  const offenders: string[] = [];
+  for (const name of await readdir(commandsDir)) {
+    if (helpers.has(name.replace(/\.ts$/, '')) || notYet.has(name.replace(/\.ts$/, ''))) continue;
+    const text = await readFile(path.join(commandsDir, name), 'utf8');
+    if (/@aws-sdk\//.test(text)) offenders.push(`${name}: uses the AWS SDK`);
+    if (/aws\/clients\.js/.test(text)) offenders.push(`${name}: builds a client`);
+    if (/target(\.name)?\s*[!=]==\s*'(local|aws)'/.test(text))
+      offenders.push(`${name}: branches on the target`);
+    if (/targets\/(local|aws)\/(?!deploy\.js'|terraform\.js')/.test(text.replace(/import type[^;]*;/g, ''))) {
+      offenders.push(`${name}: reaches into a target's modules`);
+    }
+    for (const m of text.matchAll(/from '\.\/(\w+)\.js'|import\('\.\/(\w+)\.js'\)/g)) {
+      const other = m[1] ?? m[2];
+      if (other && !helpers.has(other)) offenders.push(`${name}: imports the command ${other}`);
+    }
+  }
+  expect(offenders).toEqual([]);
+});
