@@ -59,7 +59,7 @@ describe('dlq on the local target (through the CLI)', () => {
 
   test('human listing names shard, sequence range, size, condition and how to re-drive', async () => {
     const r = await runCli(['dlq'], { cwd });
-    expect(r.stdout).toContain('RetryAttemptsExhausted  shardId-00000001  100..100  1 records  invokes 6');
+    expect(r.stdout).toContain('RetryAttemptsExhausted  shardId-00000001  100..100  1 record  invokes 6');
     expect(r.stderr).toContain('replay --from-dlq');
   });
 
