@@ -129,23 +129,7 @@ export async function waitForDynamoDb(
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
     if (!isAlive()) throw new TargetError('targets.dynamodb-exited', 'DynamoDB Local exited while starting.');
-    try {
-      const res = await fetch(endpoint, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amz-target': 'DynamoDB_20120810.ListTables',
-          authorization:
-            'AWS4-HMAC-SHA256 Credential=ddblocal/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-        },
-        body: '{}',
-        signal: AbortSignal.timeout(1000),
-      });
-      await res.arrayBuffer();
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
+    if (await dynamoDbAnswers(endpoint, 1000)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new TargetError(
