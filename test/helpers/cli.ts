@@ -24,7 +24,10 @@ export async function runCli(
 ): Promise<CliResult> {
   const result = await execa('node', [BIN, ...args], {
     cwd: options.cwd,
-    env: { NO_COLOR: '1', ...options.env },
+    // Hints name the way the tool was run (src/commands/invocation.ts reads npm's npm_command). Jest
+    // inherits `test` from `npm test` and `exec` from `npx jest`; pin it so every run of the suite sees
+    // the CLI as a user of `npx ddb-ingest` does.
+    env: { NO_COLOR: '1', npm_command: 'exec', ...options.env },
     reject: false,
     timeout: options.timeoutMs ?? 120_000,
   });
