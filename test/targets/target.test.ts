@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseStack } from '../../src/config/stack.js';
@@ -34,9 +34,21 @@ test('the target is chosen by name once; each says where its stack lives', async
     target: 'local',
     logsDir: path.join(settings.stateDir, 'logs'),
   });
-  const cloud = await aws.logSource();
-  expect(cloud.source).toMatchObject({ target: 'aws', functionName: 'ddb-ingest-ingest' });
-  cloud.close();
+  // Nothing deployed from this state dir: no client is made, the user is told.
+  const none = await aws.logSource().catch((e: unknown) => e);
+  expect(none).toBeInstanceOf(TargetError);
+  expect((none as TargetError).code).toBe('targets.no-deployment');
+  // Deployed: the logs are the deployed function's (its name as Terraform output it).
+  const outputsFile = path.join(settings.stateDir, 'aws-outputs.json');
+  await mkdir(settings.stateDir, { recursive: true });
+  await writeFile(outputsFile, JSON.stringify({ function_name: 'deployed-fn' }));
+  try {
+    const cloud = await aws.logSource();
+    expect(cloud.source).toMatchObject({ target: 'aws', functionName: 'deployed-fn' });
+    cloud.close();
+  } finally {
+    await rm(outputsFile, { force: true });
+  }
   expect(await aws.connection()).toEqual({ region: 'eu-west-1' });
   expect(typeof local.runInForeground).toBe('function');
   expect(aws.runInForeground).toBeUndefined();

@@ -5,6 +5,7 @@ import {
   createSqsClient,
   createSsmClient,
   createStreamsClient,
+  endpointFor,
 } from '../../aws/clients.js';
 import { TargetError } from '../errors.js';
 import { startInvoker } from '../invokers.js';
@@ -58,13 +59,17 @@ export function awsTarget(settings: TargetSettings): Target {
 
     async status(hooks = {}) {
       const { awsStatus } = await import('./status.js');
+      // Nothing deployed from this state dir is an error, not a "stopped" stack: there is nothing to ask AWS about.
+      await outputs();
       const [lambda, sqs] = await Promise.all([createLambdaClient(conn), createSqsClient(conn)]);
+      const endpoint = endpointFor(conn, 'dynamodb');
       try {
         return await awsStatus({
           stack,
           stateDir,
           lambda,
           sqs,
+          ...(endpoint ? { endpoint } : {}),
           ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}),
         });
       } finally {
@@ -130,9 +135,11 @@ export function awsTarget(settings: TargetSettings): Target {
     },
 
     async logSource() {
+      // The deployed function's name, and "No deployment found" before any client is made.
+      const { function_name } = await outputs();
       const client = await createLogsClient(conn);
       return {
-        source: { target: 'aws', client, functionName: stack.function.name },
+        source: { target: 'aws', client, functionName: function_name },
         close: () => client.destroy(),
       };
     },
