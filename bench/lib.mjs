@@ -239,3 +239,29 @@ export function treePeakRssMb(pid) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const round = (n, digits = 0) => (n === null || n === undefined ? n : Number(n.toFixed(digits)));
+
+/**
+ * Items/s of pre-built items through seed's own BatchWriter: the raw write ceiling the seed figures are
+ * divided by (bench/seed.mjs and bench/seed-command.mjs measure it the same way).
+ */
+export async function rawWriteRate(client, tableName, items, concurrency) {
+  const [{ BatchWriter }, { systemClock }] = await Promise.all([
+    dist('src/seed/batchWriter.js'),
+    dist('src/util/time.js'),
+  ]);
+  const writer = new BatchWriter({
+    client,
+    tableName,
+    concurrency,
+    maxAttempts: 10,
+    baseDelayMs: 50,
+    maxDelayMs: 5_000,
+    clock: systemClock,
+  });
+  const started = performance.now();
+  for (let i = 0; i < items.length; i += 25) {
+    await writer.write(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+  }
+  await writer.flush();
+  return (writer.written * 1000) / (performance.now() - started);
+}

@@ -7,7 +7,7 @@
 // table the other has grown.
 //   node bench/seed-command.mjs [count] [runs]
 import { spawn } from 'node:child_process';
-import { BIN, dist, log, makeStackDir, round, SIZES, summarize } from './lib.mjs';
+import { BIN, dist, log, makeStackDir, rawWriteRate, round, SIZES, summarize } from './lib.mjs';
 
 const CONCURRENCY = 16;
 const SEED = 42;
@@ -33,11 +33,7 @@ async function withStack(fn) {
 }
 
 export async function raw(items) {
-  const [{ BatchWriter }, { systemClock }, clients] = await Promise.all([
-    dist('src/seed/batchWriter.js'),
-    dist('src/util/time.js'),
-    dist('src/aws/clients.js'),
-  ]);
+  const clients = await dist('src/aws/clients.js');
   return withStack(async (_stack, up) => {
     const client = await clients.createDynamoDbClient({
       region: up.region,
@@ -46,21 +42,7 @@ export async function raw(items) {
       maxAttempts: 1,
     });
     try {
-      const writer = new BatchWriter({
-        client,
-        tableName: up.tables.source,
-        concurrency: CONCURRENCY,
-        maxAttempts: 10,
-        baseDelayMs: 50,
-        maxDelayMs: 5_000,
-        clock: systemClock,
-      });
-      const started = performance.now();
-      for (let i = 0; i < items.length; i += 25) {
-        await writer.write(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
-      }
-      await writer.flush();
-      return (writer.written * 1000) / (performance.now() - started);
+      return await rawWriteRate(client, up.tables.source, items, CONCURRENCY);
     } finally {
       client.destroy();
     }

@@ -10,6 +10,7 @@ import {
   freshDynamo,
   log,
   makeStackDir,
+  rawWriteRate,
   round,
   SIZES,
   sleep,
@@ -47,27 +48,9 @@ async function buildRequests(count) {
 }
 
 async function rawVariant(items) {
-  const [{ BatchWriter }, { systemClock }] = await Promise.all([
-    dist('src/seed/batchWriter.js'),
-    dist('src/util/time.js'),
-  ]);
   const db = await freshDynamo();
   try {
-    const writer = new BatchWriter({
-      client: db.client,
-      tableName: db.tables.source,
-      concurrency: CONCURRENCY,
-      maxAttempts: 10,
-      baseDelayMs: 50,
-      maxDelayMs: 5_000,
-      clock: systemClock,
-    });
-    const started = performance.now();
-    for (let i = 0; i < items.length; i += 25) {
-      await writer.write(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
-    }
-    await writer.flush();
-    return (writer.written * 1000) / (performance.now() - started);
+    return await rawWriteRate(db.client, db.tables.source, items, CONCURRENCY);
   } finally {
     await db.stop();
   }
