@@ -1,23 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ENVIRONMENT_KEY_PATTERN, reservedKeysIn } from '../runtime/environment.js';
+import {
+  BUILT_IN_HANDLER_ENTRY,
+  esmSettingsShape,
+  functionName,
+  functionSettingsShape,
+  streamViewType,
+  tableName,
+} from './blocks.js';
 import { ConfigError } from './errors.js';
+import { buildStackModel, type StackModel } from './model.js';
+import { v2Shape } from './v2.js';
 
-/**
- * The stack file `ddb-ingest.json`. Keys use Terraform's argument names so that
- * `infra/` can `jsondecode(file(...))` the same file: the local and the deployed
- * stack cannot drift. Every key has a default; unknown keys are refused so a
- * typo never silently falls back to a default.
- */
-const tableName = z
-  .string()
-  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, '3-255 characters of a-z, A-Z, 0-9, "_", "-", "."');
-
-const filterPattern = z.object({ pattern: z.string() }).strict();
-
-/** The default handler source; the pre-traffic check is on by default only for it. */
-export const BUILT_IN_HANDLER_ENTRY = 'lambda/src/handler.ts';
+export { BUILT_IN_HANDLER_ENTRY } from './blocks.js';
 
 /** CodeDeploy's predefined configurations for Lambda (compute platform Lambda). */
 export const DEPLOYMENT_CONFIGS = [
@@ -32,6 +28,13 @@ export const DEPLOYMENT_CONFIGS = [
   'CodeDeployDefault.LambdaAllAtOnce',
 ] as const;
 
+/**
+ * The stack file `ddb-ingest.json`. Keys use Terraform's argument names so that
+ * `infra/` can `jsondecode(file(...))` the same file: the local and the deployed
+ * stack cannot drift. Every key has a default; unknown keys are refused so a
+ * typo never silently falls back to a default. Version 2 adds `tables` and
+ * `functions` (v2.ts); model.ts turns either shape into one {@link StackModel}.
+ */
 export const stackSchema = z
   .object({
     /** Prefix for everything the stack creates (log groups, state, alarms). */
@@ -48,9 +51,7 @@ export const stackSchema = z
       .object({
         name: tableName.default('ddb-ingest-orders'),
         hash_key: z.string().min(1).default('orderId'),
-        stream_view_type: z
-          .enum(['NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE', 'KEYS_ONLY'])
-          .default('NEW_AND_OLD_IMAGES'),
+        stream_view_type: streamViewType.default('NEW_AND_OLD_IMAGES'),
       })
       .strict()
       .prefault({}),
@@ -63,97 +64,14 @@ export const stackSchema = z
       .prefault({}),
     function: z
       .object({
-        name: z
-          .string()
-          .regex(/^[a-zA-Z0-9-_]{1,64}$/, '1-64 characters of a-z, A-Z, 0-9, "-", "_"')
-          .default('ddb-ingest-ingest'),
+        name: functionName.default('ddb-ingest-ingest'),
         /** The handler source (TypeScript or JavaScript), relative to the stack file. */
         entry: z.string().min(1).default(BUILT_IN_HANDLER_ENTRY),
-        /**
-         * The function Lambda calls: a property path in the module `entry`
-         * exports (`handler`, or `handlers.main` for a nested one), as the
-         * part of Lambda's handler setting after the module name.
-         */
-        handler: z
-          .string()
-          .regex(
-            /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/,
-            'a JavaScript identifier, or a dotted property path such as handlers.main',
-          )
-          .default('handler'),
-        runtime: z.enum(['nodejs22.x', 'nodejs20.x']).default('nodejs22.x'),
-        /** Seconds, 1-900, as on AWS. */
-        timeout: z.number().int().min(1).max(900).default(30),
-        /** MB, 128-10240, as on AWS. */
-        memory_size: z.number().int().min(128).max(10240).default(256),
-        /**
-         * Plain configuration only: secrets belong in SSM, never here. Names
-         * follow Lambda's rule, and the variables Lambda reserves are refused
-         * (TZ, LANG, PATH and NODE_PATH may be set, as on Lambda).
-         */
-        environment: z
-          .record(z.string(), z.string())
-          .superRefine((environment, ctx) => {
-            const reserved = reservedKeysIn(Object.keys(environment));
-            if (reserved.length > 0) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `Lambda reserves ${reserved.join(', ')}: the runtime sets ${reserved.length > 1 ? 'them' : 'it'}, a function cannot`,
-              });
-            }
-            for (const key of Object.keys(environment)) {
-              if (!reserved.includes(key) && !ENVIRONMENT_KEY_PATTERN.test(key)) {
-                ctx.addIssue({
-                  code: 'custom',
-                  path: [key],
-                  message: 'a letter, then letters, digits or "_"',
-                });
-              }
-            }
-          })
-          .default({}),
-        /**
-         * X-Ray tracing on the aws target: `Active` samples and records
-         * invocations (and grants the function the X-Ray write actions);
-         * `PassThrough` traces only what an upstream caller already traces.
-         * The local runtime does not trace. @default "PassThrough"
-         */
-        tracing: z.enum(['PassThrough', 'Active']).default('PassThrough'),
-        /**
-         * Reserved concurrency on the aws target: caps the function (and
-         * guarantees it that much of the account's pool); null = unreserved.
-         * Keep it at least parallelization_factor x the stream's shards, or
-         * batches throttle. 0 would stop the pipeline, so it is refused.
-         * @default null
-         */
-        reserved_concurrency: z.number().int().min(1).max(10000).nullable().default(null),
+        ...functionSettingsShape,
       })
       .strict()
       .prefault({}),
-    event_source_mapping: z
-      .object({
-        batch_size: z.number().int().min(1).max(10000).default(100),
-        maximum_batching_window_in_seconds: z.number().int().min(0).max(300).default(0),
-        starting_position: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
-        parallelization_factor: z.number().int().min(1).max(10).default(1),
-        bisect_batch_on_function_error: z.boolean().default(true),
-        maximum_retry_attempts: z.number().int().min(-1).max(10000).default(5),
-        maximum_record_age_in_seconds: z
-          .number()
-          .int()
-          .refine((v) => v === -1 || (v >= 60 && v <= 604800), '-1, or 60 to 604800')
-          .default(3600),
-        function_response_types: z
-          .array(z.enum(['ReportBatchItemFailures']))
-          .default(['ReportBatchItemFailures']),
-        filter_criteria: z
-          .object({ filter: z.array(filterPattern).max(5).default([]) })
-          .strict()
-          .prefault({}),
-        enabled: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
+    event_source_mapping: z.object(esmSettingsShape).strict().prefault({}),
     /** How a new function version goes live on the aws target (docs/deployment.md). */
     deployment: z
       .object({
@@ -179,6 +97,7 @@ export const stackSchema = z
       })
       .strict()
       .prefault({}),
+    ...v2Shape,
   })
   .strict()
   .superRefine((stack, ctx) => {
@@ -219,18 +138,40 @@ export interface LoadedStack {
   /** Directory that relative paths in the stack file are resolved against. */
   dir: string;
   exists: boolean;
+  /** Every table and function of the stack, whichever shape the file has. */
+  model: StackModel;
 }
 
 /** Parses and validates a stack object; errors name the key and what is allowed. */
 export function parseStack(raw: unknown, source = STACK_FILE_NAME): Stack {
+  return parseStackModel(raw, source).stack;
+}
+
+/**
+ * Parses and validates a stack object of either version and builds its
+ * {@link StackModel}; what is wrong within an entry and across entries (an
+ * unknown table, a mapping on a table without a stream) is reported together,
+ * each line naming its key.
+ */
+export function parseStackModel(raw: unknown, source = STACK_FILE_NAME): { stack: Stack; model: StackModel } {
   const result = stackSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const key = issue.path.join('.') || '(top level)';
-    return `  ${key}: ${describeIssue(issue)}`;
-  });
+  if (!result.success) {
+    invalid(
+      source,
+      result.error.issues.map((issue) => ({ path: issue.path, message: describeIssue(issue) })),
+    );
+  }
+  const { model, issues } = buildStackModel(result.data, raw);
+  if (issues.length > 0) invalid(source, issues);
+  return { stack: result.data, model };
+}
+
+function invalid(source: string, issues: { path: PropertyKey[]; message: string }[]): never {
+  const lines = issues.map(
+    (issue) => `  ${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`,
+  );
   throw new ConfigError('config.invalid', `Invalid stack file ${source}:\n${lines.join('\n')}`, {
-    details: { source },
+    details: { source, keys: issues.map((issue) => issue.path.map(String).join('.')) },
   });
 }
 
@@ -242,6 +183,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     case 'invalid_type':
       return `must be ${issue.expected}`;
+    case 'invalid_key':
+      // A map key (a table or function name) that breaks its naming rule.
+      return issue.issues.map((inner) => describeIssue(inner as z.core.$ZodIssue)).join('; ');
     case 'too_small':
       return `must be >= ${String(issue.minimum)}${issue.origin === 'array' ? ' entries' : ''}`;
     case 'too_big':
@@ -259,7 +203,7 @@ export async function loadStack(configPath: string | undefined, cwd = process.cw
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && configPath === undefined) {
-      return { stack: parseStack({}), file, dir: path.dirname(file), exists: false };
+      return { ...parseStackModel({}), file, dir: path.dirname(file), exists: false };
     }
     throw new ConfigError('config.unreadable', `Cannot read stack file ${file}: ${(err as Error).message}`, {
       cause: err,
@@ -279,5 +223,5 @@ export async function loadStack(configPath: string | undefined, cwd = process.cw
       },
     );
   }
-  return { stack: parseStack(raw, file), file, dir: path.dirname(file), exists: true };
+  return { ...parseStackModel(raw, file), file, dir: path.dirname(file), exists: true };
 }

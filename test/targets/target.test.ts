@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseStack } from '../../src/config/stack.js';
+import { parseStackModel } from '../../src/config/stack.js';
 import { toCliError } from '../../src/errorMessages.js';
 import { UsageError } from '../../src/errors.js';
 import { TargetError } from '../../src/targets/errors.js';
@@ -12,10 +12,10 @@ let settings: TargetSettings;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-target-'));
-  const stack = parseStack({});
+  const { stack, model } = parseStackModel({});
   settings = {
     stack,
-    stackFile: { stack, file: path.join(dir, 'ddb-ingest.json'), dir, exists: false },
+    stackFile: { stack, model, file: path.join(dir, 'ddb-ingest.json'), dir, exists: false },
     stateDir: path.join(dir, '.ddb-ingest'),
     aws: { region: 'eu-west-1' },
   };
