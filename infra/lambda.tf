@@ -60,6 +60,8 @@ resource "aws_lambda_function" "this" {
 # Terraform creates the alias once, on the first published version; from then
 # on CodeDeploy moves it (infra/codedeploy.tf, `ddb-ingest up --target aws`):
 # a new version gets traffic only through a deployment that can roll back.
+# Without CodeDeploy (deployment.codedeploy = false) the CLI moves it and
+# records the move in its description, as CodeDeploy's history would.
 resource "aws_lambda_alias" "live" {
   name             = "live"
   description      = "The version the event source mapping invokes; CodeDeploy shifts it (ddb-ingest up / rollback)."
@@ -68,7 +70,7 @@ resource "aws_lambda_alias" "live" {
 
   lifecycle {
     # A plan would otherwise move `live` to the new version at once (and undo
-    # a canary or a rollback half-way).
-    ignore_changes = [function_version, routing_config]
+    # a canary or a rollback half-way), or erase the CLI's record of a move.
+    ignore_changes = [function_version, routing_config, description]
   }
 }

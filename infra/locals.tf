@@ -48,7 +48,10 @@ locals {
       enabled                            = try(local.raw_esm.enabled, true)
     }
     deployment = {
-      config = try(local.raw_dep.config, "CodeDeployDefault.LambdaCanary10Percent5Minutes")
+      # false only for an emulator without CodeDeploy (src/config/stack.ts):
+      # no CodeDeploy resources, the CLI moves `live` itself.
+      codedeploy = try(local.raw_dep.codedeploy, true)
+      config     = try(local.raw_dep.config, "CodeDeployDefault.LambdaCanary10Percent5Minutes")
     }
   }
 

@@ -31,7 +31,7 @@ output "function_arn" {
 }
 
 output "function_version" {
-  description = "Latest published version: the one `ddb-ingest up --target aws` deploys to `live` through CodeDeploy."
+  description = "Latest published version: the one `ddb-ingest up --target aws` deploys to `live` (through CodeDeploy unless deployment.codedeploy is false)."
   value       = aws_lambda_function.this.version
 }
 
@@ -46,13 +46,13 @@ output "live_version" {
 }
 
 output "codedeploy_app_name" {
-  description = "CodeDeploy application (compute platform Lambda) that deploys new versions to `live`."
-  value       = aws_codedeploy_app.this.name
+  description = "CodeDeploy application (compute platform Lambda) that deploys new versions to `live`; null when the stack file's deployment.codedeploy is false."
+  value       = one(aws_codedeploy_app.this[*].name)
 }
 
 output "codedeploy_deployment_group_name" {
-  description = "CodeDeploy deployment group of the `live` alias, with the rollback alarms."
-  value       = aws_codedeploy_deployment_group.live.deployment_group_name
+  description = "CodeDeploy deployment group of the `live` alias, with the rollback alarms; null when the stack file's deployment.codedeploy is false."
+  value       = one(aws_codedeploy_deployment_group.live[*].deployment_group_name)
 }
 
 output "event_source_mapping_uuid" {

@@ -318,6 +318,15 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 1,
     hint: 'No deployment through ddb-ingest brought live to this version; name the version with `ddb-ingest rollback --target aws --to-version <n>`.',
   },
+  'canary.not-started': {
+    exit: 1,
+    hint: (d) =>
+      `live has not moved. On AWS, look at the deployment (\`aws deploy get-deployment --deployment-id ${String(d.deploymentId)}\`) and stop it with \`ddb-ingest rollback --target aws\`. An emulator without CodeDeploy deployments (moto) never starts one: set "deployment": { "codedeploy": false } in the stack file, then \`ddb-ingest up --target aws\` moves live at once.`,
+  },
+  'canary.no-such-version': {
+    exit: 1,
+    hint: 'Name one of the published versions with `ddb-ingest rollback --target aws --to-version <n>`.',
+  },
   'canary.alias-not-found': { exit: 1, hint: 'Deploy the stack first with `ddb-ingest up --target aws`.' },
   'canary.declined': {
     exit: 1,

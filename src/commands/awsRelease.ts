@@ -57,7 +57,7 @@ export function confirmRolledBack(ctx: RunContext, spinner: Spinner, yes: boolea
         ? 'CodeDeploy rolled it back'
         : 'it was rolled back with `ddb-ingest rollback`';
     ctx.output.warn(
-      `Version ${info.version} would be deployed, but ${how}${when} (deployment ${info.deploymentId}).`,
+      `Version ${info.version} would be deployed, but ${how}${when}${info.deploymentId ? ` (deployment ${info.deploymentId})` : ''}.`,
     );
     return confirm(ctx.output, `Deploy version ${info.version} again?`, yes, ctx.signal);
   };

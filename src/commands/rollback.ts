@@ -26,7 +26,9 @@ export function rollbackCommand(): Command {
 With a deployment running, rollback stops it and CodeDeploy moves all of
 live's traffic back to the version it started from. With none running, it
 moves live from its version back to the version it had before, through a new
-CodeDeploy deployment (all at once). CodeDeploy's history records it: the next
+CodeDeploy deployment (all at once). A stack without CodeDeploy
+(deployment.codedeploy false in the stack file, for emulators) has live moved
+back at once, with a warning. CodeDeploy's history records it: the next
 \`up --target aws\` says which version it would deploy and asks (or takes --yes)
 before shipping the rolled-back version again.
 
@@ -43,29 +45,26 @@ Examples:
             'Run `ddb-ingest rollback --target aws`.',
           );
         }
-        const [{ rollback }, { requireAwsOutputs }, release, { systemClock }] = await Promise.all([
-          import('../targets/aws/canary/release.js'),
-          import('../targets/aws/terraform.js'),
-          import('./awsRelease.js'),
-          import('../util/time.js'),
-        ]);
+        const [{ rollback, rollbackAtOnce }, { requireAwsOutputs }, release, { systemClock }] =
+          await Promise.all([
+            import('../targets/aws/canary/release.js'),
+            import('../targets/aws/terraform.js'),
+            import('./awsRelease.js'),
+            import('../util/time.js'),
+          ]);
         const outputs = await requireAwsOutputs(ctx.stateDir);
         const clients = await release.releaseClients(ctx);
+        const applicationName = outputs.codedeploy_app_name;
+        const deploymentGroupName = outputs.codedeploy_deployment_group_name;
         const spinner = await ctx.output.spinner('Looking for a deployment to roll back');
         try {
-          const result = await rollback({
-            codedeploy: clients.codedeploy,
+          const common = {
             lambda: clients.lambda,
-            group: {
-              applicationName: outputs.codedeploy_app_name,
-              deploymentGroupName: outputs.codedeploy_deployment_group_name,
-            },
             functionName: outputs.function_name,
             clock: systemClock,
             signal: ctx.signal,
             ...(opts.toVersion !== undefined ? { toVersion: String(opts.toVersion) } : {}),
-            onProgress: release.progressReporter(ctx, spinner),
-            confirm: async (plan) => {
+            confirm: async (plan: { stop: string } | { from: string; to: string }) => {
               spinner.stop();
               const question =
                 'stop' in plan
@@ -73,12 +72,26 @@ Examples:
                   : `Move live from version ${plan.from} back to version ${plan.to}?`;
               return confirm(ctx.output, question, opts.yes, ctx.signal);
             },
-          });
+          };
+          const result =
+            applicationName && deploymentGroupName
+              ? await rollback({
+                  ...common,
+                  codedeploy: clients.codedeploy,
+                  group: { applicationName, deploymentGroupName },
+                  onProgress: release.progressReporter(ctx, spinner),
+                })
+              : await rollbackAtOnce(common);
           if (result.result === 'declined') {
             spinner.succeed('Nothing rolled back');
           } else if (result.result === 'stopped') {
             spinner.succeed(
               `Stopped deployment ${result.deploymentId}; live serves version ${result.version}`,
+            );
+          } else if (result.result === 'moved-back') {
+            spinner.succeed(`live moved back from version ${result.from} to ${result.to}`);
+            ctx.output.warn(
+              'This stack has no CodeDeploy (deployment.codedeploy is false in the stack file): live was moved back at once with UpdateAlias.',
             );
           } else {
             spinner.succeed(

@@ -161,7 +161,11 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
       // Terraform's live_version is what the alias had when it was read; the deployment moved it since.
       const d = result.deployment;
       const liveVersion =
-        d?.result === 'succeeded' ? d.to : d?.result === 'up-to-date' ? d.version : o.live_version;
+        d?.result === 'succeeded' || d?.result === 'moved'
+          ? d.to
+          : d?.result === 'up-to-date'
+            ? d.version
+            : o.live_version;
       ctx.output.line(`function    ${o.function_name} (live -> version ${liveVersion})`);
       ctx.output.line(`source      ${o.source_table_name}`);
       ctx.output.line(`sink        ${o.sink_table_name}`);
@@ -172,6 +176,11 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
     if (result.deployment?.result === 'succeeded') {
       const d = result.deployment;
       ctx.output.info(`live moved from version ${d.from} to ${d.to} (deployment ${d.deploymentId}).`);
+    } else if (result.deployment?.result === 'moved') {
+      const d = result.deployment;
+      ctx.output.warn(
+        `live moved from version ${d.from} to ${d.to} at once: this stack has no CodeDeploy (deployment.codedeploy is false in the stack file), so no canary and no automatic rollback.`,
+      );
     }
   } catch (err) {
     spinner.fail('Deployment failed');

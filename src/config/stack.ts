@@ -76,6 +76,16 @@ export const stackSchema = z
     deployment: z
       .object({
         /**
+         * Whether new versions go live through CodeDeploy (canary or linear
+         * shift, alarms that roll back, `rollback` through CodeDeploy's
+         * history). false is for an AWS API emulator without CodeDeploy
+         * deployments (moto 5.2.1): the stack then has no CodeDeploy
+         * resources, `up` moves `live` to each new version at once and
+         * `rollback` moves it back at once, with no canary and no automatic
+         * rollback. Keep it on for AWS. @default true
+         */
+        codedeploy: z.boolean().default(true),
+        /**
          * CodeDeploy's traffic shifting from the `live` version to the new one;
          * the alarms on `live` roll a canary or linear shift back.
          * `CodeDeployDefault.LambdaAllAtOnce` is for dev stacks.

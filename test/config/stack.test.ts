@@ -35,6 +35,7 @@ test('an empty object is the default stack from the CLI contract', () => {
       enabled: true,
     },
     deployment: {
+      codedeploy: true,
       config: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
       pre_traffic_check: null,
       pre_traffic_records: 10,
@@ -49,6 +50,7 @@ test('production options: tracing, reserved concurrency and the deployment confi
   });
   expect(stack.function).toMatchObject({ tracing: 'Active', reserved_concurrency: 5 });
   expect(stack.deployment).toEqual({
+    codedeploy: true,
     config: 'CodeDeployDefault.LambdaAllAtOnce',
     pre_traffic_check: true,
     pre_traffic_records: 10,
@@ -75,6 +77,11 @@ test('production options: tracing, reserved concurrency and the deployment confi
     'deployment.pre_traffic_records: must be >= 1',
   );
   expect(refused({ deployment: { canary: true } })).toContain('deployment: unknown key "canary"');
+  // The emulator switch is a boolean, not a string Terraform would also read as one.
+  expect(parseStack({ deployment: { codedeploy: false } }).deployment.codedeploy).toBe(false);
+  expect(refused({ deployment: { codedeploy: 'false' } })).toContain(
+    'deployment.codedeploy: must be boolean',
+  );
 });
 
 test('partial sections keep the other defaults', () => {

@@ -94,13 +94,13 @@ test('the plan creates the whole pipeline', () => {
     'aws_cloudwatch_metric_alarm.this["errors"]',
     'aws_cloudwatch_metric_alarm.this["iterator_age"]',
     'aws_cloudwatch_metric_alarm.this["throttles"]',
-    'aws_codedeploy_app.this',
-    'aws_codedeploy_deployment_group.live',
+    'aws_codedeploy_app.this[0]',
+    'aws_codedeploy_deployment_group.live[0]',
     'aws_dynamodb_table.sink',
     'aws_dynamodb_table.source',
-    'aws_iam_role.codedeploy',
+    'aws_iam_role.codedeploy[0]',
     'aws_iam_role.function',
-    'aws_iam_role_policy.codedeploy',
+    'aws_iam_role_policy.codedeploy[0]',
     'aws_iam_role_policy.function',
     'aws_lambda_alias.live',
     'aws_lambda_event_source_mapping.this',
@@ -293,6 +293,7 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
         NODE_OPTIONS: '--max-semi-space-size=32',
       },
     },
+    deployment: { codedeploy: false },
     event_source_mapping: {
       batch_size: 25,
       maximum_batching_window_in_seconds: 3,
@@ -336,10 +337,10 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
   const fn = planned(plan, 'aws_lambda_function.this');
   // kms_key_arn encrypts the function's environment too.
   expect(fn).toMatchObject({ timeout: 60, function_name: stack.function.name, kms_key_arn: key });
-  // The deployment config of the stack file's default, named by the group.
-  expect(planned(plan, 'aws_codedeploy_deployment_group.live').deployment_config_name).toBe(
-    stack.deployment.config,
-  );
+  // Without CodeDeploy (an emulator's stack file): none of its resources, null outputs.
+  expect((plan.resource_changes ?? []).filter((r) => /codedeploy/.test(r.address))).toEqual([]);
+  expect(plan.output_changes?.codedeploy_app_name?.after).toBeNull();
+  expect(plan.output_changes?.codedeploy_deployment_group_name?.after).toBeNull();
   expect((fn.environment as { variables: Record<string, string> }[])[0]?.variables).toEqual({
     SINK_TABLE_NAME: stack.sink_table.name,
     PII_KEY_PARAMETER: '/shop/prod/pii-key',
@@ -411,7 +412,7 @@ test('production options: X-Ray Active with its permission, reserved concurrency
     retention_in_days: 365,
     kms_key_id: logKey,
   });
-  expect(planned(plan, 'aws_codedeploy_deployment_group.live').deployment_config_name).toBe(
+  expect(planned(plan, 'aws_codedeploy_deployment_group.live[0]').deployment_config_name).toBe(
     'CodeDeployDefault.LambdaAllAtOnce',
   );
   const traces = policyStatements(plan).find((st) => st.Sid === 'WriteTraces');
@@ -444,11 +445,11 @@ describe('canary deployments through CodeDeploy', () => {
   const alarm = (key: string) => `ddb-ingest-dev-${key}`;
 
   test('a Lambda CodeDeploy app and a deployment group with the default canary and auto-rollback', () => {
-    expect(planned(defaults, 'aws_codedeploy_app.this')).toMatchObject({
+    expect(planned(defaults, 'aws_codedeploy_app.this[0]')).toMatchObject({
       name: 'ddb-ingest-ingest',
       compute_platform: 'Lambda',
     });
-    expect(planned(defaults, 'aws_codedeploy_deployment_group.live')).toMatchObject({
+    expect(planned(defaults, 'aws_codedeploy_deployment_group.live[0]')).toMatchObject({
       app_name: 'ddb-ingest-ingest',
       deployment_group_name: 'live',
       deployment_config_name: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
@@ -457,7 +458,7 @@ describe('canary deployments through CodeDeploy', () => {
         { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
       ],
     });
-    const alarms = planned(defaults, 'aws_codedeploy_deployment_group.live').alarm_configuration as {
+    const alarms = planned(defaults, 'aws_codedeploy_deployment_group.live[0]').alarm_configuration as {
       enabled: boolean;
       alarms: string[];
       ignore_poll_alarm_failure: boolean;
@@ -469,7 +470,7 @@ describe('canary deployments through CodeDeploy', () => {
       [alarm('errors'), alarm('iterator-age'), alarm('throttles')].sort(),
     );
     expect(configExpression(defaults, 'aws_codedeploy_deployment_group.live', 'service_role_arn')).toContain(
-      '"aws_iam_role.codedeploy.arn"',
+      '"aws_iam_role.codedeploy"',
     );
   });
 
@@ -487,7 +488,9 @@ describe('canary deployments through CodeDeploy', () => {
   });
 
   test('the service role: only CodeDeploy of this account may take it; the alias and its alarms, nothing else', () => {
-    const trust = JSON.parse(planned(defaults, 'aws_iam_role.codedeploy').assume_role_policy as string) as {
+    const trust = JSON.parse(
+      planned(defaults, 'aws_iam_role.codedeploy[0]').assume_role_policy as string,
+    ) as {
       Statement: Statement[] & { Principal: unknown }[];
     };
     expect(trust.Statement).toEqual([
@@ -499,7 +502,7 @@ describe('canary deployments through CodeDeploy', () => {
         Condition: { StringEquals: { 'aws:SourceAccount': FAKE_ACCOUNT_ID } },
       },
     ]);
-    const policy = JSON.parse(planned(defaults, 'aws_iam_role_policy.codedeploy').policy as string) as {
+    const policy = JSON.parse(planned(defaults, 'aws_iam_role_policy.codedeploy[0]').policy as string) as {
       Statement: Statement[];
     };
     const fn = `arn:aws:lambda:${PARTITION_REGION_ACCOUNT}:function:ddb-ingest-ingest`;
@@ -536,7 +539,9 @@ describe('canary deployments through CodeDeploy', () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(path.join(infraDirForText, 'lambda.tf'), 'utf8');
     const alias = /resource "aws_lambda_alias" "live" \{[\s\S]*?\n\}/.exec(text)?.[0] ?? '';
-    expect(alias).toMatch(/lifecycle \{[^}]*ignore_changes = \[function_version, routing_config\]/);
+    expect(alias).toMatch(
+      /lifecycle \{[^}]*ignore_changes = \[function_version, routing_config, description\]/,
+    );
     expect(Object.keys(defaults.variables ?? {})).not.toContain('live_version');
   });
 });
@@ -547,7 +552,7 @@ test('the role name fits the 64 characters IAM allows for every function name th
   const roles: string[] = [];
   for (const name of names) {
     const plan = await planWith({ function: { name } }, {});
-    for (const address of ['aws_iam_role.function', 'aws_iam_role.codedeploy']) {
+    for (const address of ['aws_iam_role.function', 'aws_iam_role.codedeploy[0]']) {
       const role = planned(plan, address).name as string;
       expect({ name, address, fits: role.length <= 64 && /^[\w+=,.@-]+$/.test(role) }).toEqual({
         name,

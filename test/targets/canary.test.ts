@@ -16,7 +16,13 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { GetAliasCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListVersionsByFunctionCommand,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { toCliError } from '../../src/errorMessages.js';
 import { lambdaAppSpec } from '../../src/targets/aws/canary/appspec.js';
@@ -27,7 +33,15 @@ import {
   appliedBySinkSequence,
   preTrafficCheck,
 } from '../../src/targets/aws/canary/preTraffic.js';
-import { deployVersion, ROLLBACK_CONFIG, rollback } from '../../src/targets/aws/canary/release.js';
+import {
+  aliasMoveDescription,
+  deployVersion,
+  moveAliasAtOnce,
+  parseAliasMove,
+  ROLLBACK_CONFIG,
+  rollback,
+  rollbackAtOnce,
+} from '../../src/targets/aws/canary/release.js';
 import type { Clock } from '../../src/util/time.js';
 
 // The canary driver against mocked clients, request by request: what it asks
@@ -308,6 +322,187 @@ describe('deployVersion', () => {
     }).catch((e) => e);
     expect(err).toBe(failed);
     expect(codedeploy.commandCalls(CreateDeploymentCommand)).toHaveLength(0);
+  });
+
+  test('a deployment that stays "Created" (an emulator without CodeDeploy) fails after the start timeout, naming the stack switch', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '4' });
+    codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
+    codedeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-STUCK' });
+    codedeploy
+      .on(GetDeploymentCommand)
+      .resolves({ deploymentInfo: { deploymentId: 'd-STUCK', status: 'Created' } });
+    const clock = fakeClock();
+    const start = clock.now();
+    const err = await deployVersion({
+      ...target(clock),
+      version: '5',
+      startTimeoutMs: 30_000,
+      confirmRolledBack: async () => true,
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(CanaryError);
+    expect((err as CanaryError).code).toBe('canary.not-started');
+    expect((err as CanaryError).message).toContain('d-STUCK is still "Created" after 30 s');
+    expect(clock.now() - start).toBe(30_000);
+    const shown = toCliError(err);
+    if (!shown) throw new Error('not rendered');
+    expect(shown.exitCode).toBe(1);
+    expect(shown.hint).toContain('"deployment": { "codedeploy": false }');
+    expect(shown.hint).toContain('aws deploy get-deployment --deployment-id d-STUCK');
+  });
+
+  test('a deployment that leaves "Created" is followed past the start timeout', async () => {
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '5' });
+    codedeploy.on(ListDeploymentsCommand).resolves({ deployments: [] });
+    codedeploy.on(CreateDeploymentCommand).resolves({ deploymentId: 'd-SLOW' });
+    codedeploy
+      .on(GetDeploymentCommand)
+      .resolvesOnce({ deploymentInfo: { deploymentId: 'd-SLOW', status: 'Created' } })
+      .resolvesOnce({ deploymentInfo: { deploymentId: 'd-SLOW', status: 'InProgress' } })
+      .resolvesOnce({ deploymentInfo: { deploymentId: 'd-SLOW', status: 'InProgress' } })
+      .resolves({ deploymentInfo: { deploymentId: 'd-SLOW', status: 'Succeeded' } });
+    lambda.on(GetAliasCommand).resolvesOnce({ FunctionVersion: '4' }).resolves({ FunctionVersion: '5' });
+    const result = await deployVersion({
+      ...target(),
+      version: '5',
+      startTimeoutMs: 1500,
+      confirmRolledBack: async () => true,
+    });
+    expect(result).toMatchObject({ result: 'succeeded', deploymentId: 'd-SLOW' });
+  });
+});
+
+describe('without CodeDeploy (deployment.codedeploy false): the CLI moves live itself', () => {
+  const direct = (clock = fakeClock()) => ({
+    lambda: new LambdaClient({ region: 'us-east-1' }),
+    functionName: FN,
+    clock,
+  });
+  const versions = (...v: string[]) =>
+    lambda
+      .on(ListVersionsByFunctionCommand)
+      .resolves({ Versions: ['$LATEST', ...v].map((Version) => ({ Version })) });
+
+  test('the alias description records a move and reads back; other text is no record', () => {
+    const at = new Date('2026-12-01T10:00:00.000Z');
+    const text = aliasMoveDescription({
+      kind: 'rollback',
+      functionName: FN,
+      alias: 'live',
+      from: '2',
+      to: '1',
+      at,
+    });
+    expect(text).toBe(`ddb-ingest:rollback: ${FN} live 2 -> 1 at 2026-12-01T10:00:00.000Z`);
+    expect(parseAliasMove(text)).toEqual({ kind: 'rollback', from: '2', to: '1', at });
+    expect(parseAliasMove('The version the event source mapping invokes')).toBeUndefined();
+    expect(parseAliasMove(undefined)).toBeUndefined();
+  });
+
+  test('up: one UpdateAlias to the new version, recorded; nothing when live is on it', async () => {
+    lambda.on(GetAliasCommand).resolvesOnce({ FunctionVersion: '4' }).resolves({ FunctionVersion: '5' });
+    lambda.on(UpdateAliasCommand).resolves({});
+    let asked = 0;
+    const confirmRolledBack = async () => {
+      asked++;
+      return true;
+    };
+    expect(await moveAliasAtOnce({ ...direct(), version: '5', confirmRolledBack })).toEqual({
+      result: 'moved',
+      from: '4',
+      to: '5',
+    });
+    expect(lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        FunctionName: FN,
+        Name: 'live',
+        FunctionVersion: '5',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+        Description: `ddb-ingest:deploy: ${FN} live 4 -> 5 at 2026-12-01T10:00:00.000Z`,
+      },
+    ]);
+    expect(await moveAliasAtOnce({ ...direct(), version: '5', confirmRolledBack })).toEqual({
+      result: 'up-to-date',
+      version: '5',
+    });
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(1);
+    expect(asked).toBe(0);
+  });
+
+  test('up after a rollback away from the version asks first; no means nothing moves', async () => {
+    lambda.on(GetAliasCommand).resolves({
+      FunctionVersion: '1',
+      Description: `ddb-ingest:rollback: ${FN} live 2 -> 1 at 2026-12-01T09:00:00.000Z`,
+    });
+    const err = await moveAliasAtOnce({
+      ...direct(),
+      version: '2',
+      confirmRolledBack: async () => false,
+    }).catch((e) => e);
+    expect((err as CanaryError).code).toBe('canary.declined');
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0);
+    const asked: unknown[] = [];
+    lambda.on(UpdateAliasCommand).resolves({});
+    await moveAliasAtOnce({
+      ...direct(),
+      version: '2',
+      confirmRolledBack: async (info) => {
+        asked.push(info);
+        return true;
+      },
+    });
+    expect(asked).toEqual([{ version: '2', how: 'rollback', at: new Date('2026-12-01T09:00:00.000Z') }]);
+    expect(lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input.FunctionVersion).toBe('2');
+  });
+
+  test('rollback: back to the version the last deploy moved live from, recorded; asked first', async () => {
+    lambda.on(GetAliasCommand).resolves({
+      FunctionVersion: '3',
+      Description: `ddb-ingest:deploy: ${FN} live 1 -> 3 at 2026-12-01T09:00:00.000Z`,
+    });
+    versions('1', '2', '3');
+    lambda.on(UpdateAliasCommand).resolves({});
+    const plans: unknown[] = [];
+    const result = await rollbackAtOnce({
+      ...direct(),
+      confirm: async (plan) => {
+        plans.push(plan);
+        return true;
+      },
+    });
+    expect(result).toEqual({ result: 'moved-back', from: '3', to: '1' });
+    expect(plans).toEqual([{ from: '3', to: '1' }]);
+    expect(lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        FunctionName: FN,
+        Name: 'live',
+        FunctionVersion: '1',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+        Description: `ddb-ingest:rollback: ${FN} live 3 -> 1 at 2026-12-01T10:00:00.000Z`,
+      },
+    ]);
+  });
+
+  test('rollback without a record: the newest published version below live; none, or an unknown --to-version, is refused', async () => {
+    lambda.on(UpdateAliasCommand).resolves({});
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '3', Description: 'set by hand' });
+    versions('1', '2', '3');
+    expect(await rollbackAtOnce({ ...direct(), confirm: async () => true })).toEqual({
+      result: 'moved-back',
+      from: '3',
+      to: '2',
+    });
+    const unknown = await rollbackAtOnce({ ...direct(), toVersion: '7', confirm: async () => true }).catch(
+      (e) => e,
+    );
+    expect((unknown as CanaryError).code).toBe('canary.no-such-version');
+    expect((unknown as CanaryError).message).toContain('no published version 7 (published: 1, 2, 3)');
+    lambda.on(GetAliasCommand).resolves({ FunctionVersion: '1' });
+    const none = await rollbackAtOnce({ ...direct(), confirm: async () => true }).catch((e) => e);
+    expect((none as CanaryError).code).toBe('canary.nothing-to-roll-back');
+    expect(await rollbackAtOnce({ ...direct(), toVersion: '3', confirm: async () => false })).toEqual({
+      result: 'declined',
+    });
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(1);
   });
 });
 

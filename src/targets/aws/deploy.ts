@@ -97,10 +97,23 @@ async function releasePublishedVersion(
   outputs: AwsOutputs | undefined,
 ): Promise<DeployResult | undefined> {
   const canary = options.canary;
-  if (!canary || !outputs?.codedeploy_app_name) return undefined;
+  if (!canary || !outputs) return undefined;
   const { stack } = options.loaded;
   const clock = canary.clock ?? systemClock;
-  const { deployVersion } = await import('./canary/release.js');
+  const { deployVersion, moveAliasAtOnce } = await import('./canary/release.js');
+  const applicationName = outputs.codedeploy_app_name;
+  const deploymentGroupName = outputs.codedeploy_deployment_group_name;
+  if (!applicationName || !deploymentGroupName) {
+    // The stack runs without CodeDeploy (deployment.codedeploy = false).
+    return moveAliasAtOnce({
+      lambda: canary.lambda,
+      functionName: outputs.function_name,
+      version: outputs.function_version,
+      clock,
+      confirmRolledBack: canary.confirmRolledBack,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
   const pre = await import('./canary/preTraffic.js');
   const applied =
     stack.function.entry === BUILT_IN_HANDLER_ENTRY
@@ -114,10 +127,7 @@ async function releasePublishedVersion(
   return deployVersion({
     codedeploy: canary.codedeploy,
     lambda: canary.lambda,
-    group: {
-      applicationName: outputs.codedeploy_app_name,
-      deploymentGroupName: outputs.codedeploy_deployment_group_name,
-    },
+    group: { applicationName, deploymentGroupName },
     functionName: outputs.function_name,
     version: outputs.function_version,
     clock,

@@ -129,8 +129,9 @@ export interface AwsOutputs {
   live_version: string;
   event_source_mapping_uuid: string;
   /** CodeDeploy application and deployment group that shift `live` (infra/codedeploy.tf). */
-  codedeploy_app_name: string;
-  codedeploy_deployment_group_name: string;
+  /** null when the stack file's deployment.codedeploy is false (an emulator without CodeDeploy). */
+  codedeploy_app_name: string | null;
+  codedeploy_deployment_group_name: string | null;
   dlq_url: string;
   dlq_arn: string;
   log_group_name: string;

@@ -33,6 +33,8 @@ export interface AliasState {
   version: string;
   /** Additional versions and the share of invocations each gets (0-1); empty when not shifting. */
   weights: Record<string, number>;
+  /** The alias's description, when it has one (without CodeDeploy it records the CLI's last move). */
+  description?: string;
 }
 
 /** Statuses of a deployment that has not finished. */
@@ -56,6 +58,7 @@ export async function readAlias(
     return {
       version: out.FunctionVersion,
       weights: { ...(out.RoutingConfig?.AdditionalVersionWeights ?? {}) },
+      ...(out.Description ? { description: out.Description } : {}),
     };
   } catch (err) {
     if ((err as Error).name === 'ResourceNotFoundException') {
@@ -182,6 +185,12 @@ export interface WaitOptions {
   clock: Clock;
   /** Between GetDeployment calls. @default 5000 */
   pollMs?: number;
+  /**
+   * How long a deployment may stay "Created" before it counts as never
+   * started (CodeDeploy starts one within seconds; an emulator without
+   * CodeDeploy deployments never does). @default 180000
+   */
+  startTimeoutMs?: number;
   /** To show the traffic split as it moves. @default undefined (status only) */
   alias?: { lambda: LambdaApi; functionName: string; name: string };
   onProgress?: (progress: DeploymentProgress) => void;
@@ -191,15 +200,27 @@ export interface WaitOptions {
 
 const DONE: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];
 
+/** See WaitOptions.startTimeoutMs. */
+export const DEFAULT_START_TIMEOUT_MS = 180_000;
+
 async function follow(
   options: WaitOptions,
   deploymentId: string,
   rollingBack: boolean,
 ): Promise<DeploymentInfo> {
   const pollMs = options.pollMs ?? 5000;
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const since = options.clock.now();
   for (;;) {
     const info = await getDeployment(options.codedeploy, deploymentId, options.signal);
     const status = info.status ?? 'Unknown';
+    if (status === 'Created' && options.clock.now() - since >= startTimeoutMs) {
+      throw new CanaryError(
+        'canary.not-started',
+        `Deployment ${deploymentId} is still "Created" after ${Math.round(startTimeoutMs / 1000)} s: CodeDeploy never started it.`,
+        { details: { deploymentId, status, waitedMs: options.clock.now() - since } },
+      );
+    }
     const weights = options.alias
       ? (
           await readAlias(

@@ -15,7 +15,11 @@ export type CanaryErrorCode =
   /** The function or its `live` alias does not exist. */
   | 'canary.alias-not-found'
   /** The user declined to deploy a version that was rolled back before. */
-  | 'canary.declined';
+  | 'canary.declined'
+  /** A deployment stayed "Created": CodeDeploy (or an emulator) never started it. */
+  | 'canary.not-started'
+  /** The version to roll back to is not a published version of the function. */
+  | 'canary.no-such-version';
 
 /** A failure of the canary driver: a stable `code`, facts in `details`, what AWS said in `cause`. */
 export class CanaryError extends DdbIngestError<CanaryErrorCode> {}

@@ -3,6 +3,7 @@ import {
   type DeploymentInfo,
   ListDeploymentsCommand,
 } from '@aws-sdk/client-codedeploy';
+import { ListVersionsByFunctionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import type { Clock } from '../../../util/time.js';
 import type { AliasShift } from './appspec.js';
 import {
@@ -46,6 +47,8 @@ export interface ReleaseTarget {
   clock: Clock;
   /** @default 5000 */
   pollMs?: number;
+  /** @default DEFAULT_START_TIMEOUT_MS (deployment.ts) */
+  startTimeoutMs?: number;
   onProgress?: (progress: DeploymentProgress) => void;
   signal?: AbortSignal;
 }
@@ -81,7 +84,8 @@ export async function recentDeployments(
 /** A version that went out and was rolled back, per CodeDeploy's history. */
 export interface RolledBackVersion {
   version: string;
-  deploymentId: string;
+  /** The CodeDeploy deployment that recorded it; none without CodeDeploy (the alias's description did). */
+  deploymentId?: string;
   at?: Date;
   /** `automatic`: CodeDeploy rolled it back (alarm or failure); `rollback`: `ddb-ingest rollback`. */
   how: 'automatic' | 'rollback';
@@ -117,6 +121,8 @@ export function rolledBack(
 
 export type DeployResult =
   | { result: 'up-to-date'; version: string }
+  /** Without CodeDeploy: the alias was moved at once, no canary, no automatic rollback. */
+  | { result: 'moved'; from: string; to: string }
   | {
       result: 'succeeded';
       deploymentId: string;
@@ -212,6 +218,7 @@ function follow(target: ReleaseTarget, deploymentId: string, alias: string): Pro
     deploymentId,
     clock: target.clock,
     ...(target.pollMs !== undefined ? { pollMs: target.pollMs } : {}),
+    ...(target.startTimeoutMs !== undefined ? { startTimeoutMs: target.startTimeoutMs } : {}),
     alias: { lambda: target.lambda, functionName: target.functionName, name: alias },
     ...(target.onProgress ? { onProgress: target.onProgress } : {}),
     ...(target.signal ? { signal: target.signal } : {}),
@@ -230,6 +237,12 @@ export type RollbackResult =
       /** No deployment was running: a new one moved live back. */
       result: 'rolled-back';
       deploymentId: string;
+      from: string;
+      to: string;
+    }
+  | {
+      /** Without CodeDeploy: the alias was moved back at once. */
+      result: 'moved-back';
       from: string;
       to: string;
     };
@@ -305,4 +318,165 @@ export function previousVersion(
       d.status === 'Succeeded' && d.creator !== 'codeDeployRollback' && d.shift?.targetVersion === current,
   );
   return last?.shift?.currentVersion;
+}
+
+/**
+ * Without CodeDeploy (the stack file's deployment.codedeploy = false, for
+ * emulators) the CLI moves `live` itself, with UpdateAlias, and records each
+ * move in the alias's description with the same marks as CodeDeploy's
+ * history: Lambda keeps it, so the record outlives a CI runner's state dir
+ * (Terraform ignores the description after creating the alias).
+ */
+export interface AliasMove {
+  kind: 'deploy' | 'rollback';
+  from: string;
+  to: string;
+  at?: Date;
+}
+
+export function aliasMoveDescription(move: AliasMove & { functionName: string; alias: string }): string {
+  const mark = move.kind === 'deploy' ? DEPLOY_MARK : ROLLBACK_MARK;
+  const at = move.at ? ` at ${move.at.toISOString()}` : '';
+  return `${mark}: ${move.functionName} ${move.alias} ${move.from} -> ${move.to}${at}`;
+}
+
+const MOVE_PATTERN = /^(ddb-ingest:deploy|ddb-ingest:rollback): \S+ \S+ (\S+) -> (\S+)(?: at (\S+))?$/;
+
+/** The move recorded in an alias description, or undefined for any other text. */
+export function parseAliasMove(description: string | undefined): AliasMove | undefined {
+  const m = MOVE_PATTERN.exec(description ?? '');
+  if (!m?.[1] || !m[2] || !m[3]) return undefined;
+  const at = m[4] ? new Date(m[4]) : undefined;
+  return {
+    kind: m[1] === DEPLOY_MARK ? 'deploy' : 'rollback',
+    from: m[2],
+    to: m[3],
+    ...(at && !Number.isNaN(at.getTime()) ? { at } : {}),
+  };
+}
+
+export interface DirectReleaseTarget {
+  lambda: LambdaApi;
+  functionName: string;
+  /** @default "live" */
+  alias?: string;
+  clock: Clock;
+  signal?: AbortSignal;
+}
+
+async function updateAlias(target: DirectReleaseTarget, alias: string, move: AliasMove): Promise<void> {
+  await target.lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: target.functionName,
+      Name: alias,
+      FunctionVersion: move.to,
+      RoutingConfig: { AdditionalVersionWeights: {} },
+      Description: aliasMoveDescription({ ...move, functionName: target.functionName, alias }),
+    }),
+    target.signal ? { abortSignal: target.signal } : {},
+  );
+}
+
+/**
+ * Moves `live` to `version` at once: nothing when it is there already; asks
+ * before a version the last `rollback` moved away from.
+ */
+export async function moveAliasAtOnce(
+  options: DirectReleaseTarget & {
+    version: string;
+    confirmRolledBack: DeployOptions['confirmRolledBack'];
+  },
+): Promise<DeployResult> {
+  const alias = options.alias ?? 'live';
+  const live = await readAlias(options.lambda, options.functionName, alias, options.signal);
+  if (live.version === options.version && Object.keys(live.weights).length === 0) {
+    return { result: 'up-to-date', version: live.version };
+  }
+  const last = parseAliasMove(live.description);
+  if (last?.kind === 'rollback' && last.from === options.version) {
+    const info: RolledBackVersion = {
+      version: options.version,
+      how: 'rollback',
+      ...(last.at ? { at: last.at } : {}),
+    };
+    if (!(await options.confirmRolledBack(info))) {
+      throw new CanaryError(
+        'canary.declined',
+        `Version ${options.version} was rolled back; not deploying it again.`,
+        { details: { ...info } },
+      );
+    }
+  }
+  const move: AliasMove = {
+    kind: 'deploy',
+    from: live.version,
+    to: options.version,
+    at: new Date(options.clock.now()),
+  };
+  await updateAlias(options, alias, move);
+  return { result: 'moved', from: move.from, to: move.to };
+}
+
+/** The function's published versions (no $LATEST), in ascending order. */
+async function publishedVersions(target: DirectReleaseTarget): Promise<number[]> {
+  const versions: number[] = [];
+  let marker: string | undefined;
+  do {
+    const out = await target.lambda.send(
+      new ListVersionsByFunctionCommand({
+        FunctionName: target.functionName,
+        ...(marker ? { Marker: marker } : {}),
+      }),
+      target.signal ? { abortSignal: target.signal } : {},
+    );
+    for (const v of out.Versions ?? []) {
+      const n = Number(v.Version);
+      if (Number.isInteger(n)) versions.push(n);
+    }
+    marker = out.NextMarker;
+  } while (marker);
+  return versions.sort((a, b) => a - b);
+}
+
+/**
+ * Moves `live` back at once: to `toVersion`, else to the version the CLI's
+ * last deploy moved it from, else to the newest published version below it.
+ */
+export async function rollbackAtOnce(
+  options: DirectReleaseTarget & Pick<RollbackOptions, 'toVersion' | 'confirm'>,
+): Promise<RollbackResult | { result: 'declined' }> {
+  const alias = options.alias ?? 'live';
+  const live = await readAlias(options.lambda, options.functionName, alias, options.signal);
+  const versions = await publishedVersions(options);
+  const last = parseAliasMove(live.description);
+  const to =
+    options.toVersion ??
+    (last?.kind === 'deploy' && last.to === live.version
+      ? last.from
+      : versions
+          .filter((v) => v < Number(live.version))
+          .pop()
+          ?.toString());
+  if (!to || to === live.version) {
+    throw new CanaryError(
+      'canary.nothing-to-roll-back',
+      `No version to roll ${options.functionName}:${alias} back to from version ${live.version}.`,
+      { details: { version: live.version } },
+    );
+  }
+  if (!versions.includes(Number(to))) {
+    throw new CanaryError(
+      'canary.no-such-version',
+      `${options.functionName} has no published version ${to} (published: ${versions.join(', ') || 'none'}).`,
+      { details: { version: to, published: versions } },
+    );
+  }
+  if (!(await options.confirm({ from: live.version, to }))) return { result: 'declined' };
+  await updateAlias(options, alias, {
+    kind: 'rollback',
+    from: live.version,
+    to,
+    at: new Date(options.clock.now()),
+  });
+  return { result: 'moved-back', from: live.version, to };
 }
