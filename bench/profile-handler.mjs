@@ -60,7 +60,7 @@ async function readRecords(db, count) {
   const [{ runSeed }, clients, { readStream }] = await Promise.all([
     dist('src/seed/index.js'),
     dist('src/aws/clients.js'),
-    dist('src/streams/reader.js'),
+    dist('src/streams/readStream.js'),
   ]);
   await runSeed({ client: db.client, tableName: db.tables.source, count, seed: 1, concurrency: 16 });
   const streams = await clients.createStreamsClient({

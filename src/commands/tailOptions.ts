@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { StreamStart } from '../streams/reader.js';
+import type { StreamStart } from '../streams/readStream.js';
 import type { TailOptions } from '../streams/tail.js';
 import { EVENT_NAMES, type EventName } from '../streams/wire.js';
 import { isIsoTime, parseTimeSpec } from './timeSpec.js';

@@ -1,7 +1,9 @@
 import type { InvokeOutcome } from '../runtime/invokeOutcome.js';
-import { type RecoveryInfo, ShardReader, sleep, type TrimmedInfo } from '../streams/reader.js';
-import { describeShards, type ShardInfo, ShardLineage, type StreamsClient } from '../streams/shards.js';
+import { ShardDiscovery } from '../streams/discovery.js';
+import { type RecoveryInfo, ShardReader, type TrimmedInfo } from '../streams/shardReader.js';
+import type { ShardInfo, StreamsClient } from '../streams/shards.js';
 import type { WireRecord } from '../streams/wire.js';
+import { sleep } from '../util/sleep.js';
 import { type Clock, systemClock } from '../util/time.js';
 import type { CheckpointStore } from './checkpointStore.js';
 import type { OnFailureMessage } from './onFailureMessage.js';
@@ -53,7 +55,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const describeIntervalMs = options.describeIntervalMs ?? 10_000;
   const { signal, settings, checkpoints } = options;
-  const lineage = new ShardLineage();
+  const discovery = new ShardDiscovery(options.streams, options.streamArn, signal);
   const running = new Map<string, Promise<void>>();
   let firstListing = true;
   let failure: unknown;
@@ -79,7 +81,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       signal,
       onRecover: (info) => options.onNotice?.({ type: 'recovered', info }),
       onTrimmed: (info) => options.onNotice?.({ type: 'trimmed', info }),
-      isShardClosed: async (id) => Boolean(lineage.get(id)?.endingSequenceNumber) || (await isClosedNow(id)),
+      isShardClosed: (id) => discovery.isClosed(id),
     });
     const processor = new ShardProcessor<DeliveredRecord>({
       shardId: shard.shardId,
@@ -102,22 +104,26 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
         ...(ended ? { ended } : {}),
         at: clock.now(),
       });
-    // Reading far ahead of a blocked shard (a failing batch being retried) would only fill memory.
-    const maxBuffered = Math.max(settings.BatchSize * settings.ParallelizationFactor * 2, 2_000);
+    const pages = reader.pages();
     try {
       while (!signal.aborted) {
-        if (processor.pendingCount >= maxBuffered) {
+        // Read-ahead, bounded: the next page is fetched while batches are in
+        // flight, but only once every record read so far is in a batch, so at
+        // most one page waits behind them and a failing batch holds its shard.
+        if (processor.waitingCount > 0) {
           processor.dispatch();
-          await sleep(clock, pollIntervalMs, signal);
+          await processor.nextChange(Math.min(pollIntervalMs, processor.msUntilReady()), signal);
           continue;
         }
-        const page = await reader.next();
+        const next = await pages.next();
+        if (next.done) return;
+        const page = next.value;
         await processor.enqueue(page.records as DeliveredRecord[]);
         processor.dispatch();
         if (page.ended) {
           await processor.drain();
           await checkpoints.finish(shard.shardId);
-          lineage.finish(shard.shardId);
+          discovery.finish(shard.shardId);
           position(true, true);
           return;
         }
@@ -129,35 +135,27 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       if (!signal.aborted) throw err;
     } finally {
       await processor.stop();
+      await pages.return();
     }
-  };
-
-  const isClosedNow = async (shardId: string): Promise<boolean> => {
-    const listing = await describeShards(options.streams, options.streamArn, signal);
-    lineage.update(listing.shards);
-    return Boolean(lineage.get(shardId)?.endingSequenceNumber);
   };
 
   const startReadyShards = async (): Promise<void> => {
-    const listing = await describeShards(options.streams, options.streamArn, signal);
-    lineage.update(listing.shards);
+    await discovery.refresh();
     const initial = firstListing;
     firstListing = false;
     // A parent finished in an earlier run releases its children in the same pass.
-    for (let ready = lineage.takeReady(); ready.length > 0; ready = lineage.takeReady()) {
-      for (const shard of ready) {
-        if (checkpoints.isFinished(shard.shardId)) {
-          lineage.finish(shard.shardId);
-          continue;
-        }
-        const task = runShard(shard, initial)
-          .catch((err: unknown) => {
-            failure ??= err;
-          })
-          .finally(() => running.delete(shard.shardId));
-        running.set(shard.shardId, task);
+    discovery.takeReady((shard) => {
+      if (checkpoints.isFinished(shard.shardId)) {
+        discovery.finish(shard.shardId);
+        return;
       }
-    }
+      const task = runShard(shard, initial)
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => running.delete(shard.shardId));
+      running.set(shard.shardId, task);
+    });
   };
 
   try {

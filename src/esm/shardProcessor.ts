@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeOutcome } from '../runtime/invokeOutcome.js';
+import { sleep } from '../util/sleep.js';
 import type { Clock } from '../util/time.js';
+import { decide } from './decide.js';
 import type { RecordFilter } from './filter.js';
 import { buildOnFailureMessage, type OnFailureMessage } from './onFailureMessage.js';
 import { interpretResponse } from './response.js';
@@ -165,6 +167,10 @@ export class ShardProcessor<R extends EsmRecord> {
   private readonly running = new Set<Promise<void>>();
   private failure: unknown;
   private stopping = false;
+  /** Aborted by stop(): cuts a retry back-off short, so a stop waits only for the invocation in flight. */
+  private readonly halt = new AbortController();
+  /** Wakes nextChange() waiters when a batch starts or finishes. */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: ShardProcessorOptions<R>) {
     const { settings } = options;
@@ -181,6 +187,31 @@ export class ShardProcessor<R extends EsmRecord> {
   /** Records waiting for or in a batch. */
   get pendingCount(): number {
     return this.order.length - this.head;
+  }
+
+  /** Records read but not yet in a batch (queued on a lane). */
+  get waitingCount(): number {
+    let waiting = 0;
+    for (const lane of this.lanes) waiting += lane.queue.length;
+    return waiting;
+  }
+
+  /** Resolves when a batch starts or finishes, or after `ms`; rejects when `signal` aborts. */
+  async nextChange(ms: number, signal?: AbortSignal): Promise<void> {
+    const changed = new Promise<void>((resolve) => {
+      const previous = this.wake;
+      this.wake = () => {
+        previous?.();
+        resolve();
+      };
+    });
+    await Promise.race([changed, sleep(this.options.clock, ms, signal)]);
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   /**
@@ -245,8 +276,10 @@ export class ShardProcessor<R extends EsmRecord> {
           lane.busy = false;
           this.running.delete(run);
           this.dispatch(force);
+          this.notify();
         });
       this.running.add(run);
+      this.notify();
     }
   }
 
@@ -270,6 +303,7 @@ export class ShardProcessor<R extends EsmRecord> {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.halt.abort();
     while (this.running.size > 0) await Promise.all([...this.running]);
   }
 
@@ -347,12 +381,8 @@ export class ShardProcessor<R extends EsmRecord> {
         piece.entries.map((e) => e.seq),
         reportFailures,
       );
-      const succeeded =
-        verdict.kind === 'success'
-          ? piece.entries.length
-          : verdict.kind === 'partial'
-            ? verdict.failedFrom
-            : 0;
+      const decision = decide({ records: piece.entries.length, retries: piece.retries }, verdict, settings);
+      const succeeded = decision.action === 'done' ? piece.entries.length : decision.succeeded;
       this.emit({
         type: 'invoked',
         shardId: this.options.shardId,
@@ -364,7 +394,7 @@ export class ShardProcessor<R extends EsmRecord> {
         ...(verdict.kind === 'failure' ? { detail: verdict.detail } : {}),
         at: invokedAt,
       });
-      if (verdict.kind === 'success') {
+      if (decision.action === 'done') {
         await this.markDone(piece.entries);
         work.shift();
         continue;
@@ -373,7 +403,7 @@ export class ShardProcessor<R extends EsmRecord> {
       const failing = piece.entries.slice(succeeded);
       const functionError = verdict.kind === 'failure' ? verdict.functionError : null;
 
-      if (functionError === 'Unhandled' && settings.BisectBatchOnFunctionError && failing.length > 1) {
+      if (decision.action === 'split') {
         const half = Math.ceil(failing.length / 2);
         const split = (entries: Entry<R>[]): Piece<R> => ({
           entries,
@@ -386,13 +416,15 @@ export class ShardProcessor<R extends EsmRecord> {
       }
       piece.entries = failing;
       piece.functionError = functionError;
-      if (settings.MaximumRetryAttempts !== -1 && piece.retries >= settings.MaximumRetryAttempts) {
+      if (decision.action === 'discard') {
         await this.discard(piece, failing, 'RetryAttemptsExhausted');
         work.shift();
         continue;
       }
       piece.retries++;
-      await clock.sleep((this.options.retryDelayMs ?? defaultRetryDelay)(piece.retries));
+      const delay = (this.options.retryDelayMs ?? defaultRetryDelay)(piece.retries);
+      // A stop cuts the back-off short: the records stay behind the checkpoint, delivered again later.
+      await sleep(clock, delay, this.halt.signal).catch(() => {});
     }
   }
 

@@ -3,7 +3,7 @@ import {
   FilterLogEventsCommand,
   type FilterLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { sleep } from '../streams/reader.js';
+import { sleep } from '../util/sleep.js';
 import { systemClock } from '../util/time.js';
 import { LogsError } from './errors.js';
 import { classify, inWindowAndLevel, type LogEvent, type LogQuery, toFilterPattern } from './events.js';

@@ -1,20 +1,26 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { lambdaLogGroupName, readCloudWatchLogs } from './cloudwatch.js';
 import type { LogEvent, LogLevel, LogQuery } from './events.js';
-import { readLocalLogs } from './local.js';
 
 /** Where the function's logs are: the local runtime's store or CloudWatch Logs. */
 export type LogSource =
   | { target: 'local' /** `<stateDir>/logs`. */; logsDir: string }
   | { target: 'aws'; client: Pick<CloudWatchLogsClient, 'send'>; functionName: string };
 
-/** The function's log events from either store, with the same filters. */
-export function readFunctionLogs(
+/**
+ * The function's log events from either store, with the same filters. Each
+ * reader loads on first use: a local `logs` does not pay for the CloudWatch SDK.
+ */
+export async function* readFunctionLogs(
   source: LogSource,
   query: LogQuery,
 ): AsyncGenerator<LogEvent, void, undefined> {
-  if (source.target === 'local') return readLocalLogs({ ...query, logsDir: source.logsDir });
-  return readCloudWatchLogs({
+  if (source.target === 'local') {
+    const { readLocalLogs } = await import('./local.js');
+    yield* readLocalLogs({ ...query, logsDir: source.logsDir });
+    return;
+  }
+  const { lambdaLogGroupName, readCloudWatchLogs } = await import('./cloudwatch.js');
+  yield* readCloudWatchLogs({
     ...query,
     client: source.client,
     logGroupName: lambdaLogGroupName(source.functionName),

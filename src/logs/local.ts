@@ -1,6 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { sleep } from '../streams/reader.js';
+import { sleep } from '../util/sleep.js';
 import { systemClock } from '../util/time.js';
 import { classify, inWindowAndLevel, type LogEvent, type LogQuery, matchesFilter } from './events.js';
 

@@ -10,7 +10,7 @@ import type { OnFailureMessage } from '../esm/onFailureMessage.js';
 import { readQueueFiles } from '../esm/onFailureQueue.js';
 import { StreamsError } from '../streams/errors.js';
 import { readSequenceRange } from '../streams/range.js';
-import { ShardGoneError } from '../streams/reader.js';
+import { ShardGoneError } from '../streams/shardReader.js';
 import type { StreamsClient } from '../streams/shards.js';
 import type { WireRecord } from '../streams/wire.js';
 import type { Clock } from '../util/time.js';

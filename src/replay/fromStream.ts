@@ -1,4 +1,4 @@
-import type { StreamStart } from '../streams/reader.js';
+import type { StreamStart } from '../streams/readStream.js';
 import type { StreamsClient } from '../streams/shards.js';
 import { tail } from '../streams/tail.js';
 import type { WireRecord } from '../streams/wire.js';

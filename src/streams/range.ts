@@ -1,5 +1,6 @@
 import type { Clock } from '../util/time.js';
-import { resolveRegion, ShardReader } from './reader.js';
+import { resolveRegion } from './readStream.js';
+import { ShardReader } from './shardReader.js';
 import type { StreamsClient } from './shards.js';
 import { compareSequenceNumbers, type WireRecord } from './wire.js';
 

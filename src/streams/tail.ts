@@ -1,7 +1,8 @@
 import { GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { Clock } from '../util/time.js';
 import { StreamsError } from './errors.js';
-import { type RecoveryInfo, readStream, type StreamStart, type TrimmedInfo } from './reader.js';
+import { readStream, type StreamStart } from './readStream.js';
+import type { RecoveryInfo, TrimmedInfo } from './shardReader.js';
 import { describeShards, type StreamsClient } from './shards.js';
 import {
   compareSequenceNumbers,

@@ -431,3 +431,37 @@ test('with a coarse creation time (DynamoDB Local: minutes), iterator age counts
   const invoked = events.find((e) => e.type === 'invoked');
   expect(invoked).toMatchObject({ type: 'invoked', iteratorAgeMs: 0 });
 });
+
+describe('stopping', () => {
+  test('stop() during a retry back-off returns at once: the wait is cut short, nothing more is invoked', async () => {
+    const h = harness({ BatchSize: 10 }, () => thrown());
+    // Real waiting (an 8 s back-off, as a user's `down` meets it), with time counted from the records' creation.
+    const { systemClock } = await import('../../src/util/time.js');
+    const startedAt = Date.now();
+    const clock = { now: () => new FakeClock().now() + (Date.now() - startedAt), sleep: systemClock.sleep };
+    const processor = new ShardProcessor<TestRecord>({
+      shardId: SHARD,
+      streamArn: STREAM_ARN,
+      functionArn: FUNCTION_ARN,
+      settings: settings({ BatchSize: 10 }),
+      clock,
+      retryDelayMs: () => 8_000,
+      async invoke(records) {
+        h.invocations.push(records);
+        return thrown();
+      },
+      onCheckpoint: async () => {},
+      onFailure: async () => {},
+    });
+    await processor.enqueue(range(1, 3));
+    processor.dispatch();
+    while (h.invocations.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Let the processor reach its back-off.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await processor.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(h.invocations).toHaveLength(1);
+    expect(processor.pendingCount).toBe(3);
+  });
+});

@@ -21,7 +21,7 @@ import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { countMessages, listMessages } from '../../src/esm/onFailureQueue.js';
 import { runSeed } from '../../src/seed/index.js';
-import { readStream } from '../../src/streams/reader.js';
+import { readStream } from '../../src/streams/readStream.js';
 import type { WireRecord } from '../../src/streams/wire.js';
 import { pipelinePaths, runLocalPipeline } from '../../src/targets/local/pipeline.js';
 import { ensurePiiKeyFile } from '../../src/targets/local/secret.js';

@@ -1,5 +1,6 @@
 import type { _Record } from '@aws-sdk/client-dynamodb-streams';
-import { readStream, ShardReader, type StreamPage } from '../../src/streams/reader.js';
+import { readStream, type StreamPage } from '../../src/streams/readStream.js';
+import { ShardReader } from '../../src/streams/shardReader.js';
 import {
   describeShards,
   type ShardInfo,

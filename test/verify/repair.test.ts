@@ -15,7 +15,7 @@ import type { Image } from '../../lambda/src/pipeline/domain.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { runSeed } from '../../src/seed/index.js';
-import { readStream } from '../../src/streams/reader.js';
+import { readStream } from '../../src/streams/readStream.js';
 import { repairSink } from '../../src/verify/repair.js';
 import { streamTip } from '../../src/verify/streamTip.js';
 import { verifySink } from '../../src/verify/verify.js';

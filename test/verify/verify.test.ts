@@ -6,7 +6,7 @@ import { createHandler } from '../../lambda/src/handler.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { runSeed } from '../../src/seed/index.js';
-import { readStream } from '../../src/streams/reader.js';
+import { readStream } from '../../src/streams/readStream.js';
 import { verifySink } from '../../src/verify/verify.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 

@@ -14,18 +14,11 @@ import { isSameProcess, type ProcessIdentity } from '../../util/processes.js';
 import { type Clock, systemClock } from '../../util/time.js';
 import { TargetError } from '../errors.js';
 import type { StatusReport } from '../types.js';
+import { pipelinePaths } from './paths.js';
 import { localConnection } from './stack.js';
 import type { LocalState } from './state.js';
 
-/** Paths of the local pipeline's files in the state dir. */
-export const pipelinePaths = (stateDir: string) => ({
-  buildDir: path.join(stateDir, 'build'),
-  esmDir: path.join(stateDir, 'esm'),
-  statusFile: path.join(stateDir, 'esm', 'status.json'),
-  runnerLog: path.join(stateDir, 'esm', 'runner.log'),
-  dlqDir: path.join(stateDir, 'dlq'),
-  logDir: path.join(stateDir, 'logs'),
-});
+export { pipelinePaths } from './paths.js';
 
 /** What `esm/status.json` holds while the runner lives. */
 export interface RunnerStatus extends EsmStats {

@@ -97,13 +97,13 @@ export function localTarget(settings: TargetSettings): Target {
     async onFailureQueue() {
       const [{ localDlq }, { pipelinePaths }] = await Promise.all([
         import('../../replay/dlq.js'),
-        import('./pipeline.js'),
+        import('./paths.js'),
       ]);
       return { queue: localDlq(pipelinePaths(stateDir).dlqDir), close: () => {} };
     },
 
     async logSource() {
-      const { pipelinePaths } = await import('./pipeline.js');
+      const { pipelinePaths } = await import('./paths.js');
       return { source: { target: 'local', logsDir: pipelinePaths(stateDir).logDir }, close: () => {} };
     },
 

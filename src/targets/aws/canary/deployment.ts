@@ -8,7 +8,7 @@ import {
   StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { GetAliasCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { sleep } from '../../../streams/reader.js';
+import { sleep } from '../../../util/sleep.js';
 import type { Clock } from '../../../util/time.js';
 import { type AliasShift, lambdaAppSpec, shiftOfAppSpec } from './appspec.js';
 import { CanaryError } from './errors.js';

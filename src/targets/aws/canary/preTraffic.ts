@@ -2,7 +2,7 @@ import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamo
 import { orderPk } from '../../../../lambda/src/domain/orders.js';
 import { SEQUENCE_ATTRIBUTE } from '../../../../lambda/src/pipeline/apply.js';
 import { type BatchOutcome, remoteInvoker } from '../../../replay/invoke.js';
-import { readStream } from '../../../streams/reader.js';
+import { readStream } from '../../../streams/readStream.js';
 import type { StreamsClient } from '../../../streams/shards.js';
 import { compareSequenceNumbers, type WireRecord } from '../../../streams/wire.js';
 import type { Clock } from '../../../util/time.js';
