@@ -169,8 +169,8 @@ export class ShardProcessor<R extends EsmRecord> {
   private stopping = false;
   /** Aborted by stop(): cuts a retry back-off short, so a stop waits only for the invocation in flight. */
   private readonly halt = new AbortController();
-  /** Wakes nextChange() waiters when a batch starts or finishes. */
-  private wake: (() => void) | undefined;
+  /** nextChange() waiters, woken when a batch starts or finishes. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(private readonly options: ShardProcessorOptions<R>) {
     const { settings } = options;
@@ -196,22 +196,30 @@ export class ShardProcessor<R extends EsmRecord> {
     return waiting;
   }
 
-  /** Resolves when a batch starts or finishes, or after `ms`; rejects when `signal` aborts. */
+  /**
+   * Resolves when a batch starts or finishes, or after `ms`; rejects when
+   * `signal` aborts, and with the processor's failure once it has failed (a
+   * caller waiting for queued records to leave must not wait forever).
+   */
   async nextChange(ms: number, signal?: AbortSignal): Promise<void> {
+    this.throwIfFailed();
+    let wake: () => void = () => {};
     const changed = new Promise<void>((resolve) => {
-      const previous = this.wake;
-      this.wake = () => {
-        previous?.();
-        resolve();
-      };
+      wake = resolve;
     });
-    await Promise.race([changed, sleep(this.options.clock, ms, signal)]);
+    this.waiters.add(wake);
+    try {
+      await Promise.race([changed, sleep(this.options.clock, ms, signal)]);
+    } finally {
+      this.waiters.delete(wake);
+    }
+    this.throwIfFailed();
   }
 
   private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of waiters) wake();
   }
 
   /**

@@ -144,3 +144,45 @@ test('a failing record is retried, then discarded with one on-failure message; t
   const after = run.delivered.flat().map((r) => numberOf(r));
   expect(after).toContain('102');
 }, 90_000);
+
+test('a checkpoint that cannot be saved fails the mapping, also while records read ahead wait for a batch', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'esm-'));
+  const store = await CheckpointStore.open(dir, streamArn);
+  const warm = startMapping(store);
+  await warm.until(() => warm.delivered.flat().length >= 31);
+  await warm.stop();
+
+  // 25 records, batches of 10: when the first batch's checkpoint fails, 15 are still queued.
+  await put(Array.from({ length: 25 }, (_, i) => 200 + i));
+  const failing = await CheckpointStore.open(dir, streamArn);
+  failing.save = async () => {
+    throw new Error('disk full');
+  };
+  const controller = new AbortController();
+  const delivered: WireRecord[][] = [];
+  const done = runEventSourceMapping({
+    streams: dynamo.streams,
+    streamArn,
+    region: 'us-east-1',
+    settings: esmSettingsFromStack(stack.event_source_mapping),
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
+    invoke: async (records) => {
+      delivered.push(records);
+      return { ok: true, result: null };
+    },
+    checkpoints: failing,
+    onFailure: async () => {},
+    signal: controller.signal,
+    pollIntervalMs: 20,
+    describeIntervalMs: 500,
+  });
+  const stalled = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 10_000).unref());
+  try {
+    await expect(Promise.race([done, stalled])).rejects.toThrow('disk full');
+    // Nothing after the batch whose checkpoint failed was delivered.
+    expect(delivered).toHaveLength(1);
+  } finally {
+    controller.abort();
+    await done.catch(() => {});
+  }
+}, 60_000);
