@@ -50,6 +50,9 @@ interface Rendering {
 const REPLAY_FORMATS_HINT =
   'A replay file holds one stream record per line (what `ddb-ingest tail --json` or `--output` writes) or one Lambda event {"Records": [...]}.';
 
+const TEMPLATE_HINT =
+  'A seed template is a JSON object of attributes whose string values may hold faker expressions, e.g. {"pk": "{{string.uuid}}", "name": "{{person.fullName}}", "age": "{{number.int({\\"min\\":18,\\"max\\":90})}}"} (docs/seeding.md).';
+
 const TERRAFORM_INSTALL_HINT =
   'Install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install) and make sure `terraform version` runs, or pass the path of the binary.';
 
@@ -205,7 +208,30 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   },
   'seed.generation-failed': {
     exit: 1,
-    hint: 'The order generator thread stopped (its error is shown above); run seed again, and report it if it happens again.',
+    hint: 'The generator thread stopped (its error is shown above); run seed again, and report it if it happens again.',
+  },
+  'seed.table-not-found': {
+    exit: 1,
+    hint: "Check the name given to --table (`ddb-ingest status` lists the stack's tables) and that the stack is up (`ddb-ingest up`).",
+  },
+  'seed.template-unreadable': { exit: 2, hint: TEMPLATE_HINT },
+  'seed.template-invalid-json': { exit: 2, hint: TEMPLATE_HINT },
+  'seed.template-not-object': { exit: 2, hint: TEMPLATE_HINT },
+  'seed.template-missing-key': {
+    exit: 2,
+    hint: (d) =>
+      `A template must give every key attribute of the table (${(d.keys as string[]).join(', ')}), e.g. "${String(d.attribute)}": "{{string.uuid}}".`,
+  },
+  'seed.template-constant-key': { exit: 2, hint: TEMPLATE_HINT },
+  'seed.template-bad-key': { exit: 2, hint: TEMPLATE_HINT },
+  'seed.template-bad-value': { exit: 2, hint: TEMPLATE_HINT },
+  'seed.template-bad-expression': {
+    exit: 2,
+    hint: 'Expressions are faker methods as faker\'s helpers.fake reads them: {{module.method}} or {{module.method(<JSON arguments>)}}, e.g. {{person.firstName}}, {{number.int({"min":1,"max":9})}} (https://fakerjs.dev/api/).',
+  },
+  'seed.template-not-a-number': {
+    exit: 2,
+    hint: 'A number attribute (a number key, or a value that is one number-producing expression) needs an expression that gives a number, such as {{number.int}} or {{number.float({"fractionDigits":2})}}.',
   },
 
   'streams.stream-not-found': {

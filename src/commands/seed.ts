@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { formatCount } from '../util/words.js';
 import { action } from './action.js';
 import { intOption, positiveNumberOption } from './options.js';
@@ -11,15 +11,21 @@ interface SeedCommandOptions {
   seed?: number;
   concurrency: number;
   rate?: number;
+  table?: string;
+  template?: string;
 }
 
 export function seedCommand(): Command {
   return new Command('seed')
-    .description('write fake orders (faker) into the source table, then update and delete some')
-    .option('--count <n>', 'new orders to insert', intOption('--count', 0), 100)
-    .option('--updates <n>', 'seeded orders to update afterwards', intOption('--updates', 0), 0)
-    .option('--deletes <n>', 'seeded orders to delete afterwards', intOption('--deletes', 0), 0)
-    .option('--seed <n>', 'reproducible data (same seed, same orders)', intOption('--seed', 0, 2 ** 31 - 1))
+    .description(
+      'write fake orders (faker) into the source table, or items from a template into any table, then update and delete some',
+    )
+    .option('--count <n>', 'new items to insert', intOption('--count', 0), 100)
+    .option('--updates <n>', 'seeded items to update afterwards', intOption('--updates', 0), 0)
+    .option('--deletes <n>', 'seeded items to delete afterwards', intOption('--deletes', 0), 0)
+    .option('--seed <n>', 'reproducible data (same seed, same items)', intOption('--seed', 0, 2 ** 31 - 1))
+    .option('--table <name>', 'the table to fill from --template (any existing table)')
+    .option('--template <file>', 'a JSON item template of faker expressions (docs/seeding.md)')
     .option('--concurrency <n>', 'BatchWriteItem calls in flight', intOption('--concurrency', 1, 256), 16)
     .option('--rate <items/s>', 'limit the write rate', positiveNumberOption('--rate'))
     .addHelpText(
@@ -28,27 +34,48 @@ export function seedCommand(): Command {
 Examples:
   $ ddb-ingest seed --count 1000
   $ ddb-ingest seed --count 1000 --updates 200 --deletes 50 --seed 42
-  $ ddb-ingest seed --count 100000 --rate 500 --json`,
+  $ ddb-ingest seed --count 100000 --rate 500 --json
+  $ ddb-ingest seed --table users --template users.json --count 5000 --updates 500 --seed 7
+
+A template is a JSON object of attributes; {{module.method}} strings are
+faker expressions (faker's helpers.fake), e.g.
+  {"userId": "{{string.uuid}}", "name": "{{person.fullName}}",
+   "age": "{{number.int({\\"min\\":18,\\"max\\":90})}}", "tags": ["{{word.noun}}"]}
+A value that is exactly one number-producing expression is stored as a number.`,
     )
     .action(
       action<SeedCommandOptions>(async (ctx, opts) => {
+        if ((opts.table === undefined) !== (opts.template === undefined)) {
+          throw new UsageError(
+            opts.table === undefined ? '--template needs --table.' : '--table needs --template.',
+            'Seed any table from a template with `ddb-ingest seed --table <name> --template <file.json>`; without both, seed writes the built-in orders into the source table.',
+          );
+        }
         const { runSeed, validateSeedCounts } = await import('../seed/index.js');
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
         const client = await ctx.target.clients.dynamodb({ maxAttempts: 1 });
+        const tableName = opts.table ?? ctx.stack.source_table.name;
         const meter = new ProgressMeter();
         let done = { phase: 'insert', count: 0 };
         ctx.onInterruptDescribe?.(
           () =>
-            `seed had written ${formatCount(done.count)} items of its ${done.phase} phase; they stay in ${ctx.stack.source_table.name}`,
+            `seed had written ${formatCount(done.count)} items of its ${done.phase} phase; they stay in ${tableName}`,
         );
-        const spinner = await ctx.output.spinner(
-          `Seeding ${opts.count} orders into ${ctx.stack.source_table.name}`,
-        );
+        let spinner: Awaited<ReturnType<typeof ctx.output.spinner>> | undefined;
         try {
+          const template =
+            opts.template === undefined ? undefined : await loadTemplate(client, tableName, opts.template);
+          spinner = await ctx.output.spinner(
+            template
+              ? `Seeding ${opts.count} items from ${opts.template} into ${tableName}`
+              : `Seeding ${opts.count} orders into ${tableName}`,
+          );
+          const progress = spinner;
           const result = await runSeed({
             client,
-            tableName: ctx.stack.source_table.name,
+            tableName,
             hashKey: ctx.stack.source_table.hash_key,
+            template,
             count: opts.count,
             updates: opts.updates,
             deletes: opts.deletes,
@@ -58,14 +85,14 @@ Examples:
             signal: ctx.signal,
             onProgress: (p) => {
               done = { phase: p.phase, count: p.done };
-              spinner.update(meter.render(p.phase, p.done, p.total, Date.now()));
+              progress.update(meter.render(p.phase, p.done, p.total, Date.now()));
             },
           });
           if (ctx.signal.aborted) {
             spinner.stop();
             throw new InterruptedError(
               `seed stopped after ${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted; ` +
-                `what was written stays in ${ctx.stack.source_table.name}.`,
+                `what was written stays in ${tableName}.`,
             );
           }
           spinner.succeed(
@@ -75,13 +102,30 @@ Examples:
           if (ctx.output.json) ctx.output.jsonLine(result);
         } catch (err) {
           if (err instanceof InterruptedError) throw err;
-          spinner.fail('Seeding failed');
+          spinner?.fail('Seeding failed');
           throw err;
         } finally {
           client.destroy();
         }
       }),
     );
+}
+
+/** The template checked against the table's keys (DescribeTable) before anything is written. */
+async function loadTemplate(
+  client: import('@aws-sdk/client-dynamodb').DynamoDBClient,
+  table: string,
+  file: string,
+): Promise<import('../seed/template.js').TemplateSpec> {
+  const [{ readTemplate, compileTemplate }, { describeTableKeys }, { createSeedFaker }] = await Promise.all([
+    import('../seed/template.js'),
+    import('../seed/tableKeys.js'),
+    import('../seed/faker.js'),
+  ]);
+  const template = await readTemplate(file);
+  const spec = { template, keys: await describeTableKeys(client, table) };
+  compileTemplate(spec, await createSeedFaker());
+  return spec;
 }
 
 /** `[#########-----------]  45%`: the seed's progress on a TTY. */

@@ -2,7 +2,7 @@
  * Batches generated ahead of the writer. From the built CLI, a generator
  * thread (generatorWorker.ts) builds them in parallel and keeps up to
  * `buffer` batches ready, so a free write slot is filled at once instead of
- * waiting for 25 orders to be generated on the writer's thread. Run from
+ * waiting for 25 items to be generated on the writer's thread. Run from
  * the TypeScript sources (the tests), where no compiled worker file exists,
  * the same batches are generated inline.
  */
@@ -11,10 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WriteRequest } from '@aws-sdk/client-dynamodb';
 import { SeedError } from './errors.js';
-import { createSeedFaker } from './faker.js';
 import { type GenerationSpec, phaseBatches, type SeedPhase } from './generate.js';
 import type { BatchMessage, CreditMessage } from './generatorWorker.js';
-import { OrderFactory } from './orders.js';
+import { createRequestFactory } from './requests.js';
 
 export interface BatchSource {
   /** The phase's batches in order; phases must be read in order (insert, update, delete). */
@@ -52,13 +51,7 @@ export async function generateAhead(spec: GenerationSpec, options: AheadOptions 
 }
 
 async function inlineSource(spec: GenerationSpec): Promise<BatchSource> {
-  const factory = new OrderFactory(
-    await createSeedFaker(),
-    spec.seed,
-    spec.count,
-    spec.reproducible,
-    spec.now,
-  );
+  const factory = await createRequestFactory(spec);
   return {
     async *batches(phase) {
       yield* phaseBatches(spec, factory, phase);
@@ -101,7 +94,7 @@ function workerSource(spec: GenerationSpec, buffer: number): BatchSource {
       if (failure !== undefined) {
         throw new SeedError(
           'seed.generation-failed',
-          `Generating orders failed: ${(failure as Error).message}`,
+          `Generating items failed: ${(failure as Error).message}`,
           {
             cause: failure,
           },

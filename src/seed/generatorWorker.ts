@@ -5,9 +5,8 @@
  * batch), so at most a bounded buffer of batches exists at any time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSeedFaker } from './faker.js';
 import { type GenerationSpec, phaseBatches, SEED_PHASES } from './generate.js';
-import { OrderFactory } from './orders.js';
+import { createRequestFactory } from './requests.js';
 
 /** Main -> generator: room for `credits` more batches. */
 export interface CreditMessage {
@@ -28,7 +27,7 @@ port.on('message', (message: CreditMessage) => {
   wake?.();
 });
 
-const factory = new OrderFactory(await createSeedFaker(), spec.seed, spec.count, spec.reproducible, spec.now);
+const factory = await createRequestFactory(spec);
 for (const phase of SEED_PHASES) {
   for (const batch of phaseBatches(spec, factory, phase)) {
     while (credits === 0) {

@@ -4,6 +4,7 @@ import { type AheadOptions, generateAhead } from './ahead.js';
 import { BatchWriter, WriteFailedError } from './batchWriter.js';
 import { SeedError } from './errors.js';
 import { type GenerationSpec, phaseTotal, type SeedPhase } from './generate.js';
+import type { TemplateSpec } from './template.js';
 
 /** What `seed` does; defaults match `ddb-ingest seed --help`. */
 export interface SeedOptions {
@@ -12,11 +13,16 @@ export interface SeedOptions {
   tableName: string;
   /** Key attribute of the source table (the stack's `source_table.hash_key`). */
   hashKey?: string;
-  /** New orders to insert. */
+  /**
+   * Items from this template (checked with compileTemplate first) instead of the built-in orders.
+   * @default the built-in orders
+   */
+  template?: TemplateSpec;
+  /** New items to insert. */
   count: number;
-  /** Seeded orders to update afterwards (status forward or CANCELLED, maybe new items). */
+  /** Seeded items to update afterwards (orders: status forward or CANCELLED; template items: every non-key attribute regenerated). */
   updates?: number;
-  /** Seeded orders to delete afterwards. */
+  /** Seeded items to delete afterwards. */
   deletes?: number;
   /** Reproducible data; omitted = a random seed, reported in the result. */
   seed?: number;
@@ -52,20 +58,20 @@ export interface SeedResult {
 
 export function validateSeedCounts(count: number, updates: number, deletes: number): void {
   if (updates > count) {
-    throw new SeedError('seed.too-many-updates', `${updates} updates cannot exceed ${count} orders.`, {
+    throw new SeedError('seed.too-many-updates', `${updates} updates cannot exceed ${count} items.`, {
       details: { updates, count },
     });
   }
   if (deletes > count) {
-    throw new SeedError('seed.too-many-deletes', `${deletes} deletes cannot exceed ${count} orders.`, {
+    throw new SeedError('seed.too-many-deletes', `${deletes} deletes cannot exceed ${count} items.`, {
       details: { deletes, count },
     });
   }
 }
 
 /**
- * Inserts `count` faker orders, then updates and deletes some of them. Orders
- * are generated ahead of the writer in a bounded buffer of batches (on a
+ * Inserts `count` faker orders (or template items), then updates and deletes
+ * some of them. Items are generated ahead of the writer in a bounded buffer of batches (on a
  * generator thread when running from the built CLI, see ahead.ts), so a free
  * write slot never waits for generation and memory stays flat whatever the
  * count.
@@ -84,6 +90,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     reproducible: options.seed !== undefined,
     now: clock.now(),
     hashKey: options.hashKey ?? 'orderId',
+    template: options.template,
   };
   const started = clock.now();
   let retries = 0;

@@ -19,7 +19,7 @@ export type OrderStatus = 'PLACED' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELL
 const FORWARD: OrderStatus[] = ['PLACED', 'PAID', 'SHIPPED', 'DELIVERED'];
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'CAD'];
 /** A seeded run dates its orders from here, so the same seed gives the same items on any day. */
-const SEEDED_REFERENCE_DATE = Date.UTC(2026, 0, 1);
+export const SEEDED_REFERENCE_DATE = Date.UTC(2026, 0, 1);
 
 /**
  * Orders are a pure function of (seed, index): order #i can be regenerated at

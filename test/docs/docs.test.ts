@@ -4,14 +4,15 @@
  * 1. every one is checked against the program's declared commands and options;
  * 2. the ones that can run here are executed, in document order, against one
  *    local stack this test starts in a temp dir on a free port (run with the
- *    default stack; the state dir is the temp dir's `.ddb-ingest/`);
+ *    default stack; the state dir is the temp dir's `.ddb-ingest/`; the
+ *    repository's examples/templates/ is copied there, for seed --template);
  * 3. the others (see parseOnlyReason: aws target, up/down/demo, commands
  *    that run until Ctrl-C) are run with `--help` appended, which must exit 0.
  * An executed command must exit 0; `verify` and `replay` may also exit 1 (the
  * work was checked and found differences or failed records), never 2 (usage).
  * Uses the built CLI (`npm test` builds first).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +107,10 @@ describe('the docs', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-docs-'));
+    // The docs seed from the repository's example templates, by their paths in the repository.
+    await cp(path.join(ROOT, 'examples', 'templates'), path.join(dir, 'examples', 'templates'), {
+      recursive: true,
+    });
     const port = await getFreePort();
     const up = await runCli(['up', '--port', String(port)], { cwd: dir });
     if (up.exitCode !== 0) throw new Error(`up failed: ${up.stderr}`);

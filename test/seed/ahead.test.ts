@@ -66,3 +66,31 @@ test('the worker keeps at most its buffer of batches ready', async () => {
     await source.close();
   }
 }, 60_000);
+
+test('a template run gives the same batches on the generator thread as inline', async () => {
+  const { generateAhead } = await built();
+  const templateSpec: GenerationSpec = {
+    ...spec,
+    count: 120,
+    template: {
+      template: {
+        pk: '{{string.uuid}}',
+        sk: '{{number.int({"min":1,"max":99})}}',
+        name: '{{person.fullName}}',
+        joined: '{{date.past}}',
+      },
+      keys: { hash: { name: 'pk', type: 'S' }, range: { name: 'sk', type: 'N' } },
+    },
+  };
+  const [fromWorker, inline] = await Promise.all([
+    generateAhead(templateSpec, { generator: 'worker', buffer: 3 }).then(all),
+    generateAhead(templateSpec, { generator: 'inline' }).then(all),
+  ]);
+  expect(fromWorker.insert?.flat()).toHaveLength(120);
+  expect(fromWorker.update?.flat()).toHaveLength(40);
+  expect(fromWorker.delete?.flat()).toHaveLength(30);
+  expect(fromWorker).toEqual(inline);
+  // --seed anchors faker's dates to a fixed day, as it does for the orders.
+  const first = fromWorker.insert?.[0]?.[0] as { PutRequest: { Item: { joined: { S: string } } } };
+  expect(Date.parse(first.PutRequest.Item.joined.S)).toBeLessThan(Date.UTC(2026, 0, 1));
+}, 60_000);
