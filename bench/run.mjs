@@ -15,6 +15,7 @@ const BENCHES = {
   pipeline: ['pipeline.mjs', 'benchPipeline'],
   tail: ['tail.mjs', 'benchTail'],
   'seed-command': ['seed-command.mjs', 'benchSeedCommand'],
+  'seed-template': ['seed-template.mjs', 'benchSeedTemplate'],
   throughput: ['throughput.mjs', 'benchThroughput'],
 };
 const ALL = Object.keys(BENCHES);

@@ -1,0 +1,168 @@
+// seed --template: the whole `ddb-ingest seed --table T --template file.json`
+// command (node start, CLI load, DescribeTable, generation on the generator
+// thread, writes, exit) against the raw BatchWriteItem ceiling measured in the
+// same run (the same template items pre-built in memory, written by the same
+// BatchWriter with the same concurrency from this process), each on a fresh
+// storing-only local stack; then the command's peak RSS for a large count.
+// The template is examples/templates/orders.json into the default source table.
+//   node bench/seed-template.mjs [ratioCount] [rssCount] [runs]
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import {
+  BIN,
+  dist,
+  log,
+  makeStackDir,
+  ROOT,
+  rawWriteRate,
+  round,
+  SIZES,
+  summarize,
+  treePeakRssMb,
+} from './lib.mjs';
+
+const CONCURRENCY = 16;
+const SEED = 42;
+const TEMPLATE = path.join(ROOT, 'examples', 'templates', 'orders.json');
+const TABLE = 'ddb-ingest-orders';
+const KEYS = { hash: { name: 'orderId', type: 'S' } };
+
+/** The template's first `count` items, exactly as the command generates them. */
+async function prebuilt(count) {
+  const [{ readTemplate }, { TemplateFactory }, { createSeedFaker }] = await Promise.all([
+    dist('src/seed/template.js'),
+    dist('src/seed/templateItems.js'),
+    dist('src/seed/faker.js'),
+  ]);
+  const template = await readTemplate(TEMPLATE);
+  const factory = new TemplateFactory(
+    { template, keys: KEYS },
+    await createSeedFaker(),
+    await createSeedFaker(),
+    {
+      seed: SEED,
+      reproducible: true,
+      now: Date.now(),
+    },
+  );
+  return Array.from({ length: count }, (_, i) => factory.item(i, false));
+}
+
+async function withStack(fn) {
+  const stack = await makeStackDir({ esm: { enabled: false } });
+  try {
+    const up = await stack.up();
+    return await fn(stack, up);
+  } finally {
+    await stack.down();
+  }
+}
+
+async function raw(items) {
+  const clients = await dist('src/aws/clients.js');
+  return withStack(async (_stack, up) => {
+    const client = await clients.createDynamoDbClient({
+      region: up.region,
+      endpoint: up.endpoint,
+      credentials: clients.LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    try {
+      return await rawWriteRate(client, TABLE, items, CONCURRENCY);
+    } finally {
+      client.destroy();
+    }
+  });
+}
+
+/** Runs the command to its exit, sampling the process tree's peak RSS every 50 ms. */
+async function command(count) {
+  return withStack(async (stack) => {
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'seed',
+        '--table',
+        TABLE,
+        '--template',
+        TEMPLATE,
+        '--count',
+        String(count),
+        '--seed',
+        String(SEED),
+        '--concurrency',
+        String(CONCURRENCY),
+        '--json',
+      ],
+      { cwd: stack.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    let peak = 0;
+    const timer = setInterval(() => {
+      const hwm = treePeakRssMb(child.pid);
+      if (Number.isFinite(hwm)) peak = Math.max(peak, hwm);
+    }, 50);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    clearInterval(timer);
+    if (code !== 0) throw new Error(`seed --template exited ${code}: ${err.slice(-500)}`);
+    const result = JSON.parse(out.trim().split('\n').pop());
+    if (result.inserted !== count) throw new Error(`seed --template inserted ${result.inserted} of ${count}`);
+    const seconds = (performance.now() - started) / 1000;
+    return { itemsPerSecond: count / seconds, peakRssMb: round(peak, 1), seconds: round(seconds, 1) };
+  });
+}
+
+export async function benchSeedTemplate(
+  ratioCount = SIZES.seedCommandItems,
+  rssCount = Number(process.env.BENCH_TEMPLATE_RSS_COUNT) || SIZES.rssCounts.at(-1),
+  runs = SIZES.runs,
+) {
+  const items = await prebuilt(ratioCount);
+  const results = [];
+  for (let run = 0; run < runs; run++) {
+    const order = [
+      ['command', async () => (await command(ratioCount)).itemsPerSecond],
+      ['raw', () => raw(items)],
+    ];
+    if (run % 2) order.reverse();
+    const result = {};
+    for (const [name, fn] of order) {
+      result[name] = await fn();
+      log(`seed-template run ${run + 1}: ${name} ${Math.round(result[name])} items/s`);
+    }
+    results.push(result);
+  }
+  const large = await command(rssCount);
+  log(`seed-template ${rssCount} items: ${JSON.stringify(large)}`);
+  return {
+    template: path.relative(ROOT, TEMPLATE),
+    items: ratioCount,
+    concurrency: CONCURRENCY,
+    command: summarize(results.map((r) => round(r.command))),
+    raw: summarize(results.map((r) => round(r.raw))),
+    ratioCommandToRaw: summarize(results.map((r) => round(r.command / r.raw, 3))),
+    rss: {
+      count: rssCount,
+      peakRssMb: large.peakRssMb,
+      seconds: large.seconds,
+      itemsPerSecond: round(large.itemsPerSecond),
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const ratioCount = Number(process.argv[2]) || 30_000;
+  const rssCount = Number(process.argv[3]) || 1_000_000;
+  const runs = Number(process.argv[4]) || 2;
+  console.log(JSON.stringify(await benchSeedTemplate(ratioCount, rssCount, runs)));
+  process.exit(0);
+}
