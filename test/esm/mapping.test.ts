@@ -127,13 +127,19 @@ test('a failing record is retried, then discarded with one on-failure message; t
   await warm.stop();
 
   await put([100, 101, 102]);
-  const run = startMapping(await CheckpointStore.open(dir, streamArn), async (records) => {
+  const resumed = await CheckpointStore.open(dir, streamArn);
+  const run = startMapping(resumed, async (records) => {
     const poison = records.find((r) => numberOf(r) === '101');
     return poison
       ? { ok: true, result: { batchItemFailures: [{ itemIdentifier: poison.dynamodb.SequenceNumber }] } }
       : { ok: true, result: null };
   });
   await run.until(() => run.failures.length === 1, 60_000);
+  // Moving on: a record written after the discard is delivered and the checkpoint passes it.
+  await put([103]);
+  const seqOf = (n: string) => run.delivered.flat().find((r) => numberOf(r) === n)?.dynamodb.SequenceNumber;
+  const shardId = (run.failures[0] as OnFailureMessage).DDBStreamBatchInfo.shardId;
+  await run.until(() => seqOf('103') !== undefined && resumed.sequenceNumber(shardId) === seqOf('103'));
   await run.stop();
   const message = run.failures[0] as OnFailureMessage;
   expect(message.requestContext.condition).toBe('RetryAttemptsExhausted');
@@ -149,7 +155,7 @@ test('a checkpoint that cannot be saved fails the mapping, also while records re
   const dir = await mkdtemp(path.join(os.tmpdir(), 'esm-'));
   const store = await CheckpointStore.open(dir, streamArn);
   const warm = startMapping(store);
-  await warm.until(() => warm.delivered.flat().length >= 31);
+  await warm.until(() => warm.delivered.flat().length >= 32);
   await warm.stop();
 
   // 25 records, batches of 10: when the first batch's checkpoint fails, 15 are still queued.

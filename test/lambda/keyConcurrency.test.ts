@@ -15,6 +15,7 @@ import { keyRounds } from '../../lambda/src/pipeline/keyScheduler.js';
 import { createKeySource } from '../../lambda/src/pipeline/secretKey.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
+import { interpretResponse } from '../../src/esm/response.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 import {
   captureOutput,
@@ -104,25 +105,29 @@ test('a concurrent batch with shared customers and a transient failure converges
     metrics: new Metrics({ namespace: 'DdbIngestTest', serviceName: 'ddb-ingest-test' }),
     tableName: SINK,
   });
+  const paidOf5 = batch.find(
+    (r) => r.dynamodb?.Keys?.orderId?.S === flaky && r.dynamodb?.NewImage?.status?.S === 'PAID',
+  )?.dynamodb?.SequenceNumber;
   const capture = captureOutput();
   let first: Awaited<ReturnType<typeof handler>>;
   let retry: Awaited<ReturnType<typeof handler>>;
   try {
     first = await handler({ Records: batch });
     failing = false;
-    // The event source mapping's rule: retry from the lowest reported sequence number on.
-    const [lowest = 0n] = first.batchItemFailures
-      .map((f) => BigInt(f.itemIdentifier))
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    retry = await handler({
-      Records: batch.filter((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') >= lowest),
-    });
+    // What the event source mapping retries: its own reading of the response (esm/response.ts).
+    const verdict = interpretResponse(
+      { ok: true, result: first },
+      batch.map((r) => r.dynamodb?.SequenceNumber as string),
+      true,
+    );
+    expect(verdict.kind).toBe('partial');
+    const failedFrom = verdict.kind === 'partial' ? verdict.failedFrom : 0;
+    // The retry starts at the failed record: order 5's later SHIPPED record alone would hide its loss.
+    expect(batch[failedFrom]?.dynamodb?.SequenceNumber).toBe(paidOf5);
+    retry = await handler({ Records: batch.slice(failedFrom) });
   } finally {
     capture.restore();
   }
-  const paidOf5 = batch.find(
-    (r) => r.dynamodb?.Keys?.orderId?.S === flaky && r.dynamodb?.NewImage?.status?.S === 'PAID',
-  )?.dynamodb?.SequenceNumber;
   expect(first.batchItemFailures).toEqual([{ itemIdentifier: paidOf5 }]);
   expect(retry.batchItemFailures).toEqual([]);
 
