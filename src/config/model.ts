@@ -111,7 +111,7 @@ function keyTable(name: string, hashKey: string, streamViewType?: TableSpec['str
 }
 
 /** The built-in pipeline of the single-pipeline keys, as two tables and one function. */
-function pipelineModel(stack: Stack): Pick<StackModel, 'tables' | 'functions' | 'pipeline'> {
+export function pipelineModel(stack: Stack): Pick<StackModel, 'tables' | 'functions' | 'pipeline'> {
   const { source_table: source, sink_table: sink, function: fn, event_source_mapping: esm } = stack;
   return {
     tables: {

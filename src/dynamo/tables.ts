@@ -1,11 +1,15 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { pipelineModel, type StackModel, type TableModel } from '../config/model.js';
 import type { Stack } from '../config/stack.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { DynamoError } from './errors.js';
@@ -41,34 +45,6 @@ async function waitActive(client: DynamoDBClient, name: string, clock: Clock): P
   });
 }
 
-async function createIfMissing(
-  client: DynamoDBClient,
-  name: string,
-  hashKey: string,
-  streamViewType: string | undefined,
-): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
-        ...(streamViewType
-          ? {
-              StreamSpecification: {
-                StreamEnabled: true,
-                StreamViewType: streamViewType as 'NEW_AND_OLD_IMAGES',
-              },
-            }
-          : {}),
-      }),
-    );
-  } catch (err) {
-    if (!(err instanceof ResourceInUseException)) throw err;
-  }
-}
-
 /**
  * Creates the source table (with its stream) and the sink table from the stack
  * file unless they exist; safe to run again. Returns the stream ARN.
@@ -79,19 +55,113 @@ export async function ensureTables(
   clock: Clock = systemClock,
 ): Promise<TablesInfo> {
   const { source_table: source, sink_table: sink } = stack;
-  await createIfMissing(client, source.name, source.hash_key, source.stream_view_type);
-  await createIfMissing(client, sink.name, sink.hash_key, undefined);
-  const sourceDesc = await waitActive(client, source.name, clock);
-  await waitActive(client, sink.name, clock);
-  const streamArn = sourceDesc.LatestStreamArn;
-  if (!streamArn || !sourceDesc.StreamSpecification?.StreamEnabled) {
-    throw new DynamoError(
-      'dynamo.source-without-stream',
-      `Table ${source.name} exists but has no stream enabled.`,
-      {
-        details: { table: source.name, streamViewType: source.stream_view_type },
-      },
-    );
-  }
+  const info = await ensureModelTables(client, pipelineModel(stack), clock);
+  const streamArn = info[source.name]?.streamArn ?? '';
   return { source: source.name, sink: sink.name, streamArn };
+}
+
+/** What `ensureModelTables` leaves: every table, and the stream ARN of those with a stream. */
+export type ModelTablesInfo = Record<string, { streamArn?: string }>;
+
+/** CreateTable's input for a declared table: its keys, indexes, billing and stream. */
+export function createTableInput(table: TableModel): CreateTableCommandInput {
+  const provisioned = table.billing_mode === 'PROVISIONED';
+  const throughput = (t: { read_capacity?: number; write_capacity?: number }) =>
+    provisioned
+      ? {
+          ProvisionedThroughput: { ReadCapacityUnits: t.read_capacity, WriteCapacityUnits: t.write_capacity },
+        }
+      : {};
+  const keys = (hash: string | undefined, range: string | undefined) => [
+    ...(hash !== undefined ? [{ AttributeName: hash, KeyType: 'HASH' as const }] : []),
+    ...(range !== undefined ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
+  ];
+  const projection = (index: { projection_type: string; non_key_attributes?: string[] }) => ({
+    ProjectionType: index.projection_type as 'ALL' | 'KEYS_ONLY' | 'INCLUDE',
+    ...(index.non_key_attributes ? { NonKeyAttributes: index.non_key_attributes } : {}),
+  });
+  return {
+    TableName: table.name,
+    BillingMode: table.billing_mode,
+    ...throughput(table),
+    AttributeDefinitions: Object.entries(table.attributes).map(([name, type]) => ({
+      AttributeName: name,
+      AttributeType: type,
+    })),
+    KeySchema: keys(table.hash_key, table.range_key),
+    ...(table.global_secondary_indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: table.global_secondary_indexes.map((gsi) => ({
+            IndexName: gsi.name,
+            KeySchema: keys(gsi.hash_key, gsi.range_key),
+            Projection: projection(gsi),
+            ...throughput(gsi),
+          })),
+        }
+      : {}),
+    ...(table.local_secondary_indexes.length > 0
+      ? {
+          LocalSecondaryIndexes: table.local_secondary_indexes.map((lsi) => ({
+            IndexName: lsi.name,
+            KeySchema: keys(table.hash_key, lsi.range_key),
+            Projection: projection(lsi),
+          })),
+        }
+      : {}),
+    ...(table.stream_view_type
+      ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream_view_type } }
+      : {}),
+    ...(table.deletion_protection ? { DeletionProtectionEnabled: true } : {}),
+  };
+}
+
+/**
+ * Creates every table of the stack as declared (keys, indexes, stream, TTL)
+ * unless it exists; safe to run again. An existing table is left as it is,
+ * except that a declared TTL is turned on; one that lacks a declared stream
+ * is an error, since no mapping could read it.
+ */
+export async function ensureModelTables(
+  client: DynamoDBClient,
+  model: Pick<StackModel, 'tables'>,
+  clock: Clock = systemClock,
+): Promise<ModelTablesInfo> {
+  const tables = Object.values(model.tables);
+  for (const table of tables) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(table)));
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+  }
+  const info: ModelTablesInfo = {};
+  for (const table of tables) {
+    const desc = await waitActive(client, table.name, clock);
+    if (table.stream_view_type) {
+      if (!desc.LatestStreamArn || !desc.StreamSpecification?.StreamEnabled) {
+        throw new DynamoError(
+          'dynamo.source-without-stream',
+          `Table ${table.name} exists but has no stream enabled.`,
+          { details: { table: table.name, streamViewType: table.stream_view_type } },
+        );
+      }
+      info[table.name] = { streamArn: desc.LatestStreamArn };
+    } else {
+      info[table.name] = {};
+    }
+    if (table.ttl_attribute !== undefined) await ensureTimeToLive(client, table.name, table.ttl_attribute);
+  }
+  return info;
+}
+
+async function ensureTimeToLive(client: DynamoDBClient, table: string, attribute: string): Promise<void> {
+  const current = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+  const ttl = current.TimeToLiveDescription;
+  if (ttl?.TimeToLiveStatus === 'ENABLED' && ttl.AttributeName === attribute) return;
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: table,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: attribute },
+    }),
+  );
 }

@@ -1,6 +1,6 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { parseStack } from '../../src/config/stack.js';
-import { ensureTables } from '../../src/dynamo/tables.js';
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { parseStack, parseStackModel } from '../../src/config/stack.js';
+import { ensureModelTables, ensureTables } from '../../src/dynamo/tables.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
 
 let dynamo: TestDynamo;
@@ -24,4 +24,70 @@ test('ensureTables creates the source with its stream and the sink, and is idemp
   });
   const sink = await dynamo.ddb.send(new DescribeTableCommand({ TableName: 'ddb-ingest-ingested' }));
   expect(sink.Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+});
+
+test('a declared table gets its range key, GSI, LSI and TTL, as declared, and a second run changes nothing', async () => {
+  const { model } = parseStackModel({
+    tables: {
+      'single-table': {
+        hash_key: 'pk',
+        range_key: 'sk',
+        attributes: { pk: 'S', sk: 'S', gsi1pk: 'S', createdAt: 'N' },
+        global_secondary_indexes: [
+          { name: 'gsi1', hash_key: 'gsi1pk', range_key: 'createdAt', projection_type: 'KEYS_ONLY' },
+        ],
+        local_secondary_indexes: [
+          {
+            name: 'by-created',
+            range_key: 'createdAt',
+            projection_type: 'INCLUDE',
+            non_key_attributes: ['status'],
+          },
+        ],
+        ttl_attribute: 'expiresAt',
+        deletion_protection: true,
+      },
+    },
+  });
+  const first = await ensureModelTables(dynamo.ddb, model);
+  // No stream declared: none made, so no mapping can be pointed at it.
+  expect(first).toEqual({ 'single-table': {} });
+  expect(await ensureModelTables(dynamo.ddb, model)).toEqual(first);
+  const { Table: table } = await dynamo.ddb.send(new DescribeTableCommand({ TableName: 'single-table' }));
+  expect(table?.KeySchema).toEqual([
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ]);
+  expect(table?.AttributeDefinitions).toEqual(
+    expect.arrayContaining([
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'createdAt', AttributeType: 'N' },
+    ]),
+  );
+  expect(table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
+  expect(table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.KeySchema, g.Projection])).toEqual([
+    [
+      'gsi1',
+      [
+        { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+        { AttributeName: 'createdAt', KeyType: 'RANGE' },
+      ],
+      { ProjectionType: 'KEYS_ONLY' },
+    ],
+  ]);
+  expect(table?.LocalSecondaryIndexes?.map((l) => [l.IndexName, l.KeySchema, l.Projection])).toEqual([
+    [
+      'by-created',
+      [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'createdAt', KeyType: 'RANGE' },
+      ],
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: ['status'] },
+    ],
+  ]);
+  expect(table?.DeletionProtectionEnabled).toBe(true);
+  const ttl = await dynamo.ddb.send(new DescribeTimeToLiveCommand({ TableName: 'single-table' }));
+  expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
 });
