@@ -273,7 +273,8 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   'targets.runner-failed': { exit: 1, hint: (d) => `See ${String(d.logFile)}.` },
   'targets.entry-missing': {
     exit: 2,
-    hint: 'Point function.entry in the stack file at your handler (TypeScript or JavaScript), relative to the stack file.',
+    hint: (d) =>
+      `Point ${typeof d.key === 'string' ? d.key : 'function.entry'} in the stack file at your handler (TypeScript or JavaScript), relative to the stack file.`,
   },
   'targets.bundle-not-built': { exit: 1, hint: 'Run `ddb-ingest up`; it builds the handler.' },
   'targets.jar-missing': { exit: 1, hint: 'Reinstall the dependencies with `npm ci`.' },

@@ -130,6 +130,17 @@ export function pipelineModel(stack: Stack): Pick<StackModel, 'tables' | 'functi
   };
 }
 
+/** The model of the single-pipeline keys alone (what a version 1 file means). */
+export function singlePipelineModel(stack: Stack): StackModel {
+  return {
+    version: 1,
+    name: stack.name,
+    region: stack.region,
+    deployment: stack.deployment,
+    ...pipelineModel(stack),
+  };
+}
+
 /**
  * The model of a parsed stack, and what is wrong across its entries. `raw`
  * (the object the file held) decides whether a version 2 file also has the

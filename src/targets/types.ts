@@ -35,6 +35,8 @@ export interface UpResult {
   region: string;
   tables: { source: string; sink: string };
   streamArn: string;
+  /** Every table with a stream: name -> stream ARN (local target). */
+  streams?: Record<string, string>;
   /** True when the stack was already up and was left running. */
   alreadyRunning: boolean;
   persist: boolean;

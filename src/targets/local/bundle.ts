@@ -26,10 +26,21 @@ export async function ensureCurrentBundle(
   stateDir: string,
   env: Record<string, string> = {},
 ): Promise<CurrentBundle> {
+  return ensureFunctionBundle(
+    { entry: resolveHandlerEntry(stack, stackDir), handler: stack.function.handler },
+    pipelinePaths(stateDir).buildDir,
+    env,
+  );
+}
+
+/** ensureCurrentBundle for any function: its resolved entry and handler, built into `buildDir`. */
+export async function ensureFunctionBundle(
+  fn: { entry: string; handler: string },
+  buildDir: string,
+  env: Record<string, string> = {},
+): Promise<CurrentBundle> {
   const { buildBundle, isBuildStale, readBuildManifest } = await import('../../bundle/build.js');
-  const { buildDir } = pipelinePaths(stateDir);
-  const entry = resolveHandlerEntry(stack, stackDir);
-  const handlerExport = stack.function.handler;
+  const { entry, handler: handlerExport } = fn;
   if (!(await isBuildStale({ entry, outDir: buildDir, handlerExport }))) {
     const manifest = await readBuildManifest(buildDir);
     if (manifest) return { bundleFile: manifest.bundleFile, rebuilt: false, buildMs: 0 };
@@ -51,7 +62,16 @@ export function followBuilds(
   onBuild: (bundleFile: string) => Promise<void> | void,
   intervalMs = 300,
 ): { stop(): void } {
-  const file = path.join(pipelinePaths(stateDir).buildDir, 'manifest.json');
+  return followBuildDir(pipelinePaths(stateDir).buildDir, onBuild, intervalMs);
+}
+
+/** followBuilds for the builds of one function, in its `buildDir`. */
+export function followBuildDir(
+  buildDir: string,
+  onBuild: (bundleFile: string) => Promise<void> | void,
+  intervalMs = 300,
+): { stop(): void } {
+  const file = path.join(buildDir, 'manifest.json');
   let lastMtime = -1;
   let lastDigest: string | undefined;
   let busy = false;

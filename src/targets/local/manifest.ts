@@ -16,6 +16,7 @@ export const TOOL_ENTRIES = [
   'esm',
   'dlq',
   'logs',
+  'functions',
   'terraform',
   'aws-outputs.json',
 ] as const;

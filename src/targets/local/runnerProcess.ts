@@ -24,7 +24,7 @@ async function main(): Promise<number> {
     log('usage: runnerProcess --state-dir <dir> [--config <file>]');
     return 2;
   }
-  const { stack, dir: stackDir } = await loadStack(arg('--config'));
+  const { stack, model, dir: stackDir } = await loadStack(arg('--config'));
   const state = await readLocalState(stateDir);
   if (!state) {
     log(`no local stack state in ${stateDir}`);
@@ -37,8 +37,21 @@ async function main(): Promise<number> {
       controller.abort();
     });
   }
-  log(`event source mapping started for ${state.tables.streamArn}`);
-  await runLocalPipeline({ stack, stackDir, stateDir, state, signal: controller.signal, onNotice: log });
+  const mappings = Object.values(model.functions).flatMap((fn) =>
+    fn.event_sources.map((s) => `${fn.name} <- ${s.table}`),
+  );
+  log(
+    `event source mapping started for ${mappings.length === 1 ? state.tables.streamArn : mappings.join(', ')}`,
+  );
+  await runLocalPipeline({
+    stack,
+    model,
+    stackDir,
+    stateDir,
+    state,
+    signal: controller.signal,
+    onNotice: log,
+  });
   log('event source mapping stopped');
   return 0;
 }

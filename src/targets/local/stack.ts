@@ -1,8 +1,9 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type AwsConnection, createDynamoDbClient, LOCAL_CREDENTIALS } from '../../aws/clients.js';
+import { type StackModel, singlePipelineModel } from '../../config/model.js';
 import type { Stack } from '../../config/stack.js';
-import { describeTable, ensureTables } from '../../dynamo/tables.js';
+import { describeTable, ensureModelTables } from '../../dynamo/tables.js';
 import {
   identify,
   isPidAlive,
@@ -56,7 +57,13 @@ export interface LocalUpOptions {
 export interface LocalStackPaths {
   stack: Stack;
   stateDir: string;
+  /** Every table and function of the stack; without it, the single pipeline of `stack`. */
+  model?: StackModel;
 }
+
+/** The model to run: the given one, or the single pipeline of `stack`. */
+export const stackModelOf = ({ stack, model }: Pick<LocalStackPaths, 'stack' | 'model'>): StackModel =>
+  model ?? singlePipelineModel(stack);
 
 export function localConnection(state: Pick<LocalState, 'dynamodb' | 'region'>): AwsConnection {
   return { region: state.region, endpoint: state.dynamodb.endpoint, credentials: LOCAL_CREDENTIALS };
@@ -109,12 +116,12 @@ const describeProcess = (role: ProcessRole, pid: number) =>
  * stack up). If it fails or is interrupted, whatever it started is stopped.
  */
 export async function localUp(
-  { stack, stateDir }: LocalStackPaths,
+  { stack, stateDir, model }: LocalStackPaths,
   options: LocalUpOptions,
 ): Promise<UpResult> {
   // Settings the runner would refuse (a bad filter pattern) fail here, before anything starts.
-  const { esmSettingsFromStack } = await import('../../esm/settings.js');
-  esmSettingsFromStack(stack.event_source_mapping);
+  const { planMappings } = await import('./mappings.js');
+  planMappings(stackModelOf({ stack, model }), stateDir);
   const { created } = await prepareStateDir(stateDir);
   await claimEntries(stateDir, { createdDir: created });
   const lock = await lockStateDir(stateDir, {
@@ -128,7 +135,12 @@ export async function localUp(
   const started: Started[] = [];
   const previous = await readLocalState(stateDir);
   try {
-    return await upLocked({ stack, stateDir }, options, previous, started);
+    return await upLocked(
+      { stack, stateDir, model: stackModelOf({ stack, model }) },
+      options,
+      previous,
+      started,
+    );
   } catch (err) {
     const stopped = await stopStarted(stateDir, started, previous);
     if (stopped.length > 0) options.onCleanup?.(stopped);
@@ -180,7 +192,7 @@ async function stopStrays(stateDir: string, previous: LocalState | undefined): P
 }
 
 async function upLocked(
-  { stack, stateDir }: LocalStackPaths,
+  { stack, stateDir, model }: LocalStackPaths & { model: StackModel },
   options: LocalUpOptions,
   previous: LocalState | undefined,
   started: Started[],
@@ -190,12 +202,22 @@ async function upLocked(
   // The handler is built and checked before anything starts: a missing entry,
   // a syntax error or a missing export fails `up` with nothing left running.
   // A running pipeline picks up a changed bundle between two batches.
-  step('Building the handler bundle');
-  const [{ ensureCurrentBundle }, { handlerEnvironment }] = await Promise.all([
-    import('./bundle.js'),
-    import('./pipeline.js'),
-  ]);
-  await ensureCurrentBundle(stack, options.stackDir, stateDir, handlerEnvironment(stack));
+  const functions = Object.values(model.functions);
+  step(
+    functions.length > 1
+      ? `Building the handler bundles (${functions.length} functions)`
+      : 'Building the handler bundle',
+  );
+  const [{ ensureFunctionBundle }, { functionPaths, resolveEntry, entryKey, stackFunctionEnvironment }] =
+    await Promise.all([import('./bundle.js'), import('./functions.js')]);
+  for (const fn of functions) {
+    await ensureFunctionBundle(
+      { entry: resolveEntry(fn.entry, options.stackDir, entryKey(model, fn.name)), handler: fn.handler },
+      functionPaths(stateDir, model, fn.name).buildDir,
+      stackFunctionEnvironment(model, fn),
+    );
+    signal?.throwIfAborted();
+  }
   signal?.throwIfAborted();
   const strays = await stopStrays(stateDir, previous);
   if (strays.length > 0)
@@ -243,10 +265,16 @@ async function upLocked(
   const client = await createDynamoDbClient(conn);
   try {
     step('Creating tables');
-    const tables = await ensureTables(client, stack);
+    const created = await ensureModelTables(client, model);
+    const streams = Object.fromEntries(
+      Object.entries(created).flatMap(([name, t]) => (t.streamArn ? [[name, t.streamArn]] : [])),
+    );
+    const tables = primaryTables(model, streams);
     signal?.throwIfAborted();
     const piiKeyFile = await ensurePiiKeyFile(stateDir);
-    const state: LocalState = { version: 1, region: stack.region, dynamodb, tables, piiKeyFile };
+    const state: LocalState = { version: 1, region: stack.region, dynamodb, tables, streams, piiKeyFile };
+    const { planMappings } = await import('./mappings.js');
+    const statusFiles = planMappings(model, stateDir).map((plan) => plan.paths.statusFile);
     const runnerAlive = alreadyRunning && previousRunner !== undefined && !options.foreground;
     if (runnerAlive) state.runner = previousRunner;
     await writeLocalState(stateDir, state);
@@ -260,9 +288,13 @@ async function upLocked(
           foreground: true,
         };
         await writeLocalState(stateDir, state);
-      } else if (options.startRunner !== false) {
-        step('Starting the event source mapping');
-        state.runner = await startRunner(stateDir, options.configFile, signal, (pid) => {
+      } else if (options.startRunner !== false && statusFiles.length > 0) {
+        step(
+          statusFiles.length > 1
+            ? `Starting the event source mappings (${statusFiles.length})`
+            : 'Starting the event source mapping',
+        );
+        state.runner = await startRunner(stateDir, statusFiles, options.configFile, signal, (pid) => {
           started.push({ role: 'runner', pid });
           ownedProcesses.add(pid);
           return registerProcess(stateDir, { role: 'runner', ...identify(pid) });
@@ -278,6 +310,7 @@ async function upLocked(
       region: stack.region,
       tables: { source: tables.source, sink: tables.sink },
       streamArn: tables.streamArn,
+      streams,
       alreadyRunning,
       persist: Boolean(dynamodb.dbPath),
       port: dynamodb.port,
@@ -287,9 +320,28 @@ async function upLocked(
   }
 }
 
+/**
+ * The tables the single-stream commands (and `status`'s `tables`) work on:
+ * the built-in pipeline's, or on a stack without it the first mapping's
+ * table and stream, with the first other table its function names as sink.
+ */
+export function primaryTables(model: StackModel, streams: Record<string, string>): LocalState['tables'] {
+  if (model.pipeline) {
+    const { sourceTable, sinkTable } = model.pipeline;
+    return { source: sourceTable, sink: sinkTable, streamArn: streams[sourceTable] ?? '' };
+  }
+  const fns = Object.values(model.functions);
+  const mapped = fns.find((fn) => fn.event_sources.length > 0);
+  const source =
+    mapped?.event_sources[0]?.table ?? Object.keys(streams)[0] ?? Object.keys(model.tables)[0] ?? '';
+  const sink = Object.keys(mapped?.tables ?? {}).find((t) => t !== source) ?? '';
+  return { source, sink, streamArn: streams[source] ?? '' };
+}
+
 /** Starts the background runner and waits until it reports its first status. */
 async function startRunner(
   stateDir: string,
+  statusFiles: string[],
   configFile: string | undefined,
   signal: AbortSignal | undefined,
   onSpawn: (pid: number) => Promise<void>,
@@ -316,8 +368,9 @@ async function startRunner(
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
     if (!isPidAlive(pid)) break;
-    const written = await stat(paths.statusFile).catch(() => undefined);
-    if (written && written.mtimeMs >= startedAt.getTime() - 1000)
+    // Ready once every mapping has published its first status.
+    const written = await Promise.all(statusFiles.map((file) => stat(file).catch(() => undefined)));
+    if (written.every((w) => w !== undefined && w.mtimeMs >= startedAt.getTime() - 1000))
       return { pid, startedAt: startedAt.toISOString(), ...startTimeOf(pid) };
     await new Promise((r) => setTimeout(r, 100));
   }

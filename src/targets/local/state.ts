@@ -15,7 +15,14 @@ export interface LocalState {
     /** Process start time (see util/processes.ts): tells our process from a later one with the same pid. */
     startTime?: string;
   };
+  /**
+   * The built-in pipeline's tables and stream; on a stack without it, the
+   * first mapping's table and stream (sink: the first other table its
+   * function names, or "").
+   */
   tables: { source: string; sink: string; streamArn: string };
+  /** Every table of the stack with a stream: name -> stream ARN (absent in states of an older `up`). */
+  streams?: Record<string, string>;
   runner?: {
     pid: number;
     startedAt: string;

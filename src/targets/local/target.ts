@@ -30,7 +30,7 @@ export function localTarget(settings: TargetSettings): Target {
       }
       const { localUp } = await stackModule();
       const result = await localUp(
-        { stack, stateDir },
+        { stack, stateDir, model: settings.stackFile.model },
         {
           port: request.port,
           persist: Boolean(request.persist),
@@ -132,6 +132,7 @@ export function localTarget(settings: TargetSettings): Target {
       try {
         await runLocalPipeline({
           stack,
+          model: settings.stackFile.model,
           stackDir: settings.stackFile.dir,
           stateDir,
           state,

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { BUILT_IN_HANDLER_ENTRY } from '../../config/blocks.js';
+import { type FunctionModel, type StackModel, tableEnvironment } from '../../config/model.js';
+import { packageRoot } from '../../util/packageRoot.js';
+import { TargetError } from '../errors.js';
+import type { LocalState } from './state.js';
+
+/**
+ * Where each function and each mapping of a stack keeps its files in the
+ * state dir. The built-in pipeline (every version 1 stack) keeps the paths it
+ * always had (`build/`, `logs/`, `esm/`, `dlq/`), so a running stack and the
+ * commands that read it stay as they were; every other function lives under
+ * `functions/<function>/`, each mapping under its `mappings/<table>/`.
+ */
+export const FUNCTIONS_DIR = 'functions';
+
+export interface FunctionPaths {
+  /** The function's bundle and build manifest. */
+  buildDir: string;
+  /** Its log streams (one file per worker). */
+  logDir: string;
+}
+
+export interface MappingPaths {
+  /** Checkpoints of the mapping's stream. */
+  esmDir: string;
+  /** The mapping's live totals while the runner lives. */
+  statusFile: string;
+  /** Its on-failure queue. */
+  dlqDir: string;
+}
+
+/** Whether `fn` is the built-in pipeline's function (version 1's `function`). */
+export const isPipelineFunction = (model: Pick<StackModel, 'pipeline'>, fn: string) =>
+  model.pipeline?.function === fn;
+
+export function functionPaths(
+  stateDir: string,
+  model: Pick<StackModel, 'pipeline'>,
+  fn: string,
+): FunctionPaths {
+  if (isPipelineFunction(model, fn)) {
+    return { buildDir: path.join(stateDir, 'build'), logDir: path.join(stateDir, 'logs') };
+  }
+  const dir = path.join(stateDir, FUNCTIONS_DIR, fn);
+  return { buildDir: path.join(dir, 'build'), logDir: path.join(dir, 'logs') };
+}
+
+export function mappingPaths(
+  stateDir: string,
+  model: Pick<StackModel, 'pipeline'>,
+  fn: string,
+  table: string,
+): MappingPaths {
+  if (isPipelineFunction(model, fn) && model.pipeline?.sourceTable === table) {
+    const esmDir = path.join(stateDir, 'esm');
+    return { esmDir, statusFile: path.join(esmDir, 'status.json'), dlqDir: path.join(stateDir, 'dlq') };
+  }
+  const dir = path.join(stateDir, FUNCTIONS_DIR, fn, 'mappings', table);
+  const esmDir = path.join(dir, 'esm');
+  return { esmDir, statusFile: path.join(esmDir, 'status.json'), dlqDir: path.join(dir, 'dlq') };
+}
+
+/**
+ * The part of a function's environment the stack file alone decides: its own
+ * `environment`, the name of each table in its `tables` as `TABLE_<NAME>`,
+ * and for the built-in pipeline's function the sink as `SINK_TABLE_NAME`.
+ */
+export function stackFunctionEnvironment(
+  model: Pick<StackModel, 'name' | 'region' | 'pipeline'>,
+  fn: FunctionModel,
+): Record<string, string> {
+  return {
+    ...fn.environment,
+    ...tableEnvironment(fn),
+    ...(isPipelineFunction(model, fn.name) && model.pipeline
+      ? { SINK_TABLE_NAME: model.pipeline.sinkTable }
+      : {}),
+    POWERTOOLS_SERVICE_NAME: model.name,
+    POWERTOOLS_METRICS_NAMESPACE: model.name,
+    POWERTOOLS_LOG_LEVEL: fn.environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    AWS_REGION: model.region,
+    AWS_DEFAULT_REGION: model.region,
+  };
+}
+
+/**
+ * A function's whole environment on the local target: the stack's part, the
+ * local endpoint for DynamoDB and DynamoDB Streams (AWS_ENDPOINT_URL_<SERVICE>,
+ * as the SDKs read it) with DynamoDB Local's dummy credentials, and for the
+ * built-in handler where its PII key is (a path, never the key).
+ */
+export function localFunctionEnvironment(
+  model: Pick<StackModel, 'name' | 'region' | 'pipeline'>,
+  fn: FunctionModel,
+  state: Pick<LocalState, 'region' | 'dynamodb' | 'piiKeyFile'>,
+): Record<string, string> {
+  return {
+    ...stackFunctionEnvironment(model, fn),
+    ...(isPipelineFunction(model, fn.name) || fn.entry === BUILT_IN_HANDLER_ENTRY
+      ? { PII_KEY_FILE: state.piiKeyFile }
+      : {}),
+    AWS_REGION: state.region,
+    AWS_DEFAULT_REGION: state.region,
+    AWS_ACCESS_KEY_ID: 'ddblocal',
+    AWS_SECRET_ACCESS_KEY: 'ddblocal',
+    AWS_ENDPOINT_URL_DYNAMODB: state.dynamodb.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: state.dynamodb.endpoint,
+    // The local runtime runs on the machine's Node (20 here), which the SDK warns about on every cold start.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** The key a function's entry is written under, for messages: `function.entry` or `functions.<name>.entry`. */
+export const entryKey = (model: Pick<StackModel, 'pipeline'>, fn: string) =>
+  isPipelineFunction(model, fn) ? 'function.entry' : `functions.${fn}.entry`;
+
+/** resolveHandlerEntry for any function: `key` is where the entry is written, for the message. */
+export function resolveEntry(
+  entryPath: string,
+  stackDir: string,
+  key: string,
+  defaultEntry = BUILT_IN_HANDLER_ENTRY,
+): string {
+  const entry = path.resolve(stackDir, entryPath);
+  if (existsSync(entry)) return entry;
+  const bundled = path.join(packageRoot(), defaultEntry);
+  if (entryPath === defaultEntry && existsSync(bundled)) return bundled;
+  throw new TargetError(
+    'targets.entry-missing',
+    `${key} ${entryPath} does not exist (looked for ${entry}).`,
+    {
+      details: { entry: entryPath, path: entry, key },
+    },
+  );
+}
