@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { pipelineModel, type StackModel, singlePipelineModel } from '../../config/model.js';
 import { BUILT_IN_HANDLER_ENTRY, type Stack } from '../../config/stack.js';
 import { countMessages } from '../../esm/onFailureQueue.js';
