@@ -170,10 +170,14 @@ test('two functions on one stream and one function on two streams each get every
     expect(await seenKeys()).toEqual([...expectedAudit, ...expectedIngest].sort());
 
     // Each mapping its own totals; nothing went to any on-failure queue.
-    await waitFor(
-      'the totals',
-      async () => (await readStatus(auditCustomers.statusFile)).recordsProcessed === 3,
-    );
+    // The totals are published every 500 ms: wait for the last snapshot to show them all.
+    const totals = () =>
+      Promise.all(
+        [ingestOrders, auditOrders, auditCustomers].map(
+          async (p) => (await readStatus(p.statusFile)).recordsProcessed,
+        ),
+      );
+    await waitFor('the totals', async () => (await totals()).join() === '12,12,3');
     const statuses = await Promise.all(
       [ingestOrders, auditOrders, auditCustomers].map((p) => readStatus(p.statusFile)),
     );
