@@ -5,6 +5,8 @@
 // BatchWriter with the same concurrency from this process), each on a fresh
 // storing-only local stack; then the command's peak RSS for a large count.
 // The template is examples/templates/orders.json into the default source table.
+// On a shared machine, BENCH_TEMPLATE_ITEMS and BENCH_TEMPLATE_RSS_COUNT make
+// the two counts smaller (the report says so).
 //   node bench/seed-template.mjs [ratioCount] [rssCount] [runs]
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -122,7 +124,7 @@ async function command(count) {
 }
 
 export async function benchSeedTemplate(
-  ratioCount = SIZES.seedCommandItems,
+  ratioCount = Number(process.env.BENCH_TEMPLATE_ITEMS) || SIZES.seedCommandItems,
   rssCount = Number(process.env.BENCH_TEMPLATE_RSS_COUNT) || SIZES.rssCounts.at(-1),
   runs = SIZES.runs,
 ) {

@@ -82,13 +82,27 @@ export function toWireImage(image: Record<string, SdkAttributeValue>): WireImage
   return out;
 }
 
+/** How AWS marks a deletion made by Time to Live, on the record Lambda delivers. */
+export const TTL_USER_IDENTITY = { type: 'Service', principalId: 'dynamodb.amazonaws.com' } as const;
+
+/**
+ * DynamoDB Local (2026-01-16) deletes expired items itself, but writes their
+ * stream records with this eventName (its Java SDK's name for an enum value
+ * it does not know) and no userIdentity. Nothing else in its stream has it,
+ * and AWS never sends it.
+ */
+const DYNAMODB_LOCAL_TTL_EVENT = 'UNKNOWN_TO_SDK_VERSION';
+
 /**
  * What GetRecords returns, converted to what Lambda hands the function. A
  * record missing a field AWS always sends is a broken stream, so it throws.
+ * DynamoDB Local's TTL deletions become what AWS delivers for them: REMOVE
+ * with the DynamoDB service as userIdentity.
  */
 export function toWireRecord(record: _Record, ctx: WireContext): WireRecord {
   const ddb = record.dynamodb;
-  const eventName = record.eventName;
+  const ttlDelete = (record.eventName as string | undefined) === DYNAMODB_LOCAL_TTL_EVENT && !ddb?.NewImage;
+  const eventName = ttlDelete ? 'REMOVE' : record.eventName;
   if (!ddb?.SequenceNumber || !eventName || !record.eventID) {
     throw new Error(`Stream record without eventID, eventName or SequenceNumber: ${JSON.stringify(record)}`);
   }
@@ -112,9 +126,11 @@ export function toWireRecord(record: _Record, ctx: WireContext): WireRecord {
     awsRegion: ctx.region,
     dynamodb,
     eventSourceARN: ctx.streamArn,
-    ...(record.userIdentity?.Type && record.userIdentity.PrincipalId
-      ? { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } }
-      : {}),
+    ...(ttlDelete
+      ? { userIdentity: { ...TTL_USER_IDENTITY } }
+      : record.userIdentity?.Type && record.userIdentity.PrincipalId
+        ? { userIdentity: { type: record.userIdentity.Type, principalId: record.userIdentity.PrincipalId } }
+        : {}),
   };
 }
 
