@@ -1,4 +1,17 @@
 /** The `status --json` document (fields fixed by the CLI contract). */
+/** Event source mapping settings under the stack file's `event_source_mapping` names. */
+export interface EsmSettings {
+  batch_size: number | null;
+  maximum_batching_window_in_seconds: number | null;
+  starting_position: string | null;
+  parallelization_factor: number | null;
+  bisect_batch_on_function_error: boolean | null;
+  maximum_retry_attempts: number | null;
+  maximum_record_age_in_seconds: number | null;
+  function_response_types: string[];
+  filter_criteria: { filter: { pattern: string }[] };
+}
+
 export interface StatusReport {
   target: 'local' | 'aws';
   running: boolean;
@@ -23,6 +36,12 @@ export interface StatusReport {
     /** null on the aws target: the counts live in CloudWatch metrics. */
     recordsProcessed: number | null;
     batchesFailed: number | null;
+    /**
+     * The deployed mapping's settings as Lambda reports them, under the
+     * stack file's names (aws target, once GetEventSourceMapping answered):
+     * what is live, to compare with the stack file.
+     */
+    settings?: EsmSettings;
   };
   dlq: { messages: number };
   /** Processes the local target started (absent on aws). */

@@ -44,7 +44,19 @@ test('deployed: the mapping state and the DLQ depth come from Lambda and SQS', a
   const file = terraformPaths(stateDir).outputsFile;
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(outputs));
-  lambdaMock.on(GetEventSourceMappingCommand).resolves({ State: 'Enabled', LastProcessingResult: 'OK' });
+  lambdaMock.on(GetEventSourceMappingCommand).resolves({
+    State: 'Enabled',
+    LastProcessingResult: 'OK',
+    BatchSize: 50,
+    MaximumBatchingWindowInSeconds: 2,
+    StartingPosition: 'TRIM_HORIZON',
+    ParallelizationFactor: 2,
+    BisectBatchOnFunctionError: true,
+    MaximumRetryAttempts: 3,
+    MaximumRecordAgeInSeconds: 600,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    FilterCriteria: { Filters: [{ Pattern: '{"eventName":["INSERT"]}' }] },
+  });
   sqsMock.on(GetQueueAttributesCommand).resolves({
     Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1' },
   });
@@ -65,6 +77,18 @@ test('deployed: the mapping state and the DLQ depth come from Lambda and SQS', a
     streamArn: outputs.stream_arn,
     esm: { state: 'Enabled', lastProcessingResult: 'OK', iteratorAgeMs: null, recordsProcessed: null },
     dlq: { messages: 3 },
+  });
+  // The live settings under the stack file's names.
+  expect(report.esm.settings).toEqual({
+    batch_size: 50,
+    maximum_batching_window_in_seconds: 2,
+    starting_position: 'TRIM_HORIZON',
+    parallelization_factor: 2,
+    bisect_batch_on_function_error: true,
+    maximum_retry_attempts: 3,
+    maximum_record_age_in_seconds: 600,
+    function_response_types: ['ReportBatchItemFailures'],
+    filter_criteria: { filter: [{ pattern: '{"eventName":["INSERT"]}' }] },
   });
 });
 

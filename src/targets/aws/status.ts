@@ -1,7 +1,11 @@
-import { GetEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetEventSourceMappingCommand,
+  type GetEventSourceMappingCommandOutput,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Stack } from '../../config/stack.js';
-import type { StatusReport } from '../types.js';
+import type { EsmSettings, StatusReport } from '../types.js';
 import { readAwsOutputs } from './terraform.js';
 
 export interface AwsStatusOptions {
@@ -62,6 +66,7 @@ export async function awsStatus(options: AwsStatusOptions): Promise<StatusReport
   if (mapping.status === 'fulfilled') {
     report.esm.state = mapping.value.State ?? 'Unknown';
     report.esm.lastProcessingResult = mapping.value.LastProcessingResult ?? null;
+    report.esm.settings = esmSettings(mapping.value);
   } else {
     report.esm.state = 'Unknown';
     options.onWarning?.(`could not read the event source mapping: ${(mapping.reason as Error).message}`);
@@ -75,4 +80,21 @@ export async function awsStatus(options: AwsStatusOptions): Promise<StatusReport
     options.onWarning?.(`could not read the on-failure queue: ${(queue.reason as Error).message}`);
   }
   return report;
+}
+
+/** GetEventSourceMapping's answer under the stack file's names; null where Lambda left a field out. */
+export function esmSettings(m: GetEventSourceMappingCommandOutput): EsmSettings {
+  return {
+    batch_size: m.BatchSize ?? null,
+    maximum_batching_window_in_seconds: m.MaximumBatchingWindowInSeconds ?? null,
+    starting_position: m.StartingPosition ?? null,
+    parallelization_factor: m.ParallelizationFactor ?? null,
+    bisect_batch_on_function_error: m.BisectBatchOnFunctionError ?? null,
+    maximum_retry_attempts: m.MaximumRetryAttempts ?? null,
+    maximum_record_age_in_seconds: m.MaximumRecordAgeInSeconds ?? null,
+    function_response_types: [...(m.FunctionResponseTypes ?? [])],
+    filter_criteria: {
+      filter: (m.FilterCriteria?.Filters ?? []).flatMap((f) => (f.Pattern ? [{ pattern: f.Pattern }] : [])),
+    },
+  };
 }
