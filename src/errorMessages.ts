@@ -204,7 +204,10 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   'seed.writes-gave-up': { exit: 1 },
   'seed.write-failed': {
     exit: 1,
-    hint: 'DynamoDB kept throttling or failing; retry with a lower --concurrency or a --rate limit.',
+    hint: (d) =>
+      typeof d.awsCode === 'string'
+        ? hintOf(d.awsCode, d)
+        : 'DynamoDB kept throttling or failing; retry with a lower --concurrency or a --rate limit.',
   },
   'seed.generation-failed': {
     exit: 1,
@@ -410,6 +413,12 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     hint: 'Create the tables with `ddb-ingest up`, or check that the stack file names the right tables.',
   },
 };
+
+/** The hint a code renders with these details (for an error that carries another module's cause). */
+function hintOf(code: string, details: Details): string | undefined {
+  const hint = (RENDERINGS as Record<string, Rendering | undefined>)[code]?.hint;
+  return typeof hint === 'function' ? hint(details) : hint;
+}
 
 /**
  * What the user reads for an error: a CliError as thrown by src/commands/, or

@@ -99,6 +99,16 @@ export function resolveEndpoints(
  * The provider's `endpoints` for the Terraform module: the services it
  * manages that have a custom endpoint, under the provider's argument names.
  */
+/**
+ * An AWS CLI command line shown to the user, aimed where the SDK clients go:
+ * with a custom endpoint for `service`, `--endpoint-url` is added, so a
+ * command copied while working against an emulator never reaches real AWS.
+ */
+export function awsCliCommand(command: string, service: AwsService, endpoints: ServiceEndpoints): string {
+  const url = endpoints[service];
+  return url && command.startsWith('aws ') ? `aws --endpoint-url ${url} ${command.slice(4)}` : command;
+}
+
 export function terraformEndpoints(endpoints: ServiceEndpoints): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [service, url] of Object.entries(endpoints) as [AwsService, string][]) {

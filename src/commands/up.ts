@@ -171,7 +171,9 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
       ctx.output.line(`sink        ${o.sink_table_name}`);
       ctx.output.line(`stream      ${o.stream_arn}`);
       ctx.output.line(`dlq         ${o.dlq_url}`);
-      ctx.output.info(ctx.output.style.dim(`PII key: set it once with: ${o.pii_key_setup_command}`));
+      const { awsCliCommand } = await import('../aws/endpoints.js');
+      const setup = awsCliCommand(o.pii_key_setup_command, 'ssm', ctx.aws.endpoints);
+      ctx.output.info(ctx.output.style.dim(`PII key: set it once with: ${setup}`));
     }
     if (result.deployment?.result === 'succeeded') {
       const d = result.deployment;

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { classifyAwsFailure } from '../aws/failures.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { type AheadOptions, generateAhead } from './ahead.js';
 import { BatchWriter, WriteFailedError } from './batchWriter.js';
@@ -123,10 +124,22 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       await writer.flush();
     } catch (err) {
       if (err instanceof WriteFailedError) {
+        // Throttling is what the retries were for; anything else (nothing
+        // answers, credentials, denied) keeps its own cause and hint.
+        const aws = classifyAwsFailure(err.cause);
+        const why = aws && aws.code !== 'aws.throttled' ? aws : undefined;
         throw new SeedError(
           'seed.write-failed',
-          `Seeding stopped during ${phase}s: ${err.notWritten} of ${total} items were not written (${err.message}).`,
-          { cause: err, details: { phase, notWritten: err.notWritten, total } },
+          `Seeding stopped during ${phase}s: ${err.notWritten} of ${total} items were not written (${why ? why.message.replace(/\.$/, '') : err.message}).`,
+          {
+            cause: why ?? err,
+            details: {
+              phase,
+              notWritten: err.notWritten,
+              total,
+              ...(why ? { ...why.details, awsCode: why.code } : {}),
+            },
+          },
         );
       }
       throw err;

@@ -6,6 +6,7 @@ import { clientConfig, endpointFor } from '../../src/aws/clients.js';
 import {
   AWS_SERVICES,
   type AwsService,
+  awsCliCommand,
   endpointVariable,
   resolveEndpoints,
   terraformEndpoints,
@@ -100,6 +101,16 @@ describe('resolveEndpoints: the SDKs’ precedence', () => {
       'AWS_ENDPOINT_URL_CODEDEPLOY',
     ]);
   });
+});
+
+test('an AWS CLI command shown to the user goes where the clients go: --endpoint-url for a custom endpoint only', () => {
+  const put =
+    'aws ssm put-parameter --region us-east-1 --type SecureString --name /x/pii-key --value "$(openssl rand -hex 32)"';
+  expect(awsCliCommand(put, 'ssm', { ssm: 'http://127.0.0.1:5000' })).toBe(
+    'aws --endpoint-url http://127.0.0.1:5000 ssm put-parameter --region us-east-1 --type SecureString --name /x/pii-key --value "$(openssl rand -hex 32)"',
+  );
+  expect(awsCliCommand(put, 'ssm', { dynamodb: 'http://127.0.0.1:8000' })).toBe(put);
+  expect(awsCliCommand(put, 'ssm', {})).toBe(put);
 });
 
 test('every service the CLI maps for Terraform has a line in the provider endpoints block and the variable validation', () => {

@@ -261,6 +261,29 @@ describe('through the built CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('seed against a closed port: the unreachable endpoint is the cause and the hint, not throttling', async () => {
+    const closed = `http://127.0.0.1:${await getFreePort()}`;
+    const r = await runCli(['seed', '--count', '5', '--target', 'aws', '--endpoint-url', closed], {
+      cwd,
+      env,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(
+      `error: Seeding stopped during inserts: 5 of 5 items were not written (Cannot reach DynamoDB at ${closed} (BatchWriteItem): ECONNREFUSED).`,
+    );
+    expect(r.stderr).toContain(`hint: Nothing answers at ${closed}`);
+    expect(r.stderr).not.toContain('throttling');
+    // Suggested commands keep the user's target and endpoint, and name the target once.
+    const status = await runCli(['status', '--target', 'aws', '--endpoint-url', closed], {
+      cwd: await mkdtemp(path.join(os.tmpdir(), 'cli-failures-empty-')),
+      env,
+    });
+    expect(status.exitCode).toBe(1);
+    expect(status.stderr).toMatch(
+      new RegExp(`hint: Deploy with \`[^\`]*--target aws --endpoint-url ${closed} up\``),
+    );
+  });
+
   test('replay --invoke remote against an HTML 500: a typed error, exit 1', async () => {
     fake.respond({ status: 500, body: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } });
     const event = path.join(__dirname_(), '..', 'fixtures', 'sample-event.json');

@@ -158,6 +158,10 @@ test('up --target aws --yes --endpoint-url deploys the whole module to the emula
   expect(upResult.stderr).not.toContain('"format_version"');
   expect(upResult.stderr).not.toMatch(/^\s*\{/m);
   expect(upResult.stdout).toContain(`function    ${STACK.function.name} (live -> version 1)`);
+  // The key's setup command goes to the emulator too, never to real AWS.
+  expect(upResult.stderr).toContain(
+    `PII key: set it once with: aws --endpoint-url ${moto.endpoint} ssm put-parameter`,
+  );
 
   const ddb = await createDynamoDbClient(conn);
   const lambda = await createLambdaClient(conn);
@@ -281,7 +285,7 @@ test('verify reads the PII key from SSM: a missing parameter says so, then the s
   expect(missing.exitCode).toBe(1);
   expect(missing.stderr).toContain(`/${STACK.name}/pii-key`);
   expect(missing.stderr).toContain('ParameterNotFound');
-  expect(missing.stderr).toMatch(/hint: .*put-parameter/);
+  expect(missing.stderr).toContain(`aws --endpoint-url ${moto.endpoint} ssm put-parameter`);
   expect(missing.stderr).not.toMatch(/\n\s+at /);
 
   const ssm = await createSsmClient(conn);

@@ -106,7 +106,10 @@ export function awsTarget(settings: TargetSettings): Target {
       const { readSsmPiiKey } = await import('../../verify/key.js');
       const ssm = await createSsmClient(conn);
       try {
-        return await readSsmPiiKey(ssm, o.pii_key_parameter_name);
+        const { awsCliCommand } = await import('../../aws/endpoints.js');
+        return await readSsmPiiKey(ssm, o.pii_key_parameter_name, {
+          setupCommand: awsCliCommand(o.pii_key_setup_command, 'ssm', conn.endpoints ?? {}),
+        });
       } finally {
         ssm.destroy();
       }
