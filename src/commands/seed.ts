@@ -52,6 +52,7 @@ A value that is exactly one number-producing expression is stored as a number.`,
           );
         }
         const { runSeed, validateSeedCounts } = await import('../seed/index.js');
+        // The template's file and table are checked (loadTemplate) before anything is written.
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
         const client = await ctx.target.clients.dynamodb({ maxAttempts: 1 });
         const tableName = opts.table ?? ctx.stack.source_table.name;
@@ -63,6 +64,7 @@ A value that is exactly one number-producing expression is stored as a number.`,
         );
         let spinner: Awaited<ReturnType<typeof ctx.output.spinner>> | undefined;
         try {
+          const { loadTemplate } = await import('../seed/loadTemplate.js');
           const template =
             opts.template === undefined ? undefined : await loadTemplate(client, tableName, opts.template);
           spinner = await ctx.output.spinner(
@@ -109,23 +111,6 @@ A value that is exactly one number-producing expression is stored as a number.`,
         }
       }),
     );
-}
-
-/** The template checked against the table's keys (DescribeTable) before anything is written. */
-async function loadTemplate(
-  client: import('@aws-sdk/client-dynamodb').DynamoDBClient,
-  table: string,
-  file: string,
-): Promise<import('../seed/template.js').TemplateSpec> {
-  const [{ readTemplate, compileTemplate }, { describeTableKeys }, { createSeedFaker }] = await Promise.all([
-    import('../seed/template.js'),
-    import('../seed/tableKeys.js'),
-    import('../seed/faker.js'),
-  ]);
-  const template = await readTemplate(file);
-  const spec = { template, keys: await describeTableKeys(client, table) };
-  compileTemplate(spec, await createSeedFaker());
-  return spec;
 }
 
 /** `[#########-----------]  45%`: the seed's progress on a TTY. */
