@@ -2,16 +2,13 @@ import type { InvokeOutcome } from '../runtime/invokeOutcome.js';
 import { ShardDiscovery } from '../streams/discovery.js';
 import { type RecoveryInfo, ShardReader, type TrimmedInfo } from '../streams/shardReader.js';
 import type { ShardInfo, StreamsClient } from '../streams/shards.js';
-import type { WireRecord } from '../streams/wire.js';
+import type { StreamRecord, WireRecord } from '../streams/wire.js';
 import { sleep } from '../util/sleep.js';
 import { type Clock, systemClock } from '../util/time.js';
 import type { CheckpointStore } from './checkpointStore.js';
 import type { OnFailureMessage } from './onFailureMessage.js';
 import type { EsmSettings } from './settings.js';
-import { type EsmEvent, type EsmRecord, ShardProcessor } from './shardProcessor.js';
-
-/** A stream record as delivered: records read from a stream always carry their creation time. */
-type DeliveredRecord = WireRecord & EsmRecord;
+import { type EsmEvent, ShardProcessor } from './shardProcessor.js';
 
 /** Everything the local event source mapping is wired to. */
 export interface EventSourceMappingOptions {
@@ -83,7 +80,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
       onTrimmed: (info) => options.onNotice?.({ type: 'trimmed', info }),
       isShardClosed: (id) => discovery.isClosed(id),
     });
-    const processor = new ShardProcessor<DeliveredRecord>({
+    const processor = new ShardProcessor<StreamRecord>({
       shardId: shard.shardId,
       streamArn: options.streamArn,
       functionArn: options.functionArn,
@@ -118,7 +115,7 @@ export async function runEventSourceMapping(options: EventSourceMappingOptions):
         const next = await pages.next();
         if (next.done) return;
         const page = next.value;
-        await processor.enqueue(page.records as DeliveredRecord[]);
+        await processor.enqueue(page.records);
         processor.dispatch();
         if (page.ended) {
           await processor.drain();

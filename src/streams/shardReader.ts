@@ -15,7 +15,7 @@ import {
   type ShardStart,
 } from './recovery.js';
 import type { StreamsClient } from './shards.js';
-import { compareSequenceNumbers, toWireRecord, type WireRecord } from './wire.js';
+import { compareSequenceNumbers, type StreamRecord, toWireRecord } from './wire.js';
 
 export type { ShardStart } from './recovery.js';
 
@@ -80,7 +80,7 @@ export interface ShardReaderOptions {
 /** One GetRecords result. */
 export interface ShardPage {
   shardId: string;
-  records: WireRecord[];
+  records: StreamRecord[];
   /** How many records GetRecords returned, those skipped before the start included. */
   fetched: number;
   /** Sequence number of the last record read from the shard (skipped ones included). */
@@ -218,8 +218,8 @@ export class ShardReader {
 
   private async toPage(out: GetRecordsCommandOutput): Promise<ShardPage> {
     const raw = out.Records ?? [];
-    const records: WireRecord[] = [];
-    const ctx = { streamArn: this.opts.streamArn, region: this.opts.region };
+    const records: StreamRecord[] = [];
+    const ctx = { streamArn: this.opts.streamArn, region: this.opts.region, readAt: this.clock.now() };
     for (const item of raw) {
       const record = toWireRecord(item, ctx);
       this.state.position = record.dynamodb.SequenceNumber;
@@ -249,14 +249,14 @@ export class ShardReader {
     };
   }
 
-  private isBeforeStart(record: WireRecord): boolean {
+  private isBeforeStart(record: StreamRecord): boolean {
     const skip = this.state.skipBefore;
     if (!skip) return false;
     if (skip.sequence !== undefined) {
       return compareSequenceNumbers(record.dynamodb.SequenceNumber, skip.sequence) < 0;
     }
     const created = record.dynamodb.ApproximateCreationDateTime;
-    return skip.seconds !== undefined && created !== undefined && created < skip.seconds;
+    return skip.seconds !== undefined && created < skip.seconds;
   }
 
   private async isClosed(): Promise<boolean> {

@@ -50,11 +50,21 @@ export interface WireRecord {
   userIdentity?: { type: string; principalId: string };
 }
 
+/**
+ * A record as read from a stream: DynamoDB Streams always says when it entered
+ * the stream, so the read narrows the wire shape's optional field once, here.
+ */
+export interface StreamRecord extends WireRecord {
+  dynamodb: WireStreamRecord & { ApproximateCreationDateTime: number };
+}
+
 export interface WireContext {
   /** The stream ARN; Lambda sets it as `eventSourceARN`. */
   streamArn: string;
   /** The region Lambda reports (DynamoDB Local says `ddblocal`, Lambda never does). */
   region: string;
+  /** Epoch ms the record was read: its creation time when the stream gave none. */
+  readAt: number;
 }
 
 function base64(bytes: Uint8Array): string {
@@ -95,22 +105,26 @@ const DYNAMODB_LOCAL_TTL_EVENT = 'UNKNOWN_TO_SDK_VERSION';
 
 /**
  * What GetRecords returns, converted to what Lambda hands the function. A
- * record missing a field AWS always sends is a broken stream, so it throws.
+ * record missing its identity (eventID, eventName, SequenceNumber) is a broken
+ * stream, so it throws. One without ApproximateCreationDateTime (AWS always
+ * sends it) takes the time it was read: it entered the stream no later, so its
+ * age is never overstated (no NaN age, no discard as expired by mistake).
  * DynamoDB Local's TTL deletions become what AWS delivers for them: REMOVE
  * with the DynamoDB service as userIdentity.
  */
-export function toWireRecord(record: _Record, ctx: WireContext): WireRecord {
+export function toWireRecord(record: _Record, ctx: WireContext): StreamRecord {
   const ddb = record.dynamodb;
   const ttlDelete = (record.eventName as string | undefined) === DYNAMODB_LOCAL_TTL_EVENT && !ddb?.NewImage;
   const eventName = ttlDelete ? 'REMOVE' : record.eventName;
   if (!ddb?.SequenceNumber || !eventName || !record.eventID) {
     throw new Error(`Stream record without eventID, eventName or SequenceNumber: ${JSON.stringify(record)}`);
   }
-  const dynamodb: WireStreamRecord = {
-    // The stream gives epoch seconds; the SDK turns them into a Date.
-    ...(ddb.ApproximateCreationDateTime
-      ? { ApproximateCreationDateTime: Math.floor(ddb.ApproximateCreationDateTime.getTime() / 1000) }
-      : {}),
+  // The stream gives epoch seconds; the SDK turns them into a Date.
+  const createdMs = ddb.ApproximateCreationDateTime?.getTime();
+  const dynamodb: StreamRecord['dynamodb'] = {
+    ApproximateCreationDateTime: Math.floor(
+      (createdMs !== undefined && Number.isFinite(createdMs) ? createdMs : ctx.readAt) / 1000,
+    ),
     Keys: toWireImage(ddb.Keys ?? {}),
     ...(ddb.NewImage ? { NewImage: toWireImage(ddb.NewImage) } : {}),
     ...(ddb.OldImage ? { OldImage: toWireImage(ddb.OldImage) } : {}),
