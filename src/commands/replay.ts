@@ -298,6 +298,7 @@ export function renderBatch(output: Output, report: BatchReport): void {
       : style.green('ok');
   output.line(`${head}  ${status}`);
   if (!outcome.ok && outcome.errorMessage) output.line(`  ${style.red(outcome.errorMessage)}`);
+  if (outcome.invalidResponse) output.line(`  ${style.yellow(outcome.invalidResponse)}`);
   output.line(`  batchItemFailures: ${failures.length === 0 ? '[]' : failures.join(', ')}`);
   if (outcome.result !== undefined) {
     const text = JSON.stringify(outcome.result);

@@ -1,4 +1,5 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { parsePartialBatchResponse } from '../esm/response.js';
 import { type LocalRuntimeOptions, startLocalRuntime } from '../runtime/localRuntime.js';
 import type { WireRecord } from '../streams/wire.js';
 import { ReplayError } from './errors.js';
@@ -18,8 +19,14 @@ export interface BatchOutcome {
   functionError?: string;
   errorType?: string;
   errorMessage?: string;
-  /** `itemIdentifier`s the handler reported as failed (sequence numbers). */
+  /**
+   * Records that failed by the event source mapping's reading of the response
+   * (esm/response.ts): the `itemIdentifier`s reported, or every record of the
+   * batch when the response is not a valid partial batch response.
+   */
   batchItemFailures: string[];
+  /** Why the response fails the whole batch (not a valid partial batch response). */
+  invalidResponse?: string;
   requestId?: string;
   /** Remote only: the last 4 KB of the invocation's log, decoded from LogResult. */
   logTail?: string;
@@ -33,13 +40,16 @@ export interface Invoker {
   close(): Promise<void>;
 }
 
-/** The item identifiers of a partial batch response; anything else yields none. */
-export function batchItemFailuresOf(result: unknown): string[] {
-  const failures = (result as { batchItemFailures?: unknown } | null | undefined)?.batchItemFailures;
-  if (!Array.isArray(failures)) return [];
-  return failures
-    .map((f) => (f as { itemIdentifier?: unknown } | null)?.itemIdentifier)
-    .filter((id): id is string => typeof id === 'string');
+/** The failed records of a response, read as the event source mapping reads it. */
+function failuresOf(
+  result: unknown,
+  event: ReplayEvent,
+): Pick<BatchOutcome, 'batchItemFailures' | 'invalidResponse'> {
+  const sequenceNumbers = event.Records.map((r) => r.dynamodb.SequenceNumber);
+  const response = parsePartialBatchResponse(result, sequenceNumbers);
+  if (response.kind === 'success') return { batchItemFailures: [] };
+  if (response.kind === 'partial') return { batchItemFailures: response.failed };
+  return { batchItemFailures: sequenceNumbers, invalidResponse: response.detail };
 }
 
 /**
@@ -57,7 +67,7 @@ export async function startLocalInvoker(options: LocalRuntimeOptions): Promise<I
         return {
           ok: true,
           result: outcome.result,
-          batchItemFailures: batchItemFailuresOf(outcome.result),
+          ...failuresOf(outcome.result, event),
           ...requestId,
         };
       }
@@ -100,7 +110,7 @@ function parsePayload(text: string): unknown {
 }
 
 /** Turns an Invoke response into a BatchOutcome (exported for tests of odd responses). */
-export function outcomeOfInvoke(out: InvokeCommandOutput): BatchOutcome {
+export function outcomeOfInvoke(out: InvokeCommandOutput, event: ReplayEvent): BatchOutcome {
   const result = parsePayload(decodeText(out.Payload));
   const logTail = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : undefined;
   const common = {
@@ -120,7 +130,7 @@ export function outcomeOfInvoke(out: InvokeCommandOutput): BatchOutcome {
       ...common,
     };
   }
-  return { ok: true, batchItemFailures: batchItemFailuresOf(result), ...common };
+  return { ok: true, ...failuresOf(result, event), ...common };
 }
 
 /**
@@ -162,7 +172,7 @@ export function remoteInvoker(options: RemoteInvokerOptions): Invoker {
         }
         throw err;
       }
-      return outcomeOfInvoke(out);
+      return outcomeOfInvoke(out, event);
     },
     close: async () => {},
   };
