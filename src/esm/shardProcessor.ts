@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InvokeOutcome } from '../runtime/invokeOutcome.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../util/lambda.js';
 import { sleep } from '../util/sleep.js';
 import type { Clock } from '../util/time.js';
 import { decide } from './decide.js';
@@ -17,9 +18,6 @@ export interface EsmRecord {
     Keys?: unknown;
   };
 }
-
-/** Lambda's synchronous invoke payload limit: a batch's event stays under it. */
-export const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 /** With MaximumRecordAgeInSeconds -1, records live as long as the stream keeps them. */
 export const STREAM_RETENTION_SECONDS = 24 * 60 * 60;
@@ -71,7 +69,7 @@ export interface ShardProcessorOptions<R extends EsmRecord> {
   /** Sends a discarded batch's message to the on-failure destination; awaited before the checkpoint moves. */
   onFailure(message: OnFailureMessage): Promise<void>;
   onEvent?(event: EsmEvent): void;
-  /** Event payload cap in bytes (default {@link MAX_BATCH_BYTES}). */
+  /** Event payload cap in bytes (default {@link MAX_SYNC_PAYLOAD_BYTES}: Lambda's limit). */
   maxBatchBytes?: number;
   /** Wait before retry number `retry` (1-based). Default: 500 ms doubling, at most 10 s. */
   retryDelayMs?(retry: number): number;
@@ -176,7 +174,7 @@ export class ShardProcessor<R extends EsmRecord> {
     const { settings } = options;
     this.lanes = Array.from({ length: settings.ParallelizationFactor }, () => ({ queue: [], busy: false }));
     this.filter = options.filter ?? recordFilterOf(settings);
-    this.maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+    this.maxBatchBytes = options.maxBatchBytes ?? MAX_SYNC_PAYLOAD_BYTES;
     const ageSeconds =
       settings.MaximumRecordAgeInSeconds === -1
         ? STREAM_RETENTION_SECONDS

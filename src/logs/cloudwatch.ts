@@ -14,11 +14,6 @@ export interface CloudWatchLogOptions extends LogQuery {
   logGroupName: string;
 }
 
-/** The log group of a Lambda function, as Lambda creates it. */
-export function lambdaLogGroupName(functionName: string): string {
-  return `/aws/lambda/${functionName}`;
-}
-
 /**
  * The same events as `readLocalLogs`, from CloudWatch Logs FilterLogEvents,
  * every page followed through `nextToken`. Following polls again from the

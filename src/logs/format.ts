@@ -1,4 +1,5 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { lambdaLogGroupName } from '../util/lambda.js';
 import type { LogEvent, LogLevel, LogQuery } from './events.js';
 
 /** Where the function's logs are: the local runtime's store or CloudWatch Logs. */
@@ -19,7 +20,7 @@ export async function* readFunctionLogs(
     yield* readLocalLogs({ ...query, logsDir: source.logsDir });
     return;
   }
-  const { lambdaLogGroupName, readCloudWatchLogs } = await import('./cloudwatch.js');
+  const { readCloudWatchLogs } = await import('./cloudwatch.js');
   yield* readCloudWatchLogs({
     ...query,
     client: source.client,

@@ -2,6 +2,7 @@ import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws
 import { parsePartialBatchResponse } from '../esm/response.js';
 import { type LocalRuntimeOptions, startLocalRuntime } from '../runtime/localRuntime.js';
 import type { WireRecord } from '../streams/wire.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../util/lambda.js';
 import { ReplayError } from './errors.js';
 
 /** The event one batch is sent as: what Lambda hands a stream function. */
@@ -92,9 +93,6 @@ export interface RemoteInvokerOptions {
   qualifier?: string;
   signal?: AbortSignal;
 }
-
-/** Lambda's limit for a synchronous request payload. */
-export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 function decodeText(bytes: Uint8Array | undefined): string {
   return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';

@@ -6,11 +6,12 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { lambdaLogGroupName } from '../util/lambda.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { lambdaEnvironment } from './environment.js';
 import { LocalRuntimeError } from './errors.js';
 import type { InvokeOutcome } from './invokeOutcome.js';
-import { LogStreamWriter, logGroupName, newLogStreamName } from './logStream.js';
+import { LogStreamWriter, newLogStreamName } from './logStream.js';
 import { MemoryWatch } from './memoryWatch.js';
 
 export interface LocalRuntimeOptions {
@@ -112,7 +113,7 @@ function workerEnv(options: LocalRuntimeOptions, logStreamName: string): Record<
       memoryMb: options.memoryMb,
       runtime: options.runtime,
       handler: `${path.parse(options.bundleFile).name}.${options.handlerExport}`,
-      logGroupName: logGroupName(options.functionName),
+      logGroupName: lambdaLogGroupName(options.functionName),
       logStreamName,
       taskRoot: path.dirname(path.resolve(options.bundleFile)),
       runtimeDir: path.dirname(workerScriptPath()),
@@ -335,7 +336,7 @@ class Worker {
             functionVersion: '$LATEST',
             invokedFunctionArn: functionArnOf(options),
             memoryLimitInMB: String(options.memoryMb),
-            logGroupName: logGroupName(options.functionName),
+            logGroupName: lambdaLogGroupName(options.functionName),
             logStreamName: this.logs.logStreamName,
           },
         },

@@ -23,10 +23,6 @@ export function logFileName(logStreamName: string): string {
   return `${logStreamName.replace(/[^A-Za-z0-9._-]/g, '_')}.ndjson`;
 }
 
-export function logGroupName(functionName: string): string {
-  return `/aws/lambda/${functionName}`;
-}
-
 /**
  * Collects one stream's log events and appends them to its NDJSON file in
  * order. Writes are batched: {@link flush} resolves once everything written

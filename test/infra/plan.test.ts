@@ -10,6 +10,7 @@ import {
   terraformShowPlan,
   terraformValidate,
 } from '../../src/targets/aws/terraform.js';
+import { lambdaLogGroupName } from '../../src/util/lambda.js';
 import { FAKE_ACCOUNT_ID, makeWorkDir, OFFLINE_ENV, requireTerraform } from './env.js';
 
 // Offline plans of the whole module with the real provider: what would be
@@ -266,7 +267,8 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
 
 test('logs expire and the on-failure queue is encrypted and keeps messages 14 days', () => {
   expect(planned(defaults, 'aws_cloudwatch_log_group.function')).toMatchObject({
-    name: '/aws/lambda/ddb-ingest-ingest',
+    // The same name the CLI reads logs from (one definition in src/util/lambda.ts).
+    name: lambdaLogGroupName('ddb-ingest-ingest'),
     retention_in_days: 30,
   });
   expect(planned(defaults, 'aws_sqs_queue.on_failure')).toMatchObject({

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { LoadedStack } from '../../config/stack.js';
 import { packageRoot } from '../../util/packageRoot.js';
+import { pipelinePaths } from '../local/paths.js';
 import type { InfraVariables } from './terraform.js';
 
 /** The `infra/` module shipped with the package. */
@@ -10,7 +11,7 @@ export function defaultInfraDir(): string {
 
 /** The handler bundle `up` builds: `<stateDir>/build/function.zip`. */
 export function functionZipPath(stateDir: string): string {
-  return path.join(stateDir, 'build', 'function.zip');
+  return path.join(pipelinePaths(stateDir).buildDir, 'function.zip');
 }
 
 /**
