@@ -52,7 +52,7 @@ A value that is exactly one number-producing expression is stored as a number.`,
           );
         }
         const { runSeed, validateSeedCounts } = await import('../seed/index.js');
-        // The template's file and table are checked (loadTemplate) before anything is written.
+        // The template file and table are read first; the generator checks the template before any write.
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
         const client = await ctx.target.clients.dynamodb({ maxAttempts: 1 });
         const tableName = opts.table ?? ctx.stack.source_table.name;

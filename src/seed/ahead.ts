@@ -75,7 +75,12 @@ function workerSource(spec: GenerationSpec, buffer: number): BatchSource {
     w?.();
   };
   worker.on('message', (message: BatchMessage) => {
-    queue.push(message);
+    if ('refused' in message) {
+      const { code, message: text, details } = message.refused;
+      failure ??= new SeedError(code, text, details ? { details } : {});
+    } else {
+      queue.push(message);
+    }
     notify();
   });
   worker.on('error', (err) => {
@@ -91,6 +96,8 @@ function workerSource(spec: GenerationSpec, buffer: number): BatchSource {
     for (;;) {
       const next = queue.shift();
       if (next) return next;
+      // The run's own settings refused (a bad template): the error as the generator gave it.
+      if (failure instanceof SeedError) throw failure;
       if (failure !== undefined) {
         throw new SeedError(
           'seed.generation-failed',
@@ -112,6 +119,7 @@ function workerSource(spec: GenerationSpec, buffer: number): BatchSource {
         if (message.phase !== phase)
           throw new Error(`seed phases out of order: ${message.phase} during ${phase}`);
         if ('end' in message) return;
+        if (!('batch' in message)) continue;
         worker.postMessage({ credits: 1 } satisfies CreditMessage);
         yield message.batch;
       }

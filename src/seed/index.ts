@@ -15,7 +15,7 @@ export interface SeedOptions {
   /** Key attribute of the source table (the stack's `source_table.hash_key`). */
   hashKey?: string;
   /**
-   * Items from this template (checked with compileTemplate first) instead of the built-in orders.
+   * Items from this template instead of the built-in orders; the generator checks it (compileTemplate) before the first write.
    * @default the built-in orders
    */
   template?: TemplateSpec;

@@ -1,11 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createSeedFaker } from './faker.js';
 import { describeTableKeys } from './tableKeys.js';
-import { compileTemplate, readTemplate, type TemplateSpec } from './template.js';
+import { readTemplate, type TemplateSpec } from './template.js';
 
 /**
- * A template file checked against the table's keys (DescribeTable) and faker
- * before anything is written: what runSeed's `template` option takes.
+ * A template file (read and parsed) with the table's keys (DescribeTable):
+ * what runSeed's `template` option takes. The template is checked against
+ * the keys and faker (compileTemplate) by the generator when runSeed starts,
+ * before anything is written, so faker loads on the generator thread only
+ * (it is tens of MB).
  */
 export async function loadTemplate(
   client: DynamoDBClient,
@@ -13,7 +15,5 @@ export async function loadTemplate(
   file: string,
 ): Promise<TemplateSpec> {
   const template = await readTemplate(file);
-  const spec = { template, keys: await describeTableKeys(client, table) };
-  compileTemplate(spec, await createSeedFaker());
-  return spec;
+  return { template, keys: await describeTableKeys(client, table) };
 }

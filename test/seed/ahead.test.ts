@@ -94,3 +94,23 @@ test('a template run gives the same batches on the generator thread as inline', 
   const first = fromWorker.insert?.[0]?.[0] as { PutRequest: { Item: { joined: { S: string } } } };
   expect(Date.parse(first.PutRequest.Item.joined.S)).toBeLessThan(Date.UTC(2026, 0, 1));
 }, 60_000);
+
+test('a template the generator thread refuses comes back as its own error, before any batch', async () => {
+  const { generateAhead } = await built();
+  const source = await generateAhead(
+    {
+      ...spec,
+      template: { template: { name: '{{person.firstName}}' }, keys: { hash: { name: 'pk', type: 'S' } } },
+    },
+    { generator: 'worker', buffer: 2 },
+  );
+  try {
+    const first = source.batches('insert')[Symbol.asyncIterator]().next();
+    await expect(first).rejects.toMatchObject({
+      code: 'seed.template-missing-key',
+      details: { attribute: 'pk' },
+    });
+  } finally {
+    await source.close();
+  }
+}, 60_000);
