@@ -68,6 +68,12 @@ function terraformHint(command: unknown): string {
 
 const COMBINE_FILTERS_HINT = 'Combine patterns with "$or" or arrays of values.';
 
+const credentialsHint = awsHint(
+  () =>
+    'An emulator accepts any credentials, but the SDK needs some: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.',
+  'Sign in (aws sso login --profile NAME), pass --profile or set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check that the keys are current.',
+);
+
 /** With a custom endpoint the hint is about the emulator there; without, about AWS. */
 function awsHint(emulator: (endpoint: string, d: Details) => string, aws: string) {
   return (d: Details) => (typeof d.endpoint === 'string' ? emulator(d.endpoint, d) : aws);
@@ -94,11 +100,10 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   },
   'aws.credentials': {
     exit: 1,
-    hint: awsHint(
-      () =>
-        'An emulator accepts any credentials, but the SDK needs some: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.',
-      'Sign in (aws sso login --profile NAME), pass --profile or set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check that the keys are current.',
-    ),
+    hint: (d) =>
+      typeof d.profile === 'string' && typeof d.endpoint !== 'string'
+        ? `Check that profile "${d.profile}" exists (\`aws configure list-profiles\`; ~/.aws/config or AWS_CONFIG_FILE) and is signed in (\`aws sso login --profile ${d.profile}\`), or pass another --profile.`
+        : credentialsHint(d),
   },
   'aws.access-denied': {
     exit: 1,
@@ -205,9 +210,22 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   'seed.write-failed': {
     exit: 1,
     hint: (d) =>
-      typeof d.awsCode === 'string'
-        ? hintOf(d.awsCode, d)
-        : 'DynamoDB kept throttling or failing; retry with a lower --concurrency or a --rate limit.',
+      d.throttled
+        ? 'DynamoDB kept throttling the writes; retry with a lower --concurrency or a --rate limit.'
+        : 'What was written stays (each item is written whole); run seed again.',
+  },
+  // The same words as the failure itself would get, with what seed had written.
+  'seed.aws-failure': { exit: 1, hint: (d) => hintOf(d.failure, d) },
+  'seed.table-missing': {
+    exit: 1,
+    hint: (d) =>
+      typeof d.endpoint === 'string'
+        ? `Nothing at ${d.endpoint} has that table: create the tables with \`ddb-ingest up\`, or point --endpoint-url at the stack's DynamoDB.`
+        : 'Create the tables with `ddb-ingest up` (or `up --target aws`), and check --region and source_table.name in the stack file.',
+  },
+  'seed.write-rejected': {
+    exit: 1,
+    hint: "Check that source_table.hash_key in the stack file is the table's partition key (seed writes it as a string).",
   },
   'seed.generation-failed': {
     exit: 1,
@@ -266,6 +284,12 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 2,
     message: (d) => `${d.option === 'planOnly' ? '--plan-only' : '--plan-file'} is for the aws target.`,
     hint: 'Add --target aws; the local target has no plan.',
+  },
+  'targets.endpoint-with-local-up': {
+    exit: 2,
+    message: (d) =>
+      `--endpoint-url ${String(d.endpoint)} cannot be used by the local ${String(d.command ?? 'up')}: it starts its own DynamoDB Local.`,
+    hint: 'Choose its port with --port. For an emulator of AWS (moto, LocalStack) use `ddb-ingest up --target aws --endpoint-url URL`; seed, tail, verify, replay and status take --endpoint-url on the local target to read another DynamoDB.',
   },
   'targets.no-stream-recorded': { exit: 1, hint: 'Run `ddb-ingest up` again.' },
   'targets.outputs-no-dlq': {
@@ -414,10 +438,10 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   },
 };
 
-/** The hint a code renders with these details (for an error that carries another module's cause). */
-function hintOf(code: string, details: Details): string | undefined {
-  const hint = (RENDERINGS as Record<string, Rendering | undefined>)[code]?.hint;
-  return typeof hint === 'function' ? hint(details) : hint;
+/** The hint `code` gets with these details (for an error that reports another one's cause). */
+function hintOf(code: unknown, details: Details): string | undefined {
+  const rendering = (RENDERINGS as Record<string, Rendering | undefined>)[String(code)];
+  return typeof rendering?.hint === 'function' ? rendering.hint(details) : rendering?.hint;
 }
 
 /**

@@ -62,7 +62,12 @@ function make<C extends SdkClient>(
   const config = clientConfig(conn, service);
   const client = new Client(config);
   client.middlewareStack.add(
-    tagFailuresMiddleware({ service, endpoint: config.endpoint, region: conn.region }) as never,
+    tagFailuresMiddleware({
+      service,
+      endpoint: config.endpoint,
+      region: conn.region,
+      ...('profile' in config ? { profile: config.profile } : {}),
+    }) as never,
     { step: 'initialize', name: 'ddbIngestTagFailures', priority: 'high' },
   );
   return client;

@@ -24,6 +24,8 @@ export interface AwsErrorDetails {
   /** The custom endpoint, or undefined for AWS's own. */
   endpoint?: string;
   region?: string;
+  /** The named profile in use, if any (its name only). */
+  profile?: string;
   operation?: string;
   /** aws.endpoint-malformed: where the URL came from (`--endpoint-url` or the variable's name). */
   source?: string;

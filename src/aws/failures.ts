@@ -17,6 +17,8 @@ export interface AwsCallSite {
   /** The custom endpoint, or undefined for AWS's own. */
   endpoint?: string;
   region: string;
+  /** The named profile the client's credentials come from (--profile, AWS_PROFILE), if any. */
+  profile?: string;
   /** The SDK command without "Command", e.g. GetParameter. */
   operation?: string;
 }
@@ -196,9 +198,10 @@ function classifyOne(err: SdkErrorShape, site: AwsCallSite | undefined): AwsErro
       sdkText(err),
     )
   ) {
+    const from = site?.profile ? ` from profile "${site.profile}"` : '';
     return failure(
       'aws.credentials',
-      `${where(site)} has no valid credentials${what(site)}: ${name || 'credentials'}${detail}`,
+      `${where(site)} has no valid credentials${from}${what(site)}: ${name || 'credentials'}${detail}`,
       site,
       err,
     );

@@ -47,6 +47,8 @@ Examples:
     )
     .action(
       action<DemoCommandOptions>(async (ctx, opts) => {
+        const { refuseExplicitEndpoint } = await import('../targets/local/stack.js');
+        refuseExplicitEndpoint(ctx.flags.endpointUrl, 'demo');
         const { runDemo } = await import('../demo/run.js');
         const { validateSeedCounts } = await import('../seed/index.js');
         validateSeedCounts(opts.count, opts.updates, opts.deletes);

@@ -261,7 +261,8 @@ exit code is 1 when it was rolled back. See docs/deployment.md.`,
             'Add --target aws; the local target has no plan.',
           );
         }
-        const { localUp } = await import('../targets/local/stack.js');
+        const { localUp, refuseExplicitEndpoint } = await import('../targets/local/stack.js');
+        refuseExplicitEndpoint(ctx.flags.endpointUrl, 'up');
         const prefix = commandPrefix(ctx.flags);
         const spinner = await ctx.output.spinner('Starting the local stack');
         let result: UpResult;

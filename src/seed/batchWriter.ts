@@ -34,6 +34,11 @@ export class WriteFailedError extends SeedError {
   }
 }
 
+/** DynamoDB kept returning some items as UnprocessedItems (throttling per item) through every attempt. */
+export class StillUnprocessedError extends Error {
+  override readonly name = 'StillUnprocessed';
+}
+
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -115,7 +120,9 @@ export class BatchWriter {
         pending = unprocessed;
         if (pending.length === 0) return;
         if (attempt + 1 >= maxAttempts) {
-          throw new Error(`${pending.length} items still unprocessed after ${maxAttempts} attempts`);
+          throw new StillUnprocessedError(
+            `${pending.length} items still unprocessed after ${maxAttempts} attempts`,
+          );
         }
       } catch (err) {
         if (!isRetryable(err) || attempt + 1 >= maxAttempts) {

@@ -5,7 +5,14 @@ export type SeedErrorCode =
   | 'seed.too-many-updates'
   | 'seed.too-many-deletes'
   | 'seed.writes-gave-up'
+  /** Throttled (or items left unprocessed) through every attempt. */
   | 'seed.write-failed'
+  /** The writes could not reach DynamoDB or were refused for the connection (details.failure: the AwsError code). */
+  | 'seed.aws-failure'
+  /** The table to seed does not exist where the writes went. */
+  | 'seed.table-missing'
+  /** DynamoDB refused the items themselves (ValidationException: a key that does not match the table's). */
+  | 'seed.write-rejected'
   | 'seed.generation-failed'
   | 'seed.table-not-found'
   | 'seed.template-unreadable'

@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { classifyAwsFailure } from '../aws/failures.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { type AheadOptions, generateAhead } from './ahead.js';
 import { BatchWriter, WriteFailedError } from './batchWriter.js';
 import { SeedError } from './errors.js';
+import { seedWriteFailure } from './failure.js';
 import { type GenerationSpec, phaseTotal, type SeedPhase } from './generate.js';
 import type { TemplateSpec } from './template.js';
 
@@ -124,23 +124,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       await writer.flush();
     } catch (err) {
       if (err instanceof WriteFailedError) {
-        // Throttling is what the retries were for; anything else (nothing
-        // answers, credentials, denied) keeps its own cause and hint.
-        const aws = classifyAwsFailure(err.cause);
-        const why = aws && aws.code !== 'aws.throttled' ? aws : undefined;
-        throw new SeedError(
-          'seed.write-failed',
-          `Seeding stopped during ${phase}s: ${err.notWritten} of ${total} items were not written (${why ? why.message.replace(/\.$/, '') : err.message}).`,
-          {
-            cause: why ?? err,
-            details: {
-              phase,
-              notWritten: err.notWritten,
-              total,
-              ...(why ? { ...why.details, awsCode: why.code } : {}),
-            },
-          },
-        );
+        throw seedWriteFailure(err, { phase, total, tableName: options.tableName });
       }
       throw err;
     } finally {

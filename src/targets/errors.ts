@@ -4,6 +4,8 @@ import { DdbIngestError } from '../errors.js';
 export type TargetErrorCode =
   | 'targets.local-not-running'
   | 'targets.aws-only-option'
+  /** The local up starts its own DynamoDB Local: an explicit endpoint cannot be where it puts the stack. */
+  | 'targets.endpoint-with-local-up'
   | 'targets.no-stream-recorded'
   | 'targets.outputs-no-dlq'
   | 'targets.runner-not-started'

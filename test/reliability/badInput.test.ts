@@ -54,8 +54,101 @@ const INVALID = 'hint: Fix the keys above';
 const REPLAY_HINT = 'A replay file holds one stream record per line';
 const NOT_UP = /The local stack is not running\.[\s\S]*ddb-ingest up/;
 
-// [args, exit code, message]
-const CASES: [string[], number, RegExp | string][] = [
+/** Nothing listens on port 1 (privileged, never a server's), so a connection is refused at once. */
+const DEAD = 'http://127.0.0.1:1';
+const UNREACHABLE = (operation: string) =>
+  new RegExp(
+    `Cannot reach DynamoDB at http://127\\.0\\.0\\.1:1 \\(${operation}\\)[\\s\\S]*hint: Nothing answers at http://127\\.0\\.0\\.1:1: start the emulator`,
+  );
+const MALFORMED =
+  /--endpoint-url "notaurl" is not an endpoint URL[\s\S]*hint: Give the scheme, host and port/;
+/** No credentials anywhere the SDK looks (variables, files, instance metadata). */
+const NO_CREDENTIALS: Record<string, string> = {
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SESSION_TOKEN: '',
+  AWS_PROFILE: '',
+  AWS_CONFIG_FILE: '/nonexistent/ddb-ingest-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/ddb-ingest-credentials',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+  AWS_WEB_IDENTITY_TOKEN_FILE: '',
+};
+const NO_DEPLOYMENT = /No deployment found[\s\S]*hint: Deploy with `.*up --target aws`/;
+
+// [args, exit code, message, extra environment]
+const CASES: [string[], number, RegExp | string, Record<string, string>?][] = [
+  // unreachable, malformed and credential-less endpoints: each its own message and hint
+  [['seed', '--count', '5', '--endpoint-url', DEAD], 1, /5 of 5 items were not written/],
+  [['seed', '--count', '5', '--endpoint-url', DEAD], 1, UNREACHABLE('BatchWriteItem')],
+  [['tail', '--no-follow', '--endpoint-url', DEAD], 1, UNREACHABLE('DescribeTable')],
+  [['replay', '--from-stream', '--endpoint-url', DEAD], 1, UNREACHABLE('DescribeTable')],
+  [['status', '--endpoint-url', DEAD], 1, UNREACHABLE('DescribeTable')],
+  [
+    ['tail', '--no-follow', '--target', 'aws', '--endpoint-url', DEAD],
+    1,
+    UNREACHABLE('DescribeTable'),
+    { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  ],
+  [
+    ['seed', '--count', '5', '--target', 'aws', '--endpoint-url', DEAD],
+    1,
+    UNREACHABLE('BatchWriteItem'),
+    { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  ],
+  [['seed', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['tail', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['verify', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['status', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['replay', '--from-stream', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['up', '--target', 'aws', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['down', '--target', 'aws', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['logs', '--target', 'aws', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['dlq', '--target', 'aws', '--endpoint-url', 'notaurl'], 2, MALFORMED],
+  [['status', '--endpoint-url', 'ftp://127.0.0.1:21'], 2, 'the scheme must be http or https, not ftp:'],
+  [
+    ['status', '--target', 'aws'],
+    2,
+    /AWS_ENDPOINT_URL "notaurl" is not an endpoint URL/,
+    { AWS_ENDPOINT_URL: 'notaurl' },
+  ],
+  [
+    ['up', '--endpoint-url', DEAD],
+    2,
+    /--endpoint-url http:\/\/127\.0\.0\.1:1 cannot be used by the local up: it starts its own DynamoDB Local\.[\s\S]*hint: Choose its port with --port/,
+  ],
+  [['demo', '--endpoint-url', DEAD], 2, 'cannot be used by the local demo'],
+  [
+    ['seed', '--count', '5', '--target', 'aws', '--endpoint-url', DEAD],
+    1,
+    /5 of 5 items were not written \(DynamoDB at http:\/\/127\.0\.0\.1:1 has no valid credentials \(BatchWriteItem\)[\s\S]*hint: An emulator accepts any credentials, but the SDK needs some: export AWS_ACCESS_KEY_ID=test/,
+    NO_CREDENTIALS,
+  ],
+  [
+    ['tail', '--no-follow', '--target', 'aws', '--profile', 'no-such-profile'],
+    1,
+    /has no valid credentials from profile "no-such-profile" \(DescribeTable\)[\s\S]*hint: Check that profile "no-such-profile" exists/,
+    NO_CREDENTIALS,
+  ],
+  [
+    ['seed', '--count', '5', '--target', 'aws', '--profile', 'no-such-profile'],
+    1,
+    /no valid credentials from profile "no-such-profile" \(BatchWriteItem\)[\s\S]*aws sso login --profile no-such-profile/,
+    NO_CREDENTIALS,
+  ],
+  [
+    ['seed', '--count', '5', '--target', 'aws'],
+    1,
+    /DynamoDB \(AWS, us-east-1\) has no valid credentials[\s\S]*hint: Sign in \(aws sso login/,
+    NO_CREDENTIALS,
+  ],
+  // the aws target with nothing deployed: said at once, Terraform never started
+  [['down', '--target', 'aws', '--yes'], 1, NO_DEPLOYMENT],
+  [['status', '--target', 'aws'], 1, NO_DEPLOYMENT],
+  [['logs', '--target', 'aws'], 1, NO_DEPLOYMENT],
+  [['dlq', '--target', 'aws'], 1, NO_DEPLOYMENT],
+  [['verify', '--target', 'aws'], 1, NO_DEPLOYMENT],
   // invalid stack files
   [['--config', 'not-json.json', 'status'], 2, /not-json\.json is not valid JSON/],
   [['--config', 'array.json', 'status'], 2, /\(top level\): must be object[\s\S]*Fix the keys/],
@@ -141,15 +234,22 @@ const CASES: [string[], number, RegExp | string][] = [
   [['replay', '--from-dlq'], 1, NOT_UP],
 ];
 
-test.each(CASES)('%j exits %i with a clear message and writes nothing', async (args, code, message) => {
-  const r = await runCli(args, { cwd });
-  if (typeof message === 'string') expect(r.stderr).toContain(message);
-  else expect(r.stderr).toMatch(message);
-  expect(r.exitCode).toBe(code);
-  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  expect(r.stdout).toBe('');
-  expect(existsSync(path.join(cwd, '.ddb-ingest'))).toBe(false);
-});
+test.each(CASES)(
+  '%j exits %i with a clear message and writes nothing',
+  // `env` has a default so the callback's arity stays 3: jest would pass `done` as a fourth parameter.
+  async (args, code, message, env: Record<string, string> = {}) => {
+    const r = await runCli(args, { cwd, env });
+    if (typeof message === 'string') expect(r.stderr).toContain(message);
+    else expect(r.stderr).toMatch(message);
+    expect(r.exitCode).toBe(code);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stderr).not.toContain('This is a bug');
+    // Only throttling is about the write rate (none of these cases is).
+    expect(r.stderr).not.toMatch(/throttl|--concurrency/i);
+    expect(r.stdout).toBe('');
+    expect(existsSync(path.join(cwd, '.ddb-ingest'))).toBe(false);
+  },
+);
 
 describe('missing tools', () => {
   /** A PATH holding only node, so java and terraform cannot be found. */
@@ -233,6 +333,38 @@ describe('against a running stack', () => {
     });
   });
 
+  test('--endpoint-url where nothing answers, beside a running stack: verify and seed name it, exit 1', async () => {
+    for (const [args, operation] of [
+      [['verify', '--endpoint-url', DEAD], 'Scan'],
+      [['seed', '--count', '3', '--endpoint-url', DEAD], 'BatchWriteItem'],
+    ] as const) {
+      const r = await runCli([...args], { cwd: dir });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(UNREACHABLE(operation));
+      expect(r.stderr).not.toMatch(/throttl|--concurrency|This is a bug/);
+      noTrace(r.stderr);
+    }
+  });
+
+  test('tail and seed --endpoint-url use that endpoint from a directory with no stack', async () => {
+    const other = await mkdtemp(path.join(os.tmpdir(), 'reliability-endpoint-'));
+    const tail = await runCli(['tail', '--no-follow', '--json', '--endpoint-url', state.dynamodb.endpoint], {
+      cwd: other,
+    });
+    expect({ code: tail.exitCode, stderr: tail.stderr }).toMatchObject({ code: 0 });
+    await writeFile(path.join(other, 'ddb-ingest.json'), '{"source_table":{"name":"not-created"}}');
+    const seed = await runCli(['seed', '--count', '3', '--endpoint-url', state.dynamodb.endpoint], {
+      cwd: other,
+    });
+    expect(seed.exitCode).toBe(1);
+    expect(seed.stderr).toContain(
+      `table not-created does not exist at ${state.dynamodb.endpoint}; 3 of 3 items were not written.`,
+    );
+    expect(seed.stderr).toMatch(/hint: Nothing at .* has that table: create the tables with `.*up`/);
+    noTrace(seed.stderr);
+    expect(existsSync(path.join(other, '.ddb-ingest'))).toBe(false);
+  });
+
   test('a DynamoDB Local that runs but does not answer (stopped): verify and seed say so within 5 s', async () => {
     process.kill(state.dynamodb.pid, 'SIGSTOP');
     try {
@@ -291,7 +423,10 @@ describe('against a running stack', () => {
       await client.send(new DeleteTableCommand({ TableName: state.tables.source }));
       const seed = await runCli(['seed', '--count', '5'], { cwd: dir });
       expect(seed.exitCode).toBe(1);
-      expect(seed.stderr).toMatch(/5 of 5 items were not written .*non-existent table/);
+      expect(seed.stderr).toContain(
+        `table ${state.tables.source} does not exist at ${state.dynamodb.endpoint}; 5 of 5 items were not written.`,
+      );
+      expect(seed.stderr).not.toMatch(/throttl|--concurrency/);
       const verify = await runCli(['verify'], { cwd: dir });
       expect(verify.exitCode).toBe(1);
       expect(verify.stderr).toContain(`Table ${state.tables.source} does not exist.`);

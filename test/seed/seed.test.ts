@@ -169,8 +169,80 @@ describe('through a fault-injecting proxy', () => {
       }).catch((e: unknown) => toCliError(e) ?? e);
       expect(error).toBeInstanceOf(RuntimeError);
       expect((error as Error).message).toMatch(/100 of 100 items were not written/);
+      expect((error as RuntimeError).hint).toContain('lower --concurrency');
     } finally {
       client.destroy();
     }
+  });
+
+  test('persistent 5xx: a service failure with its own hint, not a throttling one', async () => {
+    proxy.decide = (op) => (op === 'BatchWriteItem' ? { kind: 'serverError' } : undefined);
+    const client = await createDynamoDbClient({
+      region: 'us-east-1',
+      endpoint: proxy.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    try {
+      const error = (await shownRejection(
+        runSeed({ client, tableName: TABLE, count: 30, maxAttempts: 2, concurrency: 1 }),
+      )) as RuntimeError;
+      expect(error).toBeInstanceOf(RuntimeError);
+      expect(error.message).toMatch(
+        new RegExp(
+          `30 of 30 items were not written \\(DynamoDB at ${proxy.endpoint} failed on its side \\(BatchWriteItem\\)`,
+        ),
+      );
+      expect(error.hint).toContain('The emulator failed this call');
+      expect(error.hint).not.toMatch(/throttl|--concurrency/);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('a seed that cannot write says why, with a hint for that cause', () => {
+  async function seedWith(conn: { endpoint: string }, tableName: string) {
+    const client = await createDynamoDbClient({
+      region: 'us-east-1',
+      endpoint: conn.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    try {
+      return (await shownRejection(
+        runSeed({ client, tableName, count: 10, maxAttempts: 2 }),
+      )) as RuntimeError;
+    } finally {
+      client.destroy();
+    }
+  }
+
+  test('nothing listens at the endpoint', async () => {
+    const error = await seedWith({ endpoint: 'http://127.0.0.1:1' }, TABLE);
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error.message).toBe(
+      'Seeding stopped during inserts: 10 of 10 items were not written (Cannot reach DynamoDB at http://127.0.0.1:1 (BatchWriteItem): ECONNREFUSED).',
+    );
+    expect(error.hint).toMatch(/^Nothing answers at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  test('the table does not exist there', async () => {
+    const error = await seedWith(a, 'no-such-table');
+    expect(error.message).toBe(
+      `Seeding stopped during inserts: table no-such-table does not exist at ${a.endpoint}; 10 of 10 items were not written.`,
+    );
+    expect(error.hint).toContain('create the tables with `ddb-ingest up`');
+  });
+
+  test("the table's key is not the one seed writes", async () => {
+    await ensureTables(a.ddb, parseStack({ source_table: { name: 'pk-orders', hash_key: 'pk' } }));
+    const error = await seedWith(a, 'pk-orders');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Seeding stopped during inserts: DynamoDB refused the items for pk-orders at ${a.endpoint}: .+; 10 of 10 items were not written\\.$`,
+      ),
+    );
+    expect(error.hint).toContain('source_table.hash_key');
   });
 });

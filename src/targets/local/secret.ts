@@ -2,13 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/** Where `up` keeps the local PII key of a state dir. */
+export function piiKeyFile(stateDir: string): string {
+  return path.join(stateDir, 'secrets', 'pii-key');
+}
+
 /**
  * Creates the local PII key (HMAC key for `emailHash`) once, readable by the
  * owner only. The handler gets the file's path, never the key.
  */
 export async function ensurePiiKeyFile(stateDir: string): Promise<string> {
-  const dir = path.join(stateDir, 'secrets');
-  const file = path.join(dir, 'pii-key');
+  const file = piiKeyFile(stateDir);
+  const dir = path.dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
     const info = await stat(file);

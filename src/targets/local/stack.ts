@@ -69,6 +69,19 @@ export function localConnection(state: Pick<LocalState, 'dynamodb' | 'region'>):
   return { region: state.region, endpoint: state.dynamodb.endpoint, credentials: LOCAL_CREDENTIALS };
 }
 
+/**
+ * The local up and demo start their own DynamoDB Local, so an explicit endpoint
+ * cannot be where they put the stack: refused rather than silently ignored.
+ */
+export function refuseExplicitEndpoint(endpoint: string | undefined, command: 'up' | 'demo'): void {
+  if (endpoint === undefined) return;
+  throw new TargetError(
+    'targets.endpoint-with-local-up',
+    `The local ${command} starts its own DynamoDB Local; it cannot use ${endpoint}.`,
+    { details: { endpoint, command } },
+  );
+}
+
 /** The running local stack's state, or a clear error telling the user to run `up`. */
 export async function requireLocalStack(stateDir: string): Promise<LocalState> {
   const state = await readLocalState(stateDir);

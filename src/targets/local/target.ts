@@ -1,4 +1,9 @@
-import { createDynamoDbClient, createStreamsClient } from '../../aws/clients.js';
+import {
+  type AwsConnection,
+  createDynamoDbClient,
+  createStreamsClient,
+  LOCAL_CREDENTIALS,
+} from '../../aws/clients.js';
 import { TargetError } from '../errors.js';
 import { startInvoker } from '../invokers.js';
 import type { Target, TargetSettings } from '../target.js';
@@ -12,11 +17,13 @@ export function localTarget(settings: TargetSettings): Target {
   const { stack, stateDir } = settings;
   const stackModule = () => import('./stack.js');
 
-  async function connection() {
+  const override = settings.endpointOverride;
+
+  async function connection(): Promise<AwsConnection> {
+    // An explicit --endpoint-url names where the tables are, whether or not this state dir's stack runs.
+    if (override) return { region: settings.aws.region, endpoint: override, credentials: LOCAL_CREDENTIALS };
     const { requireLocalStack, localConnection } = await stackModule();
-    const conn = localConnection(await requireLocalStack(stateDir));
-    // Only an explicit --endpoint-url beats the running stack's own endpoint.
-    return settings.endpointOverride ? { ...conn, endpoint: settings.endpointOverride } : conn;
+    return localConnection(await requireLocalStack(stateDir));
   }
 
   return {
@@ -28,7 +35,8 @@ export function localTarget(settings: TargetSettings): Target {
           details: { option: request.planOnly ? 'planOnly' : 'planFile' },
         });
       }
-      const { localUp } = await stackModule();
+      const { localUp, refuseExplicitEndpoint } = await stackModule();
+      refuseExplicitEndpoint(override, 'up');
       const result = await localUp(
         { stack, stateDir, model: settings.stackFile.model },
         {
@@ -75,6 +83,16 @@ export function localTarget(settings: TargetSettings): Target {
     },
 
     async streamArn() {
+      if (override) {
+        // The stream of the table at that endpoint, not the one this state dir recorded.
+        const { latestStreamArn } = await import('../../streams/streamArn.js');
+        const ddb = await createDynamoDbClient(await connection());
+        try {
+          return await latestStreamArn(ddb, stack.source_table.name);
+        } finally {
+          ddb.destroy();
+        }
+      }
       const { requireLocalStack } = await stackModule();
       const state = await requireLocalStack(stateDir);
       if (!state.tables.streamArn) {
@@ -86,10 +104,13 @@ export function localTarget(settings: TargetSettings): Target {
     },
 
     async piiKey() {
-      const [{ requireLocalStack }, { readLocalPiiKey }] = await Promise.all([
+      const [{ requireLocalStack }, { readLocalPiiKey }, { piiKeyFile }] = await Promise.all([
         stackModule(),
         import('../../verify/key.js'),
+        import('./secret.js'),
       ]);
+      // With --endpoint-url the stack need not run here; the key `up` made in this state dir is still the one.
+      if (override) return readLocalPiiKey(piiKeyFile(stateDir));
       const state = await requireLocalStack(stateDir);
       return readLocalPiiKey(state.piiKeyFile);
     },
