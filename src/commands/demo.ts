@@ -47,8 +47,6 @@ Examples:
     )
     .action(
       action<DemoCommandOptions>(async (ctx, opts) => {
-        const { refuseExplicitEndpoint } = await import('../targets/local/stack.js');
-        refuseExplicitEndpoint(ctx.flags.endpointUrl, 'demo');
         const { runDemo } = await import('../demo/run.js');
         const { validateSeedCounts } = await import('../seed/index.js');
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
@@ -61,6 +59,7 @@ Examples:
             stateDir: ctx.stateDir,
             configFile: ctx.stackFile.exists ? ctx.stackFile.file : undefined,
             port: opts.port,
+            ...(ctx.flags.endpointUrl !== undefined ? { endpoint: ctx.flags.endpointUrl } : {}),
             count: opts.count,
             updates: opts.updates,
             deletes: opts.deletes,

@@ -2,7 +2,12 @@ import { createDynamoDbClient } from '../aws/clients.js';
 import type { Stack } from '../config/stack.js';
 import { runSeed, type SeedResult } from '../seed/index.js';
 import { readRunnerStatus } from '../targets/local/pipeline.js';
-import { localConnection, localUp, requireLocalStack } from '../targets/local/stack.js';
+import {
+  localConnection,
+  localUp,
+  refuseExplicitEndpoint,
+  requireLocalStack,
+} from '../targets/local/stack.js';
 import type { UpResult } from '../targets/types.js';
 import { type Clock, systemClock } from '../util/time.js';
 import { readLocalPiiKey } from '../verify/key.js';
@@ -18,6 +23,8 @@ export interface DemoOptions {
   configFile?: string;
   /** DynamoDB Local's port. */
   port: number;
+  /** An endpoint the user asked for: refused, the demo starts its own DynamoDB Local. */
+  endpoint?: string;
   /** Orders to insert, then update and delete. */
   count: number;
   updates: number;
@@ -51,6 +58,7 @@ export interface DemoSummary {
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const clock = options.clock ?? systemClock;
   const progress = options.onProgress ?? (() => {});
+  refuseExplicitEndpoint(options.endpoint, 'demo');
   const started = clock.now();
   const up = await localUp(
     { stack: options.stack, stateDir: options.stateDir },
