@@ -75,7 +75,7 @@ const NO_CREDENTIALS: Record<string, string> = {
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
   AWS_WEB_IDENTITY_TOKEN_FILE: '',
 };
-const NO_DEPLOYMENT = /No deployment found[\s\S]*hint: Deploy with `.*up --target aws`/;
+const NO_DEPLOYMENT = /No deployment found[\s\S]*hint: Deploy with `npx ddb-ingest --target aws up`/;
 
 // [args, exit code, message, extra environment]
 const CASES: [string[], number, RegExp | string, Record<string, string>?][] = [
