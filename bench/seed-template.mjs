@@ -77,8 +77,8 @@ async function raw(items) {
   });
 }
 
-/** Runs the command to its exit, sampling the process tree's peak RSS every 50 ms. */
-async function command(count) {
+/** Runs `seed --template` (or, `orders`, the built-in orders seed) to its exit, sampling the process tree's peak RSS every 50 ms. */
+async function command(count, { orders = false } = {}) {
   return withStack(async (stack) => {
     const started = performance.now();
     const child = spawn(
@@ -86,10 +86,7 @@ async function command(count) {
       [
         BIN,
         'seed',
-        '--table',
-        TABLE,
-        '--template',
-        TEMPLATE,
+        ...(orders ? [] : ['--table', TABLE, '--template', TEMPLATE]),
         '--count',
         String(count),
         '--seed',
@@ -145,6 +142,9 @@ export async function benchSeedTemplate(
   }
   const large = await command(rssCount);
   log(`seed-template ${rssCount} items: ${JSON.stringify(large)}`);
+  // The built-in orders seed at the same count, in the same run: the machine's state moves RSS by tens of MB.
+  const orders = await command(rssCount, { orders: true });
+  log(`seed (orders) ${rssCount} items: ${JSON.stringify(orders)}`);
   return {
     template: path.relative(ROOT, TEMPLATE),
     items: ratioCount,
