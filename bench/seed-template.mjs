@@ -157,6 +157,7 @@ export async function benchSeedTemplate(
       peakRssMb: large.peakRssMb,
       seconds: large.seconds,
       itemsPerSecond: round(large.itemsPerSecond),
+      ordersPeakRssMb: orders.peakRssMb,
     },
   };
 }
