@@ -3,10 +3,10 @@
 # `deployment.config` of the stack file says, and the alarms on `live` stop and
 # roll back a deployment without a person. Terraform only publishes the
 # version; `ddb-ingest up --target aws` starts the deployment after apply.
-# With the stack file's deployment.codedeploy = false (an emulator without
-# CodeDeploy) none of this exists and the CLI moves the alias itself.
+# With CodeDeploy off (the stack file's deployment.codedeploy, or its null on an
+# emulator's endpoint) none of this exists and the CLI moves the alias itself.
 resource "aws_codedeploy_app" "this" {
-  count            = local.stack.deployment.codedeploy ? 1 : 0
+  count            = local.codedeploy_enabled ? 1 : 0
   name             = local.fn_name
   compute_platform = "Lambda"
 }
@@ -30,7 +30,7 @@ data "aws_iam_policy_document" "assume_codedeploy" {
 }
 
 resource "aws_iam_role" "codedeploy" {
-  count              = local.stack.deployment.codedeploy ? 1 : 0
+  count              = local.codedeploy_enabled ? 1 : 0
   name               = local.codedeploy_role_name
   description        = "CodeDeploy service role of ${local.fn_name}: shifts the live alias, reads its rollback alarms (ddb-ingest)"
   assume_role_policy = data.aws_iam_policy_document.assume_codedeploy.json
@@ -60,14 +60,14 @@ data "aws_iam_policy_document" "codedeploy" {
 }
 
 resource "aws_iam_role_policy" "codedeploy" {
-  count  = local.stack.deployment.codedeploy ? 1 : 0
+  count  = local.codedeploy_enabled ? 1 : 0
   name   = "${local.fn_name}-codedeploy-least-privilege"
   role   = aws_iam_role.codedeploy[0].id
   policy = data.aws_iam_policy_document.codedeploy.json
 }
 
 resource "aws_codedeploy_deployment_group" "live" {
-  count                  = local.stack.deployment.codedeploy ? 1 : 0
+  count                  = local.codedeploy_enabled ? 1 : 0
   app_name               = aws_codedeploy_app.this[0].name
   deployment_group_name  = "live"
   service_role_arn       = aws_iam_role.codedeploy[0].arn

@@ -48,12 +48,16 @@ locals {
       enabled                            = try(local.raw_esm.enabled, true)
     }
     deployment = {
-      # false only for an emulator without CodeDeploy (src/config/stack.ts):
-      # no CodeDeploy resources, the CLI moves `live` itself.
-      codedeploy = try(local.raw_dep.codedeploy, true)
+      # null: on for AWS, off when CodeDeploy goes to a custom endpoint (an
+      # emulator; src/config/stack.ts). Off: no CodeDeploy resources, the CLI
+      # moves `live` itself.
+      codedeploy = try(local.raw_dep.codedeploy, null)
       config     = try(local.raw_dep.config, "CodeDeployDefault.LambdaCanary10Percent5Minutes")
     }
   }
+
+  codedeploy_endpoint = lookup(var.aws_endpoints, "codedeploy", var.aws_endpoint_url)
+  codedeploy_enabled  = local.stack.deployment.codedeploy != null ? local.stack.deployment.codedeploy : local.codedeploy_endpoint == null
 
   region     = coalesce(var.region, local.stack.region)
   partition  = data.aws_partition.current.partition

@@ -56,7 +56,13 @@ const TEMPLATE_HINT =
 const TERRAFORM_INSTALL_HINT =
   'Install Terraform 1.5 or newer (https://developer.hashicorp.com/terraform/install) and make sure `terraform version` runs, or pass the path of the binary.';
 
-function terraformHint(command: unknown): string {
+/** Where Terraform names the CodeDeploy resource that failed (`with aws_codedeploy_app.this[0],`). */
+const CODEDEPLOY_RESOURCE = /with aws_codedeploy_\w+\./;
+
+function terraformHint(command: unknown, output: unknown): string {
+  if (typeof output === 'string' && CODEDEPLOY_RESOURCE.test(output)) {
+    return 'A CodeDeploy resource failed. An AWS API emulator without CodeDeploy (moto 5.2.1 answers GetApplication with a timestamp the provider cannot read) needs "deployment": { "codedeploy": false } in the stack file; then run `ddb-ingest up --target aws` again. On AWS, fix the problem above and run it again.';
+  }
   if (command === 'init') {
     return 'Check the provider source: set TF_PLUGIN_DIR to a provider mirror, or allow access to registry.terraform.io; for an S3 backend check its -backend-config settings. A checksum mismatch means infra/.terraform.lock.hcl lacks your platform: add it with `terraform -chdir=infra providers lock -platform=<os>_<arch>` (docs/deployment.md).';
   }
@@ -322,7 +328,7 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   'targets.dynamodb-failed': { exit: 1, hint: (d) => (d.logFile ? `See ${String(d.logFile)}.` : undefined) },
   'targets.dynamodb-not-started': { exit: 1 },
   'targets.terraform-missing': { exit: 1, hint: TERRAFORM_INSTALL_HINT },
-  'targets.terraform-failed': { exit: 1, hint: (d) => terraformHint(d.command) },
+  'targets.terraform-failed': { exit: 1, hint: (d) => terraformHint(d.command, d.output) },
   'targets.terraform-module-unreadable': { exit: 1 },
   'targets.terraform-module-empty': { exit: 1 },
   'targets.plugin-dir-invalid': {

@@ -26,11 +26,13 @@ export function rollbackCommand(): Command {
 With a deployment running, rollback stops it and CodeDeploy moves all of
 live's traffic back to the version it started from. With none running, it
 moves live from its version back to the version it had before, through a new
-CodeDeploy deployment (all at once). A stack without CodeDeploy
-(deployment.codedeploy false in the stack file, for emulators) has live moved
-back at once, with a warning. CodeDeploy's history records it: the next
+CodeDeploy deployment (all at once). CodeDeploy's history records it: the next
 \`up --target aws\` says which version it would deploy and asks (or takes --yes)
 before shipping the rolled-back version again.
+
+A stack without CodeDeploy (deployment.codedeploy false in the stack file, or
+unset with a custom endpoint such as an emulator's --endpoint-url) has live
+moved back at once, with a warning; the alias's description keeps the record.
 
 Examples:
   $ ddb-ingest rollback --target aws
@@ -91,7 +93,7 @@ Examples:
           } else if (result.result === 'moved-back') {
             spinner.succeed(`live moved back from version ${result.from} to ${result.to}`);
             ctx.output.warn(
-              'This stack has no CodeDeploy (deployment.codedeploy is false in the stack file): live was moved back at once with UpdateAlias.',
+              'This stack has no CodeDeploy (deployment.codedeploy is false in the stack file, or unset with a custom endpoint): live was moved back at once with UpdateAlias.',
             );
           } else {
             spinner.succeed(

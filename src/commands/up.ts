@@ -181,7 +181,7 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
     } else if (result.deployment?.result === 'moved') {
       const d = result.deployment;
       ctx.output.warn(
-        `live moved from version ${d.from} to ${d.to} at once: this stack has no CodeDeploy (deployment.codedeploy is false in the stack file), so no canary and no automatic rollback.`,
+        `live moved from version ${d.from} to ${d.to} at once: this stack has no CodeDeploy (deployment.codedeploy is false in the stack file, or unset with a custom endpoint), so no canary and no automatic rollback.`,
       );
     }
   } catch (err) {

@@ -78,13 +78,15 @@ export const stackSchema = z
         /**
          * Whether new versions go live through CodeDeploy (canary or linear
          * shift, alarms that roll back, `rollback` through CodeDeploy's
-         * history). false is for an AWS API emulator without CodeDeploy
-         * deployments (moto 5.2.1): the stack then has no CodeDeploy
-         * resources, `up` moves `live` to each new version at once and
-         * `rollback` moves it back at once, with no canary and no automatic
-         * rollback. Keep it on for AWS. @default true
+         * history). Off, the stack has no CodeDeploy resources, `up` moves
+         * `live` to each new version at once and `rollback` moves it back at
+         * once, with no canary and no automatic rollback: for an AWS API
+         * emulator without CodeDeploy deployments (moto 5.2.1). null = on
+         * for AWS, off when CodeDeploy's endpoint is a custom one
+         * (--endpoint-url, AWS_ENDPOINT_URL[_CODEDEPLOY]); set true for an
+         * emulator that runs CodeDeploy deployments. @default null
          */
-        codedeploy: z.boolean().default(true),
+        codedeploy: z.boolean().nullable().default(null),
         /**
          * CodeDeploy's traffic shifting from the `live` version to the new one;
          * the alarms on `live` roll a canary or linear shift back.

@@ -55,10 +55,11 @@ import { requireTerraform } from '../infra/env.js';
 // - Lambda's "use_docker" switch selects another moto backend; it is set
 //   before anything is deployed (test/helpers/moto.ts).
 // - moto's CodeDeploy never runs a deployment (they stay "Created") and its
-//   GetApplication timestamps break the provider, so the stack file sets
-//   deployment.codedeploy = false, as docs/deployment.md tells emulator users:
-//   `up` and `rollback` then move the alias themselves. The CodeDeploy path
-//   is test/targets/canary.test.ts (mocked clients) and canary.moto.test.ts.
+//   GetApplication timestamps break the provider. The stack file leaves
+//   deployment.codedeploy unset, whose null means "off when CodeDeploy's
+//   endpoint is custom": `up` and `rollback` then move the alias themselves,
+//   with a warning. The CodeDeploy path is test/targets/canary.test.ts
+//   (mocked clients) and canary.moto.test.ts.
 // - moto's CloudWatch Logs timestamps are floats (the logs reader copes).
 
 const { pluginDir } = requireTerraform();
@@ -81,7 +82,6 @@ const STACK = {
     maximum_record_age_in_seconds: 600,
     function_response_types: ['ReportBatchItemFailures'],
   },
-  deployment: { codedeploy: false },
 };
 
 let moto: TestMoto;

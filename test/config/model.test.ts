@@ -95,7 +95,7 @@ test('a version 1 stack (the single-pipeline keys) becomes two tables and one fu
     name: 'ddb-ingest',
     region: 'us-east-1',
     deployment: {
-      codedeploy: true,
+      codedeploy: null,
       config: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
       pre_traffic_check: null,
       pre_traffic_records: 10,

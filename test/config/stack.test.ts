@@ -35,7 +35,7 @@ test('an empty object is the default stack from the CLI contract', () => {
       enabled: true,
     },
     deployment: {
-      codedeploy: true,
+      codedeploy: null,
       config: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
       pre_traffic_check: null,
       pre_traffic_records: 10,
@@ -50,7 +50,7 @@ test('production options: tracing, reserved concurrency and the deployment confi
   });
   expect(stack.function).toMatchObject({ tracing: 'Active', reserved_concurrency: 5 });
   expect(stack.deployment).toEqual({
-    codedeploy: true,
+    codedeploy: null,
     config: 'CodeDeployDefault.LambdaAllAtOnce',
     pre_traffic_check: true,
     pre_traffic_records: 10,

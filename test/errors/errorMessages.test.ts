@@ -5,6 +5,7 @@ import { DdbIngestError, RuntimeError, UsageError } from '../../src/errors.js';
 import { EsmError } from '../../src/esm/errors.js';
 import { SeedError } from '../../src/seed/errors.js';
 import { StreamsError } from '../../src/streams/errors.js';
+import { TargetError } from '../../src/targets/errors.js';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
@@ -32,6 +33,23 @@ test('a module error becomes its user message, hint and exit code in one place',
   });
   expect(counts.message).not.toMatch(/--/);
   expect(toCliError(counts)?.message).toBe('--updates (6) cannot exceed --count (5).');
+});
+
+test('a failed CodeDeploy resource in an apply points at the emulator switch; other apply failures do not', () => {
+  const output =
+    'Error: reading CodeDeploy Application (x:ddb-ingest-ingest): operation error CodeDeploy: GetApplication, deserialization failed, expected Timestamp to be a JSON Number, got string instead\n\n  with aws_codedeploy_app.this[0],\n  on codedeploy.tf line 8';
+  const shown = toCliError(
+    new TargetError('targets.terraform-failed', `terraform apply failed:\n${output}`, {
+      details: { command: 'apply', output },
+    }),
+  );
+  expect(shown?.hint).toContain('"deployment": { "codedeploy": false }');
+  const other = toCliError(
+    new TargetError('targets.terraform-failed', 'terraform apply failed', {
+      details: { command: 'apply', output: 'Error: creating SQS Queue\n\n  with aws_sqs_queue.on_failure,' },
+    }),
+  );
+  expect(other?.hint).toMatch(/^Fix the problem above and run `up --target aws` again/);
 });
 
 test('an unknown code or a plain error is not rendered (the CLI reports it as a bug)', () => {

@@ -548,6 +548,24 @@ describe('canary deployments through CodeDeploy', () => {
   });
 });
 
+test('CodeDeploy: off by default when its endpoint is an emulator, on when the stack file says so', async () => {
+  const codedeployAddresses = (plan: TerraformPlanJson) =>
+    (plan.resource_changes ?? []).map((r) => r.address).filter((a) => a.includes('codedeploy'));
+  const emulator = await planWith(undefined, { aws_endpoint_url: 'http://127.0.0.1:5000' });
+  expect(codedeployAddresses(emulator)).toEqual([]);
+  expect(emulator.output_changes?.codedeploy_app_name?.after).toBeNull();
+  const forced = await planWith(
+    { deployment: { codedeploy: true } },
+    { aws_endpoints: { codedeploy: 'http://127.0.0.1:5000' } },
+  );
+  expect(codedeployAddresses(forced).sort()).toEqual([
+    'aws_codedeploy_app.this[0]',
+    'aws_codedeploy_deployment_group.live[0]',
+    'aws_iam_role.codedeploy[0]',
+    'aws_iam_role_policy.codedeploy[0]',
+  ]);
+}, 240_000);
+
 test('the role name fits the 64 characters IAM allows for every function name the stack file allows', async () => {
   expect(planned(defaults, 'aws_iam_role.function').name).toBe('ddb-ingest-ingest-role');
   const names = ['f'.repeat(59), 'h'.repeat(64), `${'h'.repeat(63)}i`];

@@ -107,9 +107,15 @@ export function awsTarget(settings: TargetSettings): Target {
       const ssm = await createSsmClient(conn);
       try {
         const { awsCliCommand } = await import('../../aws/endpoints.js');
-        return await readSsmPiiKey(ssm, o.pii_key_parameter_name, {
-          setupCommand: awsCliCommand(o.pii_key_setup_command, 'ssm', conn.endpoints ?? {}),
-        });
+        // Outputs saved before the module had this output lack it: the hint then gives the generic command.
+        const setup = (o as { pii_key_setup_command?: unknown }).pii_key_setup_command;
+        return await readSsmPiiKey(
+          ssm,
+          o.pii_key_parameter_name,
+          typeof setup === 'string'
+            ? { setupCommand: awsCliCommand(setup, 'ssm', conn.endpoints ?? {}) }
+            : {},
+        );
       } finally {
         ssm.destroy();
       }
