@@ -3,7 +3,7 @@
  * bad template gives, against a real DynamoDB Local (one per file) and the
  * built CLI.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,7 @@ afterAll(async () => {
   db?.ddb.destroy();
   const down = await runCli(['down', '--purge', '--yes'], { cwd: dir });
   if (down.exitCode !== 0) throw new Error(`down failed: ${down.stderr}`);
+  await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
 const spec = async (table: string, template: Record<string, unknown> = TEMPLATE): Promise<TemplateSpec> => ({
