@@ -39,6 +39,14 @@ export type ErrorCode =
 
 type Details = Readonly<Record<string, unknown>>;
 
+/** "Pass --flag <name>: one of a, b." or what to do when there is nothing to choose. */
+function choose(flag: string, names: unknown, none: string): string {
+  const list = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+  return list.length > 0
+    ? `Pass ${flag} with one of: ${list.join(', ')}.`
+    : `Nothing to choose from: ${none}.`;
+}
+
 interface Rendering {
   /** 2 = bad usage or bad input (the stack file, a replay file, a value), 1 = the work failed. */
   exit: 1 | 2;
@@ -166,6 +174,26 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     hint: 'Pass an existing file with --config, or run without --config to use the defaults.',
   },
   'config.bad-json': { exit: 2 },
+  'config.function-required': {
+    exit: 2,
+    hint: (d) => choose('--function', d.functions, 'declare one under functions in the stack file'),
+  },
+  'config.unknown-function': {
+    exit: 2,
+    hint: (d) => choose('--function', d.functions, 'declare one under functions in the stack file'),
+  },
+  'config.table-required': {
+    exit: 2,
+    hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
+  },
+  'config.unknown-table': {
+    exit: 2,
+    hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
+  },
+  'config.table-without-stream': {
+    exit: 2,
+    hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
+  },
 
   'demo.timeout': {
     exit: 1,

@@ -7,6 +7,7 @@ import { commandPrefix } from './invocation.js';
 interface DlqOptions {
   purge?: boolean;
   yes?: boolean;
+  function?: string;
 }
 
 export function dlqCommand(): Command {
@@ -14,6 +15,10 @@ export function dlqCommand(): Command {
     .description("list the event source mapping's on-failure messages, oldest first")
     .option('--purge', 'delete every message (asks on a TTY)')
     .option('-y, --yes', 'purge without asking')
+    .option(
+      '--function <name>',
+      "whose queue (all of the function's mappings); required where the stack has several functions",
+    )
     .addHelpText(
       'after',
       `
@@ -24,7 +29,8 @@ On the aws target the messages are read from the SQS queue and left on it.
 Examples:
   $ ddb-ingest dlq
   $ ddb-ingest dlq --json | jq .DDBStreamBatchInfo.startSequenceNumber
-  $ ddb-ingest dlq --purge --yes`,
+  $ ddb-ingest dlq --purge --yes
+  $ ddb-ingest dlq --function audit`,
     )
     .action(
       action<DlqOptions>(async (ctx, opts) => {
@@ -32,6 +38,7 @@ Examples:
         const { queue, close } = await ctx.target.onFailureQueue({
           visibilityTimeoutSeconds: 30,
           signal: ctx.signal,
+          ...(opts.function !== undefined ? { function: opts.function } : {}),
         });
         try {
           if (opts.purge) {

@@ -9,6 +9,7 @@ interface LogsCommandOptions {
   until?: string;
   filter?: string;
   level?: string;
+  function?: string;
 }
 
 export function logsCommand(): Command {
@@ -22,6 +23,7 @@ export function logsCommand(): Command {
       '--level <level>',
       'only lines at this level or above (TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL); timeouts, crashes, failed inits and out-of-memory kills count as ERROR',
     )
+    .option('--function <name>', 'whose logs; required where the stack has several functions')
     .addHelpText(
       'after',
       `
@@ -32,6 +34,7 @@ prints each event as {timestamp, logStreamName, message, eventId, level, platfor
 Examples:
   $ ddb-ingest logs
   $ ddb-ingest logs --follow --level WARN
+  $ ddb-ingest logs --function audit --since 1h
   $ ddb-ingest logs --since 2h --filter "record malformed"
   $ ddb-ingest --target aws logs --since 2026-11-25T10:00:00Z --until 2026-11-25T11:00:00Z
   $ ddb-ingest logs --json | jq -r 'select(.level == "ERROR") | .message'`,
@@ -52,7 +55,9 @@ Examples:
           follow: Boolean(opts.follow),
           signal: ctx.signal,
         };
-        const { source, close } = await ctx.target.logSource();
+        const { source, close } = await ctx.target.logSource(
+          opts.function !== undefined ? { function: opts.function } : {},
+        );
         let count = 0;
         try {
           for await (const event of readFunctionLogs(source, query)) {

@@ -10,6 +10,8 @@ import { plural } from '../util/words.js';
 import { action } from './action.js';
 
 interface ReplayCommandOptions {
+  function?: string;
+  table?: string;
   fromStream?: boolean;
   since?: string;
   fromDlq?: boolean;
@@ -65,6 +67,11 @@ export function replayCommand(): Command {
       "records per invocation (default: the stack's event_source_mapping.batch_size)",
     )
     .option('--dry-run', 'show the batches that would be sent; send nothing')
+    .option(
+      '--function <name>',
+      'the function to replay to (its queue with --from-dlq); required where the stack has several',
+    )
+    .option('--table <name>', 'with --from-stream: whose stream; required where the function reads several')
     .addHelpText(
       'after',
       `
@@ -79,7 +86,8 @@ Examples:
   $ ddb-ingest replay changes.ndjson --batch-size 10
   $ ddb-ingest replay --from-stream --since 15m --json | jq .outcome.batchItemFailures
   $ ddb-ingest replay --from-dlq --delete
-  $ ddb-ingest --target aws replay --from-dlq --invoke remote`,
+  $ ddb-ingest --target aws replay --from-dlq --invoke remote
+  $ ddb-ingest replay --from-dlq --function audit`,
     )
     .action(
       action<ReplayCommandOptions>(async (ctx, opts, args) => {
@@ -100,9 +108,9 @@ Examples:
         if (file !== undefined) {
           batches = planBatches(await readReplayFile(file), batchSize);
         } else if (opts.fromStream) {
-          batches = planBatches(await readFromStream(ctx, since), batchSize);
+          batches = planBatches(await readFromStream(ctx, since, opts), batchSize);
         } else {
-          redrive = await readFromDlq(ctx, batchSize);
+          redrive = await readFromDlq(ctx, batchSize, opts.function);
           batches = redrive.batches;
         }
 
@@ -120,8 +128,11 @@ Examples:
             ctx.output.info('Nothing to replay.');
             return;
           }
-          const invoker = opts.dryRun ? undefined : await startInvoker(ctx, opts.invoke);
-          const where = opts.invoke === 'remote' ? `${ctx.stack.function.name}:live` : 'the local runtime';
+          const invoker = opts.dryRun ? undefined : await startInvoker(ctx, opts.invoke, opts.function);
+          const where =
+            opts.invoke === 'remote'
+              ? `${opts.function ?? ctx.stack.function.name}:live`
+              : 'the local runtime';
           if (!opts.dryRun) ctx.output.info(ctx.output.style.dim(`Replaying into ${where}`));
           let summary: Awaited<ReturnType<typeof runReplay>>;
           try {
@@ -168,9 +179,16 @@ Examples:
     );
 }
 
-async function readFromStream(ctx: RunContext, since: number | undefined): Promise<WireRecord[]> {
+async function readFromStream(
+  ctx: RunContext,
+  since: number | undefined,
+  choice: { function?: string; table?: string },
+): Promise<WireRecord[]> {
   const { recordsFromStream } = await import('../replay/fromStream.js');
-  const streamArn = await ctx.target.streamArn();
+  const streamArn = await ctx.target.streamArn({
+    ...(choice.function !== undefined ? { function: choice.function } : {}),
+    ...(choice.table !== undefined ? { table: choice.table } : {}),
+  });
   const client = await ctx.target.clients.streams();
   const spinner = await ctx.output.spinner(`Reading ${streamArn}`);
   try {
@@ -190,10 +208,13 @@ async function readFromStream(ctx: RunContext, since: number | undefined): Promi
   }
 }
 
-async function readFromDlq(ctx: RunContext, batchSize: number): Promise<Redrive> {
+async function readFromDlq(ctx: RunContext, batchSize: number, fn: string | undefined): Promise<Redrive> {
   const { prepareRedrive } = await import('../replay/dlq.js');
   // The queue stays open: the re-drive deletes or releases its messages after the replay.
-  const { queue } = await ctx.target.onFailureQueue({ signal: ctx.signal });
+  const { queue } = await ctx.target.onFailureQueue({
+    signal: ctx.signal,
+    ...(fn !== undefined ? { function: fn } : {}),
+  });
   const client = await ctx.target.clients.streams();
   try {
     const redrive = await prepareRedrive({
@@ -240,23 +261,31 @@ function reportRedrive(output: Output, result: RedriveResult): void {
   }
 }
 
-async function startInvoker(ctx: RunContext, kind: 'local' | 'remote'): Promise<Invoker> {
+async function startInvoker(
+  ctx: RunContext,
+  kind: 'local' | 'remote',
+  fn: string | undefined,
+): Promise<Invoker> {
   // The only step an invoker reports is checking (and rebuilding) the local handler build:
   // a replay always runs the current sources, so the fix the user just made is what gets re-driven.
   let checking: Promise<Spinner> | undefined;
   try {
-    return await ctx.target.invoker(kind, {
-      signal: ctx.signal,
-      onStep: (text) => {
-        checking = ctx.output.spinner(text);
+    return await ctx.target.invoker(
+      kind,
+      {
+        signal: ctx.signal,
+        onStep: (text) => {
+          checking = ctx.output.spinner(text);
+        },
+        onBuild: async ({ rebuilt, buildMs }) => {
+          const spinner = await checking;
+          if (rebuilt)
+            spinner?.succeed(`Rebuilt the handler from its changed sources (${Math.round(buildMs)} ms)`);
+          else spinner?.stop();
+        },
       },
-      onBuild: async ({ rebuilt, buildMs }) => {
-        const spinner = await checking;
-        if (rebuilt)
-          spinner?.succeed(`Rebuilt the handler from its changed sources (${Math.round(buildMs)} ms)`);
-        else spinner?.stop();
-      },
-    });
+      fn !== undefined ? { function: fn } : {},
+    );
   } catch (err) {
     (await checking)?.fail('Could not build the handler');
     throw err;

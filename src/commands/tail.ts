@@ -11,6 +11,7 @@ interface TailCommandOptions {
   limit?: string;
   event?: string[];
   output?: string;
+  table?: string;
 }
 
 export function tailCommand(): Command {
@@ -25,6 +26,7 @@ export function tailCommand(): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--output <file>', 'also write the records to this file as NDJSON (what `replay` reads)')
+    .option('--table <name>', 'whose stream to read; required where several tables have streams')
     .addHelpText(
       'after',
       `
@@ -37,7 +39,8 @@ Examples:
   $ ddb-ingest tail --from trim-horizon --no-follow --event MODIFY,REMOVE
   $ ddb-ingest tail --from 2026-11-25T10:00:00Z --limit 50 --json | jq .dynamodb.Keys
   $ ddb-ingest tail --from trim-horizon --no-follow --output changes.ndjson
-  $ ddb-ingest replay changes.ndjson`,
+  $ ddb-ingest replay changes.ndjson
+  $ ddb-ingest tail --table customers`,
     )
     .action(
       action<TailCommandOptions>(async (ctx, opts) => {
@@ -54,7 +57,7 @@ Examples:
           },
           Date.now(),
         );
-        const streamArn = await ctx.target.streamArn();
+        const streamArn = await ctx.target.streamArn(opts.table !== undefined ? { table: opts.table } : {});
         const client = await ctx.target.clients.streams();
         const file = opts.output ? await openOutput(opts.output) : undefined;
         let count = 0;

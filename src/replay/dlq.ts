@@ -71,14 +71,19 @@ export function parseOnFailureMessage(value: unknown): OnFailureMessage {
   return value as unknown as OnFailureMessage;
 }
 
-/** The local target's queue: `<stateDir>/dlq/*.json`; deleting removes the file. */
-export function localDlq(dir: string): DlqQueue {
+/**
+ * The local target's queue: `<dir>/*.json` (a function with several mappings:
+ * the files of every mapping's directory, oldest first); deleting removes the file.
+ */
+export function localDlq(dirOrDirs: string | string[]): DlqQueue {
+  const dirs = Array.isArray(dirOrDirs) ? dirOrDirs : [dirOrDirs];
   return {
-    location: dir,
+    location: dirs.join(', '),
     async receive() {
       const entries: DlqEntry[] = [];
       const unreadable: UnreadableDlqEntry[] = [];
-      for (const { file, json, problem } of await readQueueFiles(dir)) {
+      const files = (await Promise.all(dirs.map((dir) => readQueueFiles(dir)))).flat();
+      for (const { file, json, problem } of files) {
         try {
           if (problem) throw new Error(problem);
           entries.push({ id: path.basename(file), message: parseOnFailureMessage(json), handle: file });

@@ -11,39 +11,43 @@ export async function startInvoker(
   kind: InvokerKind,
   settings: TargetSettings,
   hooks: TargetHooks = {},
+  options: { function?: string } = {},
 ): Promise<Invoker> {
-  const { stack } = settings;
+  const { model } = settings.stackFile;
+  const { selectFunction } = await import('../config/select.js');
+  const fn = selectFunction(model, options.function);
   if (kind === 'remote') {
     const { remoteInvoker } = await import('../replay/invoke.js');
     const client = await createLambdaClient(settings.aws);
     const invoker = remoteInvoker({
       client,
-      functionName: stack.function.name,
+      functionName: fn.name,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     return { invoke: invoker.invoke, close: async () => client.destroy() };
   }
-  const [{ startLocalInvoker }, { requireLocalStack }, pipeline, { ensureCurrentBundle }] = await Promise.all(
-    [
+  const [{ startLocalInvoker }, { requireLocalStack }, functions, { ensureFunctionBundle }] =
+    await Promise.all([
       import('../replay/invoke.js'),
       import('./local/stack.js'),
-      import('./local/pipeline.js'),
+      import('./local/functions.js'),
       import('./local/bundle.js'),
-    ],
-  );
+    ]);
   const state = await requireLocalStack(settings.stateDir);
-  const env = pipeline.functionEnvironment(stack, state);
+  const env = functions.localFunctionEnvironment(model, fn, state);
+  const paths = functions.functionPaths(settings.stateDir, model, fn.name);
   hooks.onStep?.('Checking the handler build');
-  const bundle = await ensureCurrentBundle(stack, settings.stackFile.dir, settings.stateDir, env);
+  const entry = functions.resolveEntry(fn.entry, settings.stackFile.dir, functions.entryKey(model, fn.name));
+  const bundle = await ensureFunctionBundle({ entry, handler: fn.handler }, paths.buildDir, env);
   await hooks.onBuild?.({ rebuilt: bundle.rebuilt, buildMs: bundle.buildMs });
   return startLocalInvoker({
     bundleFile: bundle.bundleFile,
-    handlerExport: stack.function.handler,
-    functionName: stack.function.name,
-    runtime: stack.function.runtime,
-    timeoutSeconds: stack.function.timeout,
-    memoryMb: stack.function.memory_size,
+    handlerExport: fn.handler,
+    functionName: fn.name,
+    runtime: fn.runtime,
+    timeoutSeconds: fn.timeout,
+    memoryMb: fn.memory_size,
     env,
-    logDir: pipeline.pipelinePaths(settings.stateDir).logDir,
+    logDir: paths.logDir,
   });
 }

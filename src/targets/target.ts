@@ -86,8 +86,8 @@ export interface Target {
   up(request: UpRequest, hooks?: TargetHooks): Promise<UpOutcome>;
   /** Stops the local stack (the batch in flight finishes), or destroys the deployment. */
   down(request: { purge?: boolean }, hooks?: TargetHooks): Promise<DownOutcome>;
-  /** The `status --json` document. */
-  status(hooks?: TargetHooks): Promise<StatusReport>;
+  /** The `status --json` document; with `function`, only that function's mappings. */
+  status(hooks?: TargetHooks, options?: { function?: string }): Promise<StatusReport>;
   /** Where the stack's tables are. */
   connection(): Promise<AwsConnection>;
   /** New clients on connection(); the caller destroys them. */
@@ -97,19 +97,24 @@ export interface Target {
   };
   /** The source and sink table names (aws: as deployed). */
   tables(): Promise<{ source: string; sink: string }>;
-  /** The source table's stream. */
-  streamArn(): Promise<string>;
+  /**
+   * The stream of `table`; without it, of the only stream `function` reads,
+   * or of the stack's only table with a stream (several: a ConfigError).
+   */
+  streamArn(options?: { table?: string; function?: string }): Promise<string>;
   /** The PII key the handler hashes emails with (local file, or SSM). */
   piiKey(): Promise<Buffer>;
   /** The on-failure queue of discarded batches (local directory or SQS). */
   onFailureQueue(options?: {
     visibilityTimeoutSeconds?: number;
     signal?: AbortSignal;
+    /** Whose queue (every mapping of it); required where the stack has several functions. */
+    function?: string;
   }): Promise<OnFailureQueue>;
-  /** Where the function's logs are. */
-  logSource(): Promise<OpenLogSource>;
-  /** Something to send Lambda-shaped batches to. */
-  invoker(kind: InvokerKind, hooks?: TargetHooks): Promise<Invoker>;
+  /** Where the function's logs are; `function` is required where the stack has several. */
+  logSource(options?: { function?: string }): Promise<OpenLogSource>;
+  /** Something to send Lambda-shaped batches to; `function` is required where the stack has several. */
+  invoker(kind: InvokerKind, hooks?: TargetHooks, options?: { function?: string }): Promise<Invoker>;
   /** The handler bundle this target runs, built from the current sources; `rebuilt` false when it was current. */
   bundle(hooks?: TargetHooks): Promise<{ bundleFile: string; rebuilt: boolean }>;
   /** local only: runs the event source mapping in this process until the signal aborts, then stops the stack. */

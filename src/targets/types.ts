@@ -44,8 +44,23 @@ export interface StatusReport {
     settings?: EsmSettings;
   };
   dlq: { messages: number };
+  /**
+   * Stacks with several mappings: one entry per (function, stream), with the
+   * `esm` and `dlq` fields above for that mapping (the top-level ones are the
+   * built-in pipeline's, or the first mapping's).
+   */
+  mappings?: MappingReport[];
   /** Processes the local target started (absent on aws). */
   processes?: { dynamodb: number | null; runner: number | null };
+}
+
+/** One mapping in `status --json` `mappings`. */
+export interface MappingReport {
+  function: string;
+  table: string;
+  streamArn: string | null;
+  esm: StatusReport['esm'];
+  dlq: { messages: number };
 }
 
 export interface UpResult {

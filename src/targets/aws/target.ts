@@ -18,6 +18,7 @@ import type { Target, TargetHooks, TargetSettings } from '../target.js';
  */
 export function awsTarget(settings: TargetSettings): Target {
   const { stack, stateDir } = settings;
+  const { model } = settings.stackFile;
   const conn = settings.aws;
 
   function deployOptions(hooks: TargetHooks) {
@@ -90,12 +91,16 @@ export function awsTarget(settings: TargetSettings): Target {
       return { source: o.source_table_name, sink: o.sink_table_name };
     },
 
-    async streamArn() {
+    async streamArn(options = {}) {
       // DescribeTable, not the saved outputs: a recreated table has a new stream.
-      const { latestStreamArn } = await import('../../streams/streamArn.js');
+      const [{ latestStreamArn }, { selectStreamTable }] = await Promise.all([
+        import('../../streams/streamArn.js'),
+        import('../../config/select.js'),
+      ]);
+      const table = selectStreamTable(model, options);
       const ddb = await createDynamoDbClient(conn);
       try {
-        return await latestStreamArn(ddb, stack.source_table.name);
+        return await latestStreamArn(ddb, table);
       } finally {
         ddb.destroy();
       }
@@ -126,16 +131,25 @@ export function awsTarget(settings: TargetSettings): Target {
         import('../../replay/dlq.js'),
         import('./terraform.js'),
       ]);
-      const o = (await outputs()) as { dlq_url?: unknown };
-      if (typeof o.dlq_url !== 'string' || o.dlq_url === '') {
+      const fn = (await import('../../config/select.js')).selectFunction(model, options.function);
+      const o = (await outputs()) as { dlq_url?: unknown; dlq_urls?: Record<string, unknown> };
+      // The built-in pipeline's queue is dlq_url; other functions' queues are in the dlq_urls map.
+      const url = model.pipeline?.function === fn.name ? o.dlq_url : o.dlq_urls?.[fn.name];
+      if (typeof url !== 'string' || url === '') {
         const file = terraformPaths(stateDir).outputsFile;
-        throw new TargetError('targets.outputs-no-dlq', `${file} has no dlq_url.`, { details: { file } });
+        throw new TargetError(
+          'targets.outputs-no-dlq',
+          `${file} has no on-failure queue URL for ${fn.name}.`,
+          {
+            details: { file, function: fn.name },
+          },
+        );
       }
       const client = await createSqsClient(conn);
       return {
         queue: sqsDlq({
           client,
-          queueUrl: o.dlq_url,
+          queueUrl: url,
           visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
           signal: options.signal,
         }),
@@ -143,17 +157,22 @@ export function awsTarget(settings: TargetSettings): Target {
       };
     },
 
-    async logSource() {
+    async logSource(options = {}) {
+      const fn = (await import('../../config/select.js')).selectFunction(model, options.function);
       // The deployed function's name, and "No deployment found" before any client is made.
       const { function_name } = await outputs();
       const client = await createLogsClient(conn);
       return {
-        source: { target: 'aws', client, functionName: function_name },
+        source: {
+          target: 'aws',
+          client,
+          functionName: model.pipeline?.function === fn.name ? function_name : fn.name,
+        },
         close: () => client.destroy(),
       };
     },
 
-    invoker: (kind, hooks) => startInvoker(kind, settings, hooks),
+    invoker: (kind, hooks, options) => startInvoker(kind, settings, hooks, options),
 
     async bundle(hooks = {}) {
       // What `up` uploads: built into the directory of the zip Terraform reads.

@@ -135,3 +135,18 @@ export function resolveEntry(
     },
   );
 }
+
+/** The stream ARN `up` recorded for `table`. */
+export function recordedStreamArn(state: LocalState, table: string): string {
+  const arn = state.streams?.[table] ?? (state.tables.source === table ? state.tables.streamArn : undefined);
+  if (!arn) {
+    throw new TargetError(
+      'targets.no-stream-recorded',
+      `The local stack has no stream recorded for table ${table}.`,
+      {
+        details: { table },
+      },
+    );
+  }
+  return arn;
+}

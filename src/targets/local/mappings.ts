@@ -17,6 +17,7 @@ import {
   localFunctionEnvironment,
   type MappingPaths,
   mappingPaths,
+  recordedStreamArn,
   resolveEntry,
 } from './functions.js';
 import { localConnection } from './stack.js';
@@ -63,21 +64,6 @@ interface MappingPlan {
   settings: EsmSettings;
   paths: MappingPaths;
   streamArn: string;
-}
-
-/** The stream ARN `up` recorded for `table`. */
-export function recordedStreamArn(state: LocalState, table: string): string {
-  const arn = state.streams?.[table] ?? (state.tables.source === table ? state.tables.streamArn : undefined);
-  if (!arn) {
-    throw new TargetError(
-      'targets.no-stream-recorded',
-      `The local stack has no stream recorded for table ${table}.`,
-      {
-        details: { table },
-      },
-    );
-  }
-  return arn;
 }
 
 /** Every mapping of the model with its AWS-named settings, validated as AWS would (a bad filter fails here). */

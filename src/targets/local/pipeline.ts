@@ -84,22 +84,33 @@ export async function currentBundleFile(
   return manifest.bundleFile;
 }
 
-/** The runner's last snapshot, if it ever wrote one. */
+/** The runner's last snapshot of the built-in pipeline's mapping, if it ever wrote one. */
 export async function readRunnerStatus(stateDir: string): Promise<RunnerStatus | undefined> {
+  return readStatusFile(pipelinePaths(stateDir).statusFile);
+}
+
+async function readStatusFile(file: string): Promise<RunnerStatus | undefined> {
   try {
-    return JSON.parse(await readFile(pipelinePaths(stateDir).statusFile, 'utf8')) as RunnerStatus;
+    return JSON.parse(await readFile(file, 'utf8')) as RunnerStatus;
   } catch {
     return undefined;
   }
 }
 
-/** `status`'s view of the runner: its last snapshot and the on-failure queue's depth. */
+/** `status`'s view of the built-in pipeline's mapping: its last snapshot and its on-failure queue's depth. */
 export async function readPipelineStatus(
   stateDir: string,
   runner: ProcessIdentity | undefined,
 ): Promise<Pick<StatusReport, 'esm' | 'dlq'>> {
-  const paths = pipelinePaths(stateDir);
-  const status = await readRunnerStatus(stateDir);
+  return readMappingStatus(pipelinePaths(stateDir), runner);
+}
+
+/** `status`'s view of one mapping: its last snapshot (while `runner` lives) and its on-failure queue's depth. */
+export async function readMappingStatus(
+  paths: { statusFile: string; dlqDir: string },
+  runner: ProcessIdentity | undefined,
+): Promise<Pick<StatusReport, 'esm' | 'dlq'>> {
+  const status = await readStatusFile(paths.statusFile);
   const alive = isSameProcess(runner) && status?.pid === runner?.pid;
   return {
     esm: {

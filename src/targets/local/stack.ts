@@ -454,17 +454,29 @@ export async function localDown(
 }
 
 export async function localStatus(
-  { stack, stateDir }: LocalStackPaths,
+  { stack, stateDir, model: given }: LocalStackPaths,
   options: {
     /** Look at the tables on this endpoint instead of the stack's DynamoDB Local. */
     endpoint?: string;
+    /** Only this function's mappings. */
+    function?: string;
   } = {},
 ): Promise<StatusReport> {
+  const model = stackModelOf({ stack, model: given });
   const state = await readLocalState(stateDir);
   const running = Boolean(state && isSameProcess(state.dynamodb));
+  const primary = primaryTables(model, state?.streams ?? {});
+  const [{ planMappings }, { readMappingStatus }, { selectFunction }] = await Promise.all([
+    import('./mappings.js'),
+    import('./pipeline.js'),
+    import('../../config/select.js'),
+  ]);
+  const chosen = options.function !== undefined ? selectFunction(model, options.function).name : undefined;
+  const plans = planMappings(model, stateDir).filter((p) => chosen === undefined || p.fn.name === chosen);
   let sourceExists = false;
   let sinkExists = false;
-  let streamArn: string | null = state?.tables.streamArn ?? null;
+  const streams: Record<string, string | null> = { ...(state?.streams ?? {}) };
+  if (state?.tables.source) streams[state.tables.source] ??= state.tables.streamArn;
   if ((state && running) || options.endpoint) {
     const conn = state
       ? localConnection(state)
@@ -475,25 +487,43 @@ export async function localStatus(
       maxAttempts: 1,
     });
     try {
-      const source = await describeTable(client, stack.source_table.name);
-      sourceExists = Boolean(source);
-      streamArn = source?.LatestStreamArn ?? null;
-      sinkExists = Boolean(await describeTable(client, stack.sink_table.name));
+      // DescribeTable, not the state: a recreated table has a new stream.
+      for (const table of new Set([primary.source, ...plans.map((p) => p.source.table)])) {
+        if (!table) continue;
+        const desc = await describeTable(client, table);
+        if (table === primary.source) sourceExists = Boolean(desc);
+        streams[table] = desc?.LatestStreamArn ?? null;
+      }
+      sinkExists = primary.sink !== '' && Boolean(await describeTable(client, primary.sink));
     } finally {
       client.destroy();
     }
   }
-  const { readPipelineStatus } = await import('./pipeline.js');
-  const esm = await readPipelineStatus(stateDir, state?.runner);
+  const first = plans.find((p) => p.source.table === primary.source) ?? plans[0];
+  const esm = first
+    ? await readMappingStatus(first.paths, state?.runner)
+    : await (await import('./pipeline.js')).readPipelineStatus(stateDir, state?.runner);
+  const mappings =
+    plans.length > 1 || chosen !== undefined
+      ? await Promise.all(
+          plans.map(async (p) => ({
+            function: p.fn.name,
+            table: p.source.table,
+            streamArn: streams[p.source.table] ?? null,
+            ...(await readMappingStatus(p.paths, state?.runner)),
+          })),
+        )
+      : undefined;
   return {
     target: 'local',
     running,
     endpoint: options.endpoint ?? (running && state ? state.dynamodb.endpoint : null),
     region: stack.region,
-    tables: { source: stack.source_table.name, sink: stack.sink_table.name, sourceExists, sinkExists },
-    streamArn,
-    function: { name: stack.function.name },
+    tables: { source: primary.source, sink: primary.sink, sourceExists, sinkExists },
+    streamArn: streams[primary.source] ?? null,
+    function: { name: first?.fn.name ?? model.pipeline?.function ?? Object.keys(model.functions)[0] ?? '' },
     ...esm,
+    ...(mappings ? { mappings } : {}),
     processes: {
       dynamodb: running && state ? state.dynamodb.pid : null,
       runner: state?.runner && isSameProcess(state.runner) ? state.runner.pid : null,

@@ -15,6 +15,7 @@ import type { Target, TargetSettings } from '../target.js';
  */
 export function localTarget(settings: TargetSettings): Target {
   const { stack, stateDir } = settings;
+  const { model } = settings.stackFile;
   const stackModule = () => import('./stack.js');
 
   const override = settings.endpointOverride;
@@ -66,9 +67,15 @@ export function localTarget(settings: TargetSettings): Target {
       return { kind: 'local-stack', ...result };
     },
 
-    async status() {
+    async status(_hooks, options = {}) {
       const { localStatus } = await stackModule();
-      return localStatus({ stack, stateDir }, { endpoint: settings.endpointOverride });
+      return localStatus(
+        { stack, stateDir, model },
+        {
+          ...(settings.endpointOverride ? { endpoint: settings.endpointOverride } : {}),
+          ...(options.function !== undefined ? { function: options.function } : {}),
+        },
+      );
     },
 
     connection,
@@ -82,25 +89,24 @@ export function localTarget(settings: TargetSettings): Target {
       return { source: stack.source_table.name, sink: stack.sink_table.name };
     },
 
-    async streamArn() {
+    async streamArn(options = {}) {
+      const [{ selectStreamTable }, { recordedStreamArn }] = await Promise.all([
+        import('../../config/select.js'),
+        import('./functions.js'),
+      ]);
+      const table = selectStreamTable(model, options);
       if (override) {
         // The stream of the table at that endpoint, not the one this state dir recorded.
         const { latestStreamArn } = await import('../../streams/streamArn.js');
         const ddb = await createDynamoDbClient(await connection());
         try {
-          return await latestStreamArn(ddb, stack.source_table.name);
+          return await latestStreamArn(ddb, table);
         } finally {
           ddb.destroy();
         }
       }
       const { requireLocalStack } = await stackModule();
-      const state = await requireLocalStack(stateDir);
-      if (!state.tables.streamArn) {
-        throw new TargetError('targets.no-stream-recorded', 'The local stack has no stream recorded.', {
-          details: { stateDir },
-        });
-      }
-      return state.tables.streamArn;
+      return recordedStreamArn(await requireLocalStack(stateDir), table);
     },
 
     async piiKey() {

@@ -1,0 +1,75 @@
+import { ConfigError } from './errors.js';
+import type { FunctionModel, StackModel } from './model.js';
+
+/**
+ * Which function or which stream a command works on. With one candidate the
+ * choice is made for the user; with several, a name is needed, and the error
+ * lists the names to choose from.
+ */
+
+/** The function named `name`, or the stack's only function. */
+export function selectFunction(model: Pick<StackModel, 'functions'>, name?: string): FunctionModel {
+  const names = Object.keys(model.functions);
+  if (name !== undefined) {
+    const fn = model.functions[name];
+    if (!fn) {
+      throw new ConfigError('config.unknown-function', `The stack has no function "${name}".`, {
+        details: { function: name, functions: names },
+      });
+    }
+    return fn;
+  }
+  const only = names.length === 1 ? model.functions[names[0] as string] : undefined;
+  if (only) return only;
+  throw new ConfigError(
+    'config.function-required',
+    names.length === 0
+      ? 'The stack declares no function.'
+      : `The stack has ${names.length} functions (${names.join(', ')}): say which one.`,
+    { details: { functions: names } },
+  );
+}
+
+/** Tables of the stack with a stream, in file order. */
+export const streamTables = (model: Pick<StackModel, 'tables'>): string[] =>
+  Object.values(model.tables)
+    .filter((t) => t.stream_view_type !== undefined)
+    .map((t) => t.name);
+
+/**
+ * The table whose stream a command reads: `table` as given; else the only
+ * stream `fn` is mapped to (when a function is given); else the stack's only
+ * table with a stream.
+ */
+export function selectStreamTable(
+  model: Pick<StackModel, 'tables' | 'functions'>,
+  options: { table?: string; function?: string } = {},
+): string {
+  const withStream = streamTables(model);
+  if (options.table !== undefined) {
+    const table = model.tables[options.table];
+    if (!table) {
+      throw new ConfigError('config.unknown-table', `The stack has no table "${options.table}".`, {
+        details: { table: options.table, tables: withStream },
+      });
+    }
+    if (table.stream_view_type === undefined) {
+      throw new ConfigError('config.table-without-stream', `Table ${options.table} has no stream.`, {
+        details: { table: options.table, tables: withStream },
+      });
+    }
+    return options.table;
+  }
+  const candidates =
+    options.function !== undefined
+      ? selectFunction(model, options.function).event_sources.map((s) => s.table)
+      : withStream;
+  if (candidates.length === 1) return candidates[0] as string;
+  throw new ConfigError(
+    'config.table-required',
+    candidates.length === 0
+      ? `${options.function !== undefined ? `Function ${options.function} reads no stream` : 'No table of the stack has a stream'}.`
+      : `${candidates.length} tables have streams${options.function !== undefined ? ` that ${options.function} reads` : ''} (${candidates.join(', ')}): say which one.`,
+    { details: { tables: candidates } },
+  );
+}
