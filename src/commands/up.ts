@@ -25,6 +25,7 @@ async function runInForeground(ctx: RunContext): Promise<void> {
   try {
     await runLocalPipeline({
       stack: ctx.stack,
+      model: ctx.stackFile.model,
       stackDir: ctx.stackFile.dir,
       stateDir: ctx.stateDir,
       state,
@@ -272,7 +273,7 @@ exit code is 1 when it was rolled back. See docs/deployment.md.`,
         };
         try {
           result = await localUp(
-            { stack: ctx.stack, stateDir: ctx.stateDir },
+            { stack: ctx.stack, stateDir: ctx.stateDir, model: ctx.stackFile.model },
             {
               port: opts.port,
               persist: Boolean(opts.persist),
@@ -312,9 +313,21 @@ exit code is 1 when it was rolled back. See docs/deployment.md.`,
           ctx.output.jsonLine(result);
         } else {
           ctx.output.line(`endpoint    ${result.endpoint}  (${result.persist ? 'persistent' : 'in memory'})`);
-          ctx.output.line(`source      ${result.tables.source}`);
-          ctx.output.line(`sink        ${result.tables.sink}`);
-          ctx.output.line(`stream      ${result.streamArn}`);
+          const streams = Object.entries(result.streams ?? {});
+          if (streams.length > 1 || !ctx.stackFile.model.pipeline) {
+            // Several streams (stack file version 2): each table with a stream, then the others.
+            for (const [table, arn] of streams)
+              ctx.output.line(`stream      ${table}  ${ctx.output.style.dim(arn)}`);
+            const others = Object.keys(ctx.stackFile.model.tables).filter(
+              (t) => !(t in (result.streams ?? {})),
+            );
+            if (others.length > 0) ctx.output.line(`tables      ${others.join(', ')}`);
+            ctx.output.line(`functions   ${Object.keys(ctx.stackFile.model.functions).join(', ')}`);
+          } else {
+            ctx.output.line(`source      ${result.tables.source}`);
+            ctx.output.line(`sink        ${result.tables.sink}`);
+            ctx.output.line(`stream      ${result.streamArn}`);
+          }
         }
         if (opts.foreground) {
           await Promise.all([runInForeground(ctx), opts.watch ? watchSources(ctx) : undefined]);

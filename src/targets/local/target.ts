@@ -121,20 +121,31 @@ export function localTarget(settings: TargetSettings): Target {
       return readLocalPiiKey(state.piiKeyFile);
     },
 
-    async onFailureQueue() {
-      const [{ localDlq }, { pipelinePaths }] = await Promise.all([
+    async onFailureQueue(options = {}) {
+      const [{ localDlq }, { mappingPaths }, { selectFunction }] = await Promise.all([
         import('../../replay/dlq.js'),
-        import('./paths.js'),
+        import('./functions.js'),
+        import('../../config/select.js'),
       ]);
-      return { queue: localDlq(pipelinePaths(stateDir).dlqDir), close: () => {} };
+      const fn = selectFunction(model, options.function);
+      const dirs = fn.event_sources.map((s) => mappingPaths(stateDir, model, fn.name, s.table).dlqDir);
+      return { queue: localDlq(dirs), close: () => {} };
     },
 
-    async logSource() {
-      const { pipelinePaths } = await import('./paths.js');
-      return { source: { target: 'local', logsDir: pipelinePaths(stateDir).logDir }, close: () => {} };
+    async logSource(options = {}) {
+      // functions.js and select.js are light: `logs` still loads neither the reader nor the mapping.
+      const [{ functionPaths }, { selectFunction }] = await Promise.all([
+        import('./functions.js'),
+        import('../../config/select.js'),
+      ]);
+      const fn = selectFunction(model, options.function);
+      return {
+        source: { target: 'local', logsDir: functionPaths(stateDir, model, fn.name).logDir },
+        close: () => {},
+      };
     },
 
-    invoker: (kind, hooks) => startInvoker(kind, settings, hooks),
+    invoker: (kind, hooks, options) => startInvoker(kind, settings, hooks, options),
 
     async bundle(hooks = {}) {
       const [{ ensureCurrentBundle }, { requireLocalStack }, { functionEnvironment }] = await Promise.all([
