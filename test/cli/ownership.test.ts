@@ -4,7 +4,7 @@
  * dir, a failed `up` leaves none, `down --purge` keeps the user's files.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readRegistry } from '../../src/targets/local/processRegistry.js';
@@ -45,13 +45,22 @@ test('two concurrent up: one pipeline, the second finds the stack up; down leave
     expect(fg.stderr).toContain(`--state-dir ${stateDir} down`);
     expect(fg.stderr).not.toMatch(/\n\s+at /);
 
+    // Records through the pipeline, so checkpoints, logs and status files exist to be purged.
+    const seed = await runCli(['seed', '--count', '30'], { cwd });
+    expect({ code: seed.exitCode, stderr: seed.stderr }).toMatchObject({ code: 0 });
     await writeFile(path.join(stateDir, 'precious.txt'), 'mine');
+    // Inside a directory the tool made: still the user's.
+    await writeFile(path.join(stateDir, 'esm', 'notes.txt'), 'mine');
     const down = await runCli(['down', '--purge'], { cwd });
     expect(down.exitCode).toBe(0);
     expect(down.stderr).toMatch(/Stopped event source mapping \(pid \d+\)/);
     expect(down.stderr).toMatch(/Stopped DynamoDB Local \(pid \d+\)/);
-    expect(down.stderr).toContain('Kept 1 entry ddb-ingest did not create: precious.txt');
+    expect(down.stderr).toContain('Kept 2 entries ddb-ingest did not create: esm/notes.txt, precious.txt');
     expect(await readFile(path.join(stateDir, 'precious.txt'), 'utf8')).toBe('mine');
+    expect(await readFile(path.join(stateDir, 'esm', 'notes.txt'), 'utf8')).toBe('mine');
+    // Nothing of what the stack wrote is left (a new kind of file must be named in manifest.ts TOOL_LAYOUT).
+    expect((await readdir(stateDir)).sort()).toEqual(['esm', 'precious.txt']);
+    expect(await readdir(path.join(stateDir, 'esm'))).toEqual(['notes.txt']);
     expect(existsSync(path.join(stateDir, 'local.json'))).toBe(false);
     expect(existsSync(path.join(stateDir, 'secrets'))).toBe(false);
     expect(await processesOf(stateDir)).toEqual([]);

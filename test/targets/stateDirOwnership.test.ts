@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TargetError } from '../../src/targets/errors.js';
@@ -126,6 +126,60 @@ describe('purge by manifest', () => {
     expect(await readFile(path.join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
     expect(existsSync(path.join(dir, 'logs', 'mine.log'))).toBe(true);
     expect(existsSync(path.join(dir, MANIFEST_FILE))).toBe(false);
+  });
+
+  test("a user's file inside a tool-made directory stays, with the directories that hold it", async () => {
+    const root = await tmp();
+    const dir = path.join(root, 'state');
+    await mkdir(dir);
+    await claimEntries(dir, { createdDir: true });
+    const files: Record<string, string> = {
+      'esm/checkpoints.json': '{}',
+      'esm/checkpoints.json.tmp': '{}',
+      'esm/status.json': '{}',
+      'esm/runner.log': 'log',
+      'esm/orders-ingest/checkpoints.json': '{}',
+      'dlq/2026-01-02T03-04-05.678Z-abc.json': '{}',
+      'logs/2026_01_02___LATEST_abc.ndjson': '{}',
+      'build/handler.mjs': 'x',
+      'build/handler.mjs.map': '{}',
+      'build/function.zip': 'zip',
+      'build/manifest.json': '{}',
+      'build/.staging-x1/handler.mjs': 'x',
+      'secrets/pii-key': 'k',
+      'data/shared-local-instance.db': 'db',
+      'terraform/module/main.tf': '',
+      'terraform/data/providers/x': '',
+      'terraform/terraform.tfstate': '{}',
+      'terraform/plan.tfplan': '',
+      // the user's
+      'esm/notes.txt': 'mine',
+      'esm/mine/keep.md': 'mine',
+      'logs/summary.csv': 'mine',
+      'terraform/module/README.md': 'mine',
+    };
+    for (const [file, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      await writeFile(path.join(dir, file), text);
+    }
+    await writeFile(path.join(dir, 'local.json'), '{}');
+    const result = await purgeStateDir(dir);
+    expect(result.kept).toEqual([
+      'esm/mine/keep.md',
+      'esm/notes.txt',
+      'logs/summary.csv',
+      'terraform/module/README.md',
+    ]);
+    expect(result.removed).toEqual(expect.arrayContaining(['dlq', 'build', 'secrets', 'data', 'local.json']));
+    expect(result.removed).not.toEqual(expect.arrayContaining(['esm']));
+    expect(result.dirRemovable).toBe(false);
+    for (const kept of result.kept) expect(await readFile(path.join(dir, kept), 'utf8')).toBe('mine');
+    // Everything of the tool's is gone, empty tool directories too.
+    expect(await readdir(path.join(dir, 'esm'))).toEqual(['mine', 'notes.txt']);
+    expect(await readdir(path.join(dir, 'terraform'))).toEqual(['module']);
+    expect(await readdir(path.join(dir, 'terraform', 'module'))).toEqual(['README.md']);
+    expect(existsSync(path.join(dir, 'esm', 'orders-ingest'))).toBe(false);
+    expect((await readdir(dir)).sort()).toEqual(['esm', 'logs', 'terraform']);
   });
 
   test('a state dir the tool made and holds nothing else may go', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -20,6 +20,117 @@ export const TOOL_ENTRIES = [
   'terraform',
   'aws-outputs.json',
 ] as const;
+
+/**
+ * What the tool (or a program it runs: DynamoDB Local, Terraform) writes
+ * inside each of its directories, as globs relative to that directory (`*`
+ * stays within one name, a leading `**\/` matches any depth). `--purge` walks a
+ * tool-made directory and deletes only what matches; anything else there (a
+ * user's notes in esm/) stays, with the directories that hold it. A file the
+ * tool starts writing elsewhere must be added here: test/cli/ownership.test.ts
+ * purges a stack that ran and fails on anything left over.
+ */
+export const TOOL_LAYOUT: Readonly<Record<string, readonly string[]>> = {
+  // checkpoints.json, status.json, runner.log and their temp files, per mapping when there are several.
+  esm: ['**/*.json', '**/*.log', '**/*.tmp'],
+  // On-failure messages `<time>-<request id>.json` and their `.<name>.<hex>.tmp` while written.
+  dlq: ['**/*.json', '**/*.tmp'],
+  logs: ['**/*.ndjson'],
+  build: [
+    '**/*.mjs',
+    '**/*.cjs',
+    '**/*.js',
+    '**/*.map',
+    '**/function.zip',
+    '**/manifest.json',
+    '.staging-*/**',
+  ],
+  // Other functions' build/, logs/ and mappings/<table>/{esm,dlq}/ (targets/local/functions.ts).
+  functions: [
+    '**/*.json',
+    '**/*.log',
+    '**/*.tmp',
+    '**/*.ndjson',
+    '**/*.mjs',
+    '**/*.cjs',
+    '**/*.js',
+    '**/*.map',
+    '**/function.zip',
+    '**/.staging-*/**',
+  ],
+  secrets: ['pii-key', 'pii-key.*'],
+  // DynamoDB Local's -sharedDb file (and SQLite's journals beside it).
+  data: ['*.db', '*.db-*'],
+  terraform: [
+    'module/*.tf',
+    'module/.terraform.lock.hcl',
+    'module/.terraform/**',
+    // TF_DATA_DIR: providers and backend settings, all Terraform's own.
+    'data/**',
+    'terraform.tfstate',
+    'terraform.tfstate.*',
+    '.terraform.tfstate.lock.info',
+    '*.tfplan',
+    '*.tfvars.json',
+  ],
+};
+
+/** A glob of TOOL_LAYOUT as a regular expression over `/`-separated relative paths. */
+function globRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    if (glob.startsWith('**/', i)) {
+      source += '(?:.*/)?';
+      i += 2;
+    } else if (glob.startsWith('**', i)) {
+      source += '.*';
+      i += 1;
+    } else if (glob[i] === '*') source += '[^/]*';
+    else source += (glob[i] as string).replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+const LAYOUT_PATTERNS = new Map(
+  Object.entries(TOOL_LAYOUT).map(([dir, globs]) => [dir, globs.map(globRegExp)] as const),
+);
+
+/** Whether `relative` (inside the tool directory `dir`) is something the tool writes there. */
+export function isToolFile(dir: string, relative: string): boolean {
+  const patterns = LAYOUT_PATTERNS.get(dir);
+  // A tool entry without a layout (a file such as local.json) has no inside to walk.
+  return patterns === undefined || patterns.some((p) => p.test(relative.split(path.sep).join('/')));
+}
+
+/**
+ * Deletes what the tool wrote inside the tool-made directory `root` (entry
+ * `dir` of the state dir), bottom up; returns the paths it kept (relative to
+ * the state dir). A directory goes once it is empty; one holding a kept file
+ * stays.
+ */
+async function purgeToolDir(stateDir: string, dir: string): Promise<string[]> {
+  const kept: string[] = [];
+  const walk = async (relative: string): Promise<boolean> => {
+    const full = path.join(stateDir, dir, relative);
+    const entries = await readdir(full, { withFileTypes: true }).catch(() => []);
+    let empty = true;
+    for (const entry of entries) {
+      const child = relative ? path.join(relative, entry.name) : entry.name;
+      if (entry.isDirectory() && !entry.isSymbolicLink()) {
+        if (!(await walk(child))) empty = false;
+      } else if (isToolFile(dir, child)) {
+        await rm(path.join(stateDir, dir, child), { force: true });
+      } else {
+        kept.push(path.join(dir, child));
+        empty = false;
+      }
+    }
+    if (empty) await rmdir(full).catch(() => {});
+    return empty && !existsSync(full);
+  };
+  await walk('');
+  return kept;
+}
 
 /** The manifest: which entries of the state dir the tool created, in order. */
 export const MANIFEST_FILE = '.ddb-ingest-manifest.json';
@@ -68,7 +179,7 @@ export async function claimEntries(
 export interface PurgeResult {
   /** Entries removed, as paths relative to the state dir. */
   removed: string[];
-  /** Entries left because the tool did not create them. */
+  /** Entries left because the tool did not create them (paths inside a tool-made dir included: `esm/notes.txt`). */
   kept: string[];
   /** The tool made the state dir and nothing else is left: the caller removes it (after its lock). */
   dirRemovable: boolean;
@@ -87,15 +198,27 @@ export async function purgeStateDir(
   const manifest = await readManifest(stateDir);
   const ours = manifest ? manifest.created : [...TOOL_ENTRIES];
   const removed: string[] = [];
+  const keptInside: string[] = [];
   for (const entry of [...ours].reverse()) {
     const full = path.join(stateDir, entry);
-    if (!existsSync(full)) continue;
-    await rm(full, { recursive: true, force: true });
-    removed.push(entry);
+    const info = await lstat(full).catch(() => undefined);
+    if (!info) continue;
+    if (info.isDirectory() && TOOL_LAYOUT[entry]) {
+      const kept = await purgeToolDir(stateDir, entry);
+      keptInside.push(...kept);
+      if (kept.length === 0) removed.push(entry);
+    } else {
+      await rm(full, { recursive: true, force: true });
+      removed.push(entry);
+    }
   }
   await rm(path.join(stateDir, MANIFEST_FILE), { force: true });
   const ignore = new Set(options.ignore ?? []);
-  const kept = (await readdir(stateDir).catch(() => [])).filter((e) => !ignore.has(e)).sort();
+  const holding = new Set(keptInside.map((k) => k.split(path.sep)[0]));
+  const kept = [
+    ...(await readdir(stateDir).catch(() => [])).filter((e) => !ignore.has(e) && !holding.has(e)),
+    ...keptInside,
+  ].sort();
   return { removed, kept, dirRemovable: kept.length === 0 && Boolean(manifest?.createdDir) };
 }
 
