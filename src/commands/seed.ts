@@ -92,8 +92,11 @@ A value that is exactly one number-producing expression is stored as a number.`,
           });
           if (ctx.signal.aborted) {
             spinner.stop();
+            const cut = result.unconfirmed
+              ? ` (${formatCount(result.unconfirmed)} more were in flight: each is in the table whole or not at all)`
+              : '';
             throw new InterruptedError(
-              `seed stopped after ${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted; ` +
+              `seed stopped after ${result.inserted} inserted, ${result.updated} updated, ${result.deleted} deleted${cut}; ` +
                 `what was written stays in ${tableName}.`,
             );
           }

@@ -20,6 +20,8 @@ export interface BatchWriterOptions {
   clock: Clock;
   /** Random source for the jitter (injectable for tests). */
   random?: () => number;
+  /** Stops the writer: calls in flight are cancelled, back-offs cut short, nothing new is sent. */
+  signal?: AbortSignal;
 }
 
 export class WriteFailedError extends SeedError {
@@ -68,6 +70,12 @@ export class BatchWriter {
   written = 0;
   retries = 0;
   notWritten = 0;
+  /**
+   * Items of calls cancelled in flight by the signal: DynamoDB may or may not
+   * have applied them (each item whole or not at all), so they are neither
+   * counted as written nor as failed.
+   */
+  unconfirmed = 0;
   private failure: unknown;
   private readonly inFlight = new Set<Promise<void>>();
   private nextSendAt = 0;
@@ -85,6 +93,7 @@ export class BatchWriter {
     }
     while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
     await this.throttle(requests.length);
+    if (this.options.signal?.aborted) return;
     const task = this.send(requests).finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
   }
@@ -101,7 +110,22 @@ export class BatchWriter {
     const now = clock.now();
     const start = Math.max(now, this.nextSendAt);
     this.nextSendAt = start + (items * 1000) / rate;
-    if (start > now) await clock.sleep(start - now);
+    if (start > now) await this.sleep(start - now);
+  }
+
+  /** The clock's sleep, cut short when the signal aborts. */
+  private sleep(ms: number): Promise<void> {
+    const signal = this.options.signal;
+    if (!signal) return this.options.clock.sleep(ms);
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.options.clock.sleep(ms).then(done, done);
+    });
   }
 
   private backoff(attempt: number): number {
@@ -110,11 +134,19 @@ export class BatchWriter {
   }
 
   private async send(requests: WriteRequest[]): Promise<void> {
-    const { client, tableName, maxAttempts, clock } = this.options;
+    const { client, tableName, maxAttempts, signal } = this.options;
     let pending = requests;
     for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) {
+        // Stopped between attempts: these were never sent again, so they are simply not written.
+        this.notWritten += pending.length;
+        return;
+      }
       try {
-        const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+        const out = await client.send(
+          new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
+          signal ? { abortSignal: signal } : {},
+        );
         const unprocessed = out.UnprocessedItems?.[tableName] ?? [];
         this.written += pending.length - unprocessed.length;
         pending = unprocessed;
@@ -125,6 +157,10 @@ export class BatchWriter {
           );
         }
       } catch (err) {
+        if (signal?.aborted) {
+          this.unconfirmed += pending.length;
+          return;
+        }
         if (!isRetryable(err) || attempt + 1 >= maxAttempts) {
           this.failure ??= err;
           this.notWritten += pending.length;
@@ -132,7 +168,7 @@ export class BatchWriter {
         }
       }
       this.retries++;
-      await clock.sleep(this.backoff(attempt));
+      await this.sleep(this.backoff(attempt));
     }
   }
 }

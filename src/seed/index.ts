@@ -55,6 +55,11 @@ export interface SeedResult {
   itemsPerSecond: number;
   retries: number;
   seed: number;
+  /**
+   * Only when the signal stopped the seed: items whose call was cancelled in
+   * flight, which DynamoDB may or may not have applied (each whole or not at all).
+   */
+  unconfirmed?: number;
 }
 
 export function validateSeedCounts(count: number, updates: number, deletes: number): void {
@@ -95,6 +100,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
   };
   const started = clock.now();
   let retries = 0;
+  let unconfirmed = 0;
   const source = await generateAhead(spec, options.generation);
 
   const runPhase = async (phase: SeedPhase) => {
@@ -113,6 +119,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       maxDelayMs: 5_000,
       rate: options.rate,
       clock,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const report = () => options.onProgress?.({ phase, done: writer.written, total });
     for await (const batch of source.batches(phase)) {
@@ -129,6 +136,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       throw err;
     } finally {
       retries += writer.retries;
+      unconfirmed += writer.unconfirmed;
     }
     report();
     return writer.written;
@@ -154,5 +162,6 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
     itemsPerSecond: Math.round((total * 1000) / durationMs),
     retries,
     seed,
+    ...(unconfirmed > 0 ? { unconfirmed } : {}),
   };
 }

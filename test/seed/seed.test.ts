@@ -110,6 +110,37 @@ test('bad counts are usage errors', async () => {
   ).toBeInstanceOf(UsageError);
 });
 
+test('an abort stops the writes in flight: what is in the table is what was written, plus at most what was cut off', async () => {
+  const tableName = 'abort-orders';
+  await ensureTables(a.ddb, parseStack({ source_table: { name: tableName } }));
+  const controller = new AbortController();
+  const client = await createDynamoDbClient({
+    region: 'us-east-1',
+    endpoint: a.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  try {
+    const result = await runSeed({
+      client,
+      tableName,
+      count: 50_000,
+      concurrency: 8,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done >= 500) controller.abort();
+      },
+    });
+    expect(result.inserted).toBeGreaterThanOrEqual(500);
+    expect(result.inserted).toBeLessThan(50_000);
+    const scan = await a.ddb.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }));
+    expect(scan.Count).toBeGreaterThanOrEqual(result.inserted);
+    expect(scan.Count).toBeLessThanOrEqual(result.inserted + (result.unconfirmed ?? 0));
+  } finally {
+    client.destroy();
+  }
+});
+
 describe('through a fault-injecting proxy', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
