@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../util/time.js';
 import { SeedError } from './errors.js';
@@ -83,6 +84,8 @@ export class BatchWriter {
 
   constructor(private readonly options: BatchWriterOptions) {
     this.random = options.random ?? Math.random;
+    // Every call in flight and every back-off listens on the signal: more than Node's warning threshold of 10.
+    if (options.signal) setMaxListeners(Math.max(10, options.concurrency * 3), options.signal);
   }
 
   /** Queues one batch (at most 25 requests); resolves when another may be queued. */
