@@ -4,28 +4,7 @@ import type { DeploymentProgress } from '../targets/aws/canary/deployment.js';
 import type { RolledBackVersion } from '../targets/aws/canary/release.js';
 import { confirm } from './confirm.js';
 
-/**
- * The AWS clients a CodeDeploy release needs, for the context's region,
- * profile and endpoints (--endpoint-url, AWS_ENDPOINT_URL[_<SERVICE>]).
- * Loaded on use: `--help` pays for none of them.
- */
-export async function releaseClients(ctx: RunContext) {
-  const [aws, { awsConnection }] = await Promise.all([import('../aws/clients.js'), import('../context.js')]);
-  const conn = awsConnection(ctx);
-  const [codedeploy, lambda, streams, dynamodb] = await Promise.all([
-    aws.createCodeDeployClient(conn),
-    aws.createLambdaClient(conn),
-    aws.createStreamsClient(conn),
-    aws.createDynamoDbClient(conn),
-  ]);
-  const clients = { codedeploy, lambda, streams, dynamodb };
-  return {
-    ...clients,
-    destroy() {
-      for (const client of Object.values(clients)) client.destroy();
-    },
-  };
-}
+/** Rendering of a release for up and rollback (progress, the rolled-back question); the work is ctx.target's. */
 
 /** One line for a deployment's state: status and, while shifting, the new version's share. */
 export function progressLine(p: DeploymentProgress): string {

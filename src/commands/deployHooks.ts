@@ -51,24 +51,3 @@ export function deployHooks(
     },
   };
 }
-
-/**
- * awsUp/awsDown's options for the commands that still call them directly
- * (`up --target aws` with its CodeDeploy release): the stack, the state dir,
- * AWS_PROFILE/AWS_REGION for Terraform, and the hooks above.
- */
-export function awsDeployOptions(
-  ctx: RunContext,
-  spinner: Spinner,
-  yes: boolean | undefined,
-  question: string,
-) {
-  return {
-    loaded: ctx.stackFile,
-    stateDir: ctx.stateDir,
-    env: { AWS_PROFILE: ctx.aws.profile, AWS_REGION: ctx.aws.region },
-    endpoints: ctx.aws.endpoints,
-    confirm: async () => false,
-    ...deployHooks(ctx, spinner, yes, question),
-  };
-}

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import type { Spinner } from '../output.js';
+import type { DeploymentProgress } from '../targets/aws/canary/deployment.js';
 import { action } from './action.js';
 import { confirm } from './confirm.js';
 import { intOption } from './options.js';
@@ -41,71 +43,56 @@ Examples:
     )
     .action(
       action<RollbackOptions>(async (ctx, opts) => {
-        if (ctx.target.name !== 'aws') {
+        const target = ctx.target;
+        if (!target.rollback) {
           throw new UsageError(
             'rollback is for the aws target: the local pipeline runs the handler you have, with no versions.',
             'Run `ddb-ingest rollback --target aws`.',
           );
         }
-        const [{ rollback, rollbackAtOnce }, { requireAwsOutputs }, release, { systemClock }] =
-          await Promise.all([
-            import('../targets/aws/canary/release.js'),
-            import('../targets/aws/terraform.js'),
-            import('./awsRelease.js'),
-            import('../util/time.js'),
-          ]);
-        const outputs = await requireAwsOutputs(ctx.stateDir);
-        const clients = await release.releaseClients(ctx);
-        const applicationName = outputs.codedeploy_app_name;
-        const deploymentGroupName = outputs.codedeploy_deployment_group_name;
-        const spinner = await ctx.output.spinner('Looking for a deployment to roll back');
+        const release = await import('./awsRelease.js');
+        let spinner: Spinner | undefined;
+        let report: ((p: DeploymentProgress) => void) | undefined;
         try {
-          const common = {
-            lambda: clients.lambda,
-            functionName: outputs.function_name,
-            clock: systemClock,
-            signal: ctx.signal,
-            ...(opts.toVersion !== undefined ? { toVersion: String(opts.toVersion) } : {}),
-            confirm: async (plan: { stop: string } | { from: string; to: string }) => {
-              spinner.stop();
-              const question =
-                'stop' in plan
-                  ? `Deployment ${plan.stop} is running. Stop it (CodeDeploy rolls live back)?`
-                  : `Move live from version ${plan.from} back to version ${plan.to}?`;
-              return confirm(ctx.output, question, opts.yes, ctx.signal);
+          const result = await target.rollback(
+            { ...(opts.toVersion !== undefined ? { toVersion: String(opts.toVersion) } : {}) },
+            {
+              signal: ctx.signal,
+              // Started once the deployment is found: "No deployment found" comes without a failed spinner.
+              onStart: async () => {
+                spinner = await ctx.output.spinner('Looking for a deployment to roll back');
+                report = release.progressReporter(ctx, spinner);
+              },
+              onProgress: (p) => report?.(p),
+              confirm: async (plan) => {
+                spinner?.stop();
+                const question =
+                  'stop' in plan
+                    ? `Deployment ${plan.stop} is running. Stop it (CodeDeploy rolls live back)?`
+                    : `Move live from version ${plan.from} back to version ${plan.to}?`;
+                return confirm(ctx.output, question, opts.yes, ctx.signal);
+              },
             },
-          };
-          const result =
-            applicationName && deploymentGroupName
-              ? await rollback({
-                  ...common,
-                  codedeploy: clients.codedeploy,
-                  group: { applicationName, deploymentGroupName },
-                  onProgress: release.progressReporter(ctx, spinner),
-                })
-              : await rollbackAtOnce(common);
+          );
+          const done = (text: string) => spinner?.succeed(text);
           if (result.result === 'declined') {
-            spinner.succeed('Nothing rolled back');
+            done('Nothing rolled back');
           } else if (result.result === 'stopped') {
-            spinner.succeed(
-              `Stopped deployment ${result.deploymentId}; live serves version ${result.version}`,
-            );
+            done(`Stopped deployment ${result.deploymentId}; live serves version ${result.version}`);
           } else if (result.result === 'moved-back') {
-            spinner.succeed(`live moved back from version ${result.from} to ${result.to}`);
+            done(`live moved back from version ${result.from} to ${result.to}`);
             ctx.output.warn(
               'This stack has no CodeDeploy (deployment.codedeploy is false in the stack file, or unset with a custom endpoint): live was moved back at once with UpdateAlias.',
             );
           } else {
-            spinner.succeed(
+            done(
               `live moved back from version ${result.from} to ${result.to} (deployment ${result.deploymentId})`,
             );
           }
           if (ctx.output.json) ctx.output.jsonLine({ target: 'aws', ...result });
         } catch (err) {
-          spinner.fail('Rollback failed');
+          spinner?.fail('Rollback failed');
           throw err;
-        } finally {
-          clients.destroy();
         }
       }),
     );

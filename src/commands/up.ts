@@ -2,54 +2,40 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { RunContext } from '../context.js';
 import { InterruptedError, UsageError } from '../errors.js';
+import type { TargetName } from '../targets/target.js';
 import type { UpResult } from '../targets/types.js';
 import { formatMs, plural } from '../util/words.js';
 import { action } from './action.js';
-import { awsDeployOptions, renderPlan } from './deployHooks.js';
+import { deployHooks, renderPlan } from './deployHooks.js';
 import { commandPrefix } from './invocation.js';
 import { intOption } from './options.js';
 
 /** `up --foreground`: the mapping runs in this process with a live one-line summary; Ctrl-C stops the stack. */
 async function runInForeground(ctx: RunContext): Promise<void> {
-  const [{ runLocalPipeline }, { requireLocalStack, localDown }] = await Promise.all([
-    import('../targets/local/pipeline.js'),
-    import('../targets/local/stack.js'),
-  ]);
-  const state = await requireLocalStack(ctx.stateDir);
+  const run = ctx.target.runInForeground;
+  if (!run) throw new UsageError('--foreground is for the local target.', 'Leave out --foreground.');
   const { style } = ctx.output;
   const live = ctx.output.interactive;
   ctx.output.info(style.dim('Pipeline running in the foreground; Ctrl-C stops it and the stack.'));
   let last = '';
   let totals = { records: 0, batches: 0 };
-  let failure: unknown;
-  try {
-    await runLocalPipeline({
-      stack: ctx.stack,
-      model: ctx.stackFile.model,
-      stackDir: ctx.stackFile.dir,
-      stateDir: ctx.stateDir,
-      state,
-      signal: ctx.signal,
-      onNotice: (text) => ctx.output.info(text),
-      onStatus: (s) => {
-        totals = { records: s.recordsProcessed, batches: s.batchesInvoked };
-        const line =
-          `${s.state}  records ${s.recordsProcessed}  ${plural(s.batchesInvoked, 'batch', 'batches')} (${s.batchesFailed} failed)  ` +
-          `discarded ${s.recordsDiscarded}  iterator age ${formatMs(s.iteratorAgeMs)}${s.caughtUp ? '  caught up' : ''}  ${s.lastProcessingResult}`;
-        if (line === last) return;
-        last = line;
-        if (live) process.stderr.write(`\r\u001b[2K${line}`);
-        else ctx.output.info(line);
-      },
-    });
-  } catch (err) {
-    failure = err;
-  }
+  const { stopped, failure } = await run({
+    signal: ctx.signal,
+    onNotice: (text) => ctx.output.info(text),
+    onStatus: (s) => {
+      totals = { records: s.recordsProcessed, batches: s.batchesInvoked };
+      const line =
+        `${s.state}  records ${s.recordsProcessed}  ${plural(s.batchesInvoked, 'batch', 'batches')} (${s.batchesFailed} failed)  ` +
+        `discarded ${s.recordsDiscarded}  iterator age ${formatMs(s.iteratorAgeMs)}${s.caughtUp ? '  caught up' : ''}  ${s.lastProcessingResult}`;
+      if (line === last) return;
+      last = line;
+      if (live) process.stderr.write(`\r\u001b[2K${line}`);
+      else ctx.output.info(line);
+    },
+  });
   if (live) process.stderr.write('\n');
-  // Another command (a `down`) may hold the state dir: it then stops the stack itself.
-  const down = await localDown(ctx.stateDir, { purge: false, lockWaitMs: 1_000 }).catch(() => undefined);
-  const stopped = down?.stopped.length ? `; stopped ${down.stopped.join(', ')}` : '';
-  const summary = `the pipeline processed ${plural(totals.records, 'record')} in ${plural(totals.batches, 'batch', 'batches')}${stopped}`;
+  const stoppedText = stopped.length ? `; stopped ${stopped.join(', ')}` : '';
+  const summary = `the pipeline processed ${plural(totals.records, 'record')} in ${plural(totals.batches, 'batch', 'batches')}${stoppedText}`;
   if (ctx.signal.aborted) throw new InterruptedError(`${summary}.`);
   if (failure !== undefined) throw failure;
   ctx.output.info(`Stopped the local stack: ${summary}.`);
@@ -72,21 +58,16 @@ function ignoredOptions(ctx: RunContext, opts: UpOptions, result: UpResult): str
  * build keeps running. Ends with Ctrl-C.
  */
 async function watchSources(ctx: RunContext): Promise<void> {
-  const [{ watchHandler }, { handlerEnvironment }, { toCliError }] = await Promise.all([
-    import('../targets/local/watch.js'),
-    import('../targets/local/pipeline.js'),
-    import('../errorMessages.js'),
-  ]);
+  const watch = ctx.target.watch;
+  if (!watch)
+    throw new UsageError('--watch is for the local target.', 'Deploy a change with `up --target aws`.');
+  const { toCliError } = await import('../errorMessages.js');
   const { style } = ctx.output;
   const time = () => new Date().toTimeString().slice(0, 8);
   const names = (files: string[]) => files.map((f) => path.relative(ctx.stackFile.dir, f) || f).join(', ');
   // Over the live status line of --foreground, if there is one.
   const say = (text: string) => ctx.output.info(ctx.output.interactive ? `\r\u001b[2K${text}` : text);
-  await watchHandler({
-    stack: ctx.stack,
-    stackDir: ctx.stackFile.dir,
-    stateDir: ctx.stateDir,
-    env: handlerEnvironment(ctx.stack),
+  await watch({
     signal: ctx.signal,
     onRebuilt: ({ ms, changed }) => {
       if (ctx.output.json) return ctx.output.jsonLine({ event: 'rebuilt', ms: Math.round(ms), changed });
@@ -107,45 +88,43 @@ async function watchSources(ctx: RunContext): Promise<void> {
  * --yes), apply, then the new version goes live through CodeDeploy.
  */
 async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
-  const [{ awsUp }, release, { preTrafficCheckEnabled }] = await Promise.all([
-    import('../targets/aws/deploy.js'),
-    import('./awsRelease.js'),
-    import('../config/stack.js'),
-  ]);
+  if (opts.watch) {
+    throw new UsageError('--watch is for the local target.', 'Deploy a change with `up --target aws`.');
+  }
+  const release = await import('./awsRelease.js');
   const spinner = await ctx.output.spinner('Deploying to AWS');
-  const clients = opts.planOnly ? undefined : await release.releaseClients(ctx);
   try {
-    const result = await awsUp({
-      ...awsDeployOptions(ctx, spinner, opts.yes, 'Apply this plan?'),
-      planOnly: Boolean(opts.planOnly),
-      planFile: opts.planFile,
-      ...(clients
-        ? {
-            canary: {
-              ...clients,
-              preTrafficCheck: opts.preTrafficCheck !== false && preTrafficCheckEnabled(ctx.stack),
-              confirmRolledBack: release.confirmRolledBack(ctx, spinner, opts.yes),
-              onProgress: release.progressReporter(ctx, spinner),
-              onStart: (shift, id) => {
-                spinner.update(
-                  `Deployment ${id}: ${shift.alias} ${shift.currentVersion} -> ${shift.targetVersion}`,
-                );
-                if (!ctx.output.interactive) {
-                  ctx.output.info(
-                    `Deployment ${id}: ${shift.alias} from version ${shift.currentVersion} to ${shift.targetVersion} (${ctx.stack.deployment.config})`,
-                  );
-                }
-              },
-              onPreTraffic: (r) =>
-                ctx.output.info(
-                  r.result === 'passed'
-                    ? `Pre-traffic check passed: version ${r.version} took ${r.records} applied records (${r.firstSequence}..${r.lastSequence}) without a failure.`
-                    : `Pre-traffic check skipped: ${r.reason === 'stream-empty' ? 'the stream holds no records yet' : 'no record in the stream is applied yet'}.`,
-                ),
-            },
-          }
-        : {}),
-    });
+    const outcome = await ctx.target.up(
+      {
+        port: opts.port,
+        planOnly: Boolean(opts.planOnly),
+        ...(opts.planFile ? { planFile: opts.planFile } : {}),
+        preTrafficCheck: opts.preTrafficCheck !== false,
+        release: {
+          confirmRolledBack: release.confirmRolledBack(ctx, spinner, opts.yes),
+          onProgress: release.progressReporter(ctx, spinner),
+          onStart: (shift, id) => {
+            spinner.update(
+              `Deployment ${id}: ${shift.alias} ${shift.currentVersion} -> ${shift.targetVersion}`,
+            );
+            if (!ctx.output.interactive) {
+              ctx.output.info(
+                `Deployment ${id}: ${shift.alias} from version ${shift.currentVersion} to ${shift.targetVersion} (${ctx.stack.deployment.config})`,
+              );
+            }
+          },
+          onPreTraffic: (r) =>
+            ctx.output.info(
+              r.result === 'passed'
+                ? `Pre-traffic check passed: version ${r.version} took ${r.records} applied records (${r.firstSequence}..${r.lastSequence}) without a failure.`
+                : `Pre-traffic check skipped: ${r.reason === 'stream-empty' ? 'the stream holds no records yet' : 'no record in the stream is applied yet'}.`,
+            ),
+        },
+      },
+      deployHooks(ctx, spinner, opts.yes, 'Apply this plan?'),
+    );
+    if (outcome.kind !== 'deployment') throw new Error('a deployment target started a local stack');
+    const { kind: _kind, ...result } = outcome;
     if (!result.applied && result.reason === 'plan-only') {
       spinner.stop();
       renderPlan(ctx, result.plan);
@@ -193,8 +172,6 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
       );
     }
     throw err;
-  } finally {
-    clients?.destroy();
   }
 }
 
@@ -250,105 +227,100 @@ On the aws target a new function version goes live through CodeDeploy
 the Errors, Throttles and IteratorAge alarms on live roll it back, and the
 exit code is 1 when it was rolled back. See docs/deployment.md.`,
     )
-    .action(
-      action<UpOptions>(async (ctx, opts) => {
-        if (opts.watch && ctx.target.name === 'aws') {
-          throw new UsageError('--watch is for the local target.', 'Deploy a change with `up --target aws`.');
-        }
-        if (ctx.target.name === 'aws') return await upAws(ctx, opts);
-        if (opts.planOnly || opts.planFile) {
-          throw new UsageError(
-            `${opts.planOnly ? '--plan-only' : '--plan-file'} is for the aws target.`,
-            'Add --target aws; the local target has no plan.',
-          );
-        }
-        const { localUp, refuseExplicitEndpoint } = await import('../targets/local/stack.js');
-        refuseExplicitEndpoint(ctx.flags.endpointUrl, 'up');
-        const prefix = commandPrefix(ctx.flags);
-        const spinner = await ctx.output.spinner('Starting the local stack');
-        let result: UpResult;
-        const cleaned: string[] = [];
-        const sayCleaned = () => {
-          if (cleaned.length) ctx.output.info(`Stopped what this up had started: ${cleaned.join(', ')}.`);
-        };
-        try {
-          result = await localUp(
-            { stack: ctx.stack, stateDir: ctx.stateDir, model: ctx.stackFile.model },
-            {
-              port: opts.port,
-              persist: Boolean(opts.persist),
-              onStep: (m) => spinner.update(m),
-              onNotice: (m) => ctx.output.info(m),
-              onCleanup: (stopped) =>
-                ctx.output.info(`Stopped what this up had started: ${stopped.join(', ')}.`),
-              stackDir: ctx.stackFile.dir,
-              configFile: ctx.stackFile.exists ? ctx.stackFile.file : undefined,
-              startRunner: !opts.foreground,
-              foreground: Boolean(opts.foreground),
-              signal: ctx.signal,
-            },
-          );
-        } catch (err) {
-          if (ctx.signal.aborted) {
-            spinner.stop();
-            throw new InterruptedError(
-              cleaned.length
-                ? `up stopped; it had started ${cleaned.join(', ')}, stopped again.`
-                : 'up stopped before it started anything.',
-            );
-          }
-          spinner.fail('Could not start the local stack');
-          sayCleaned();
-          throw err;
-        }
-        spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');
-        const ignored = result.alreadyRunning ? ignoredOptions(ctx, opts, result) : [];
-        if (ignored.length > 0) {
-          ctx.output.warn(
-            `the stack was already up, so ${ignored.join(' and ')} ${ignored.length === 1 ? 'was' : 'were'} not applied. ` +
-              `To change ${ignored.length === 1 ? 'it' : 'them'}: ${prefix} down, then ${prefix} up with the options you want.`,
-          );
-        }
-        if (ctx.output.json) {
-          ctx.output.jsonLine(result);
-        } else {
-          ctx.output.line(`endpoint    ${result.endpoint}  (${result.persist ? 'persistent' : 'in memory'})`);
-          const streams = Object.entries(result.streams ?? {});
-          if (streams.length > 1 || !ctx.stackFile.model.pipeline) {
-            // Several streams (stack file version 2): each table with a stream, then the others.
-            for (const [table, arn] of streams)
-              ctx.output.line(`stream      ${table}  ${ctx.output.style.dim(arn)}`);
-            const others = Object.keys(ctx.stackFile.model.tables).filter(
-              (t) => !(t in (result.streams ?? {})),
-            );
-            if (others.length > 0) ctx.output.line(`tables      ${others.join(', ')}`);
-            ctx.output.line(`functions   ${Object.keys(ctx.stackFile.model.functions).join(', ')}`);
-          } else {
-            ctx.output.line(`source      ${result.tables.source}`);
-            ctx.output.line(`sink        ${result.tables.sink}`);
-            ctx.output.line(`stream      ${result.streamArn}`);
-          }
-        }
-        if (opts.foreground) {
-          await Promise.all([runInForeground(ctx), opts.watch ? watchSources(ctx) : undefined]);
-          return;
-        }
-        if (opts.watch) {
-          if (!ctx.output.json) {
-            ctx.output.info(
-              ctx.output.style.dim(
-                `Watching the handler sources; Ctrl-C stops watching, the stack keeps running (${prefix} down stops it).`,
-              ),
-            );
-          }
-          return await watchSources(ctx);
-        }
-        if (!ctx.output.json)
-          ctx.output.info(
-            ctx.output.style.dim(
-              `next: ${prefix} seed --count 1000, ${prefix} status, ${prefix} tail, ${prefix} down`,
-            ),
-          );
-      }),
+    .action(action<UpOptions>(async (ctx, opts) => UP_BY_TARGET[ctx.target.name](ctx, opts)));
+}
+
+/** What `up` shows differs by what it makes: a local stack, or a deployment. */
+const UP_BY_TARGET: Record<TargetName, (ctx: RunContext, opts: UpOptions) => Promise<void>> = {
+  local: upLocal,
+  aws: upAws,
+};
+
+/** `up` on the local target: DynamoDB Local, tables, stream and the pipeline (background or --foreground). */
+async function upLocal(ctx: RunContext, opts: UpOptions): Promise<void> {
+  if (opts.planOnly || opts.planFile) {
+    throw new UsageError(
+      `${opts.planOnly ? '--plan-only' : '--plan-file'} is for the aws target.`,
+      'Add --target aws; the local target has no plan.',
+    );
+  }
+  const prefix = commandPrefix(ctx.flags);
+  const spinner = await ctx.output.spinner('Starting the local stack');
+  let result: UpResult;
+  const cleaned: string[] = [];
+  const sayCleaned = () => {
+    if (cleaned.length) ctx.output.info(`Stopped what this up had started: ${cleaned.join(', ')}.`);
+  };
+  try {
+    const outcome = await ctx.target.up(
+      { port: opts.port, persist: Boolean(opts.persist), foreground: Boolean(opts.foreground) },
+      {
+        onStep: (m) => spinner.update(m),
+        onNotice: (m) => ctx.output.info(m),
+        onCleanup: (stopped) => ctx.output.info(`Stopped what this up had started: ${stopped.join(', ')}.`),
+        signal: ctx.signal,
+      },
+    );
+    if (outcome.kind !== 'local-stack') throw new Error('the local target made a deployment');
+    const { kind: _kind, ...started } = outcome;
+    result = started;
+  } catch (err) {
+    if (ctx.signal.aborted) {
+      spinner.stop();
+      throw new InterruptedError(
+        cleaned.length
+          ? `up stopped; it had started ${cleaned.join(', ')}, stopped again.`
+          : 'up stopped before it started anything.',
+      );
+    }
+    spinner.fail('Could not start the local stack');
+    sayCleaned();
+    throw err;
+  }
+  spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');
+  const ignored = result.alreadyRunning ? ignoredOptions(ctx, opts, result) : [];
+  if (ignored.length > 0) {
+    ctx.output.warn(
+      `the stack was already up, so ${ignored.join(' and ')} ${ignored.length === 1 ? 'was' : 'were'} not applied. ` +
+        `To change ${ignored.length === 1 ? 'it' : 'them'}: ${prefix} down, then ${prefix} up with the options you want.`,
+    );
+  }
+  if (ctx.output.json) {
+    ctx.output.jsonLine(result);
+  } else {
+    ctx.output.line(`endpoint    ${result.endpoint}  (${result.persist ? 'persistent' : 'in memory'})`);
+    const streams = Object.entries(result.streams ?? {});
+    if (streams.length > 1 || !ctx.stackFile.model.pipeline) {
+      // Several streams (stack file version 2): each table with a stream, then the others.
+      for (const [table, arn] of streams)
+        ctx.output.line(`stream      ${table}  ${ctx.output.style.dim(arn)}`);
+      const others = Object.keys(ctx.stackFile.model.tables).filter((t) => !(t in (result.streams ?? {})));
+      if (others.length > 0) ctx.output.line(`tables      ${others.join(', ')}`);
+      ctx.output.line(`functions   ${Object.keys(ctx.stackFile.model.functions).join(', ')}`);
+    } else {
+      ctx.output.line(`source      ${result.tables.source}`);
+      ctx.output.line(`sink        ${result.tables.sink}`);
+      ctx.output.line(`stream      ${result.streamArn}`);
+    }
+  }
+  if (opts.foreground) {
+    await Promise.all([runInForeground(ctx), opts.watch ? watchSources(ctx) : undefined]);
+    return;
+  }
+  if (opts.watch) {
+    if (!ctx.output.json) {
+      ctx.output.info(
+        ctx.output.style.dim(
+          `Watching the handler sources; Ctrl-C stops watching, the stack keeps running (${prefix} down stops it).`,
+        ),
+      );
+    }
+    return await watchSources(ctx);
+  }
+  if (!ctx.output.json)
+    ctx.output.info(
+      ctx.output.style.dim(
+        `next: ${prefix} seed --count 1000, ${prefix} status, ${prefix} tail, ${prefix} down`,
+      ),
     );
 }

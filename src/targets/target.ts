@@ -5,7 +5,8 @@ import type { LoadedStack, Stack } from '../config/stack.js';
 import type { LogSource } from '../logs/format.js';
 import type { DlqQueue } from '../replay/dlq.js';
 import type { Invoker } from '../replay/invoke.js';
-import type { AwsDeployResult } from './aws/deploy.js';
+import type { RollbackResult, RolledBackVersion } from './aws/canary/release.js';
+import type { AwsDeployResult, CanaryStepOptions } from './aws/deploy.js';
 import type { PlanResult } from './aws/terraform.js';
 import type { RunnerStatus } from './local/pipeline.js';
 import type { DownResult } from './local/stack.js';
@@ -54,6 +55,36 @@ export interface UpRequest {
   planOnly?: boolean;
   /** aws: apply this saved plan instead of planning. */
   planFile?: string;
+  /** aws: replay applied records into the new version before traffic moves (and the stack allows it). @default true */
+  preTrafficCheck?: boolean;
+  /** aws: after apply, move `live` to the new version (CodeDeploy, or at once without it). @default undefined (live stays) */
+  release?: ReleaseHooks;
+}
+
+/** aws: what the release after apply asks and says. */
+export interface ReleaseHooks {
+  /** Asked before deploying a version that was rolled back. */
+  confirmRolledBack(info: RolledBackVersion): Promise<boolean>;
+  onProgress?: CanaryStepOptions['onProgress'];
+  onStart?: CanaryStepOptions['onStart'];
+  onPreTraffic?: CanaryStepOptions['onPreTraffic'];
+}
+
+/** aws: what `rollback` asks and says. */
+export interface RollbackHooks {
+  signal?: AbortSignal;
+  /** Shown what will happen; resolves true to go ahead. */
+  confirm(plan: { stop: string } | { from: string; to: string }): Promise<boolean>;
+  /** The deployment is found and the clients are made: the search begins. */
+  onStart?(): Promise<void>;
+  onProgress?: CanaryStepOptions['onProgress'];
+}
+
+/** local: what `up --watch` says on each rebuild. */
+export interface WatchHooks {
+  signal: AbortSignal;
+  onRebuilt(info: { ms: number; changed: string[] }): void;
+  onFailed(info: { error: unknown; changed: string[] }): void;
 }
 
 /** What `up` did: the local stack started, or a deployment planned or applied. */
@@ -117,6 +148,13 @@ export interface Target {
   invoker(kind: InvokerKind, hooks?: TargetHooks, options?: { function?: string }): Promise<Invoker>;
   /** The handler bundle this target runs, built from the current sources; `rebuilt` false when it was current. */
   bundle(hooks?: TargetHooks): Promise<{ bundleFile: string; rebuilt: boolean }>;
+  /** aws only: stops the running deployment, or moves live back to an earlier version. */
+  rollback?(
+    request: { toVersion?: string },
+    hooks: RollbackHooks,
+  ): Promise<RollbackResult | { result: 'declined' }>;
+  /** local only: rebuilds the handler when its sources change, until the signal aborts. */
+  watch?(hooks: WatchHooks): Promise<void>;
   /** local only: runs the event source mapping in this process until the signal aborts, then stops the stack. */
   runInForeground?(hooks: {
     signal: AbortSignal;

@@ -1,4 +1,6 @@
 import {
+  type AwsConnection,
+  createCodeDeployClient,
   createDynamoDbClient,
   createLambdaClient,
   createLogsClient,
@@ -10,6 +12,22 @@ import {
 import { TargetError } from '../errors.js';
 import { startInvoker } from '../invokers.js';
 import type { Target, TargetHooks, TargetSettings } from '../target.js';
+
+/** The clients a release or a rollback needs; `destroy` closes them all. */
+async function releaseClients(conn: AwsConnection) {
+  const [codedeploy, lambda, streams, dynamodb] = await Promise.all([
+    createCodeDeployClient(conn),
+    createLambdaClient(conn),
+    createStreamsClient(conn),
+    createDynamoDbClient(conn),
+  ]);
+  return {
+    api: { codedeploy, lambda, streams, dynamodb },
+    destroy() {
+      for (const client of [codedeploy, lambda, streams, dynamodb]) client.destroy();
+    },
+  };
+}
 
 /**
  * The deployed stack: Terraform for up/down, DynamoDB, Lambda, SQS, SSM and
@@ -43,13 +61,64 @@ export function awsTarget(settings: TargetSettings): Target {
     name: 'aws',
 
     async up(request, hooks = {}) {
-      const { awsUp } = await import('./deploy.js');
-      const result = await awsUp({
-        ...deployOptions(hooks),
-        planOnly: Boolean(request.planOnly),
-        ...(request.planFile ? { planFile: request.planFile } : {}),
-      });
-      return { kind: 'deployment', ...result };
+      const [{ awsUp }, { preTrafficCheckEnabled }] = await Promise.all([
+        import('./deploy.js'),
+        import('../../config/stack.js'),
+      ]);
+      const release = request.planOnly ? undefined : request.release;
+      const clients = release ? await releaseClients(conn) : undefined;
+      try {
+        const result = await awsUp({
+          ...deployOptions(hooks),
+          planOnly: Boolean(request.planOnly),
+          ...(request.planFile ? { planFile: request.planFile } : {}),
+          ...(clients && release
+            ? {
+                canary: {
+                  ...clients.api,
+                  ...release,
+                  preTrafficCheck: request.preTrafficCheck !== false && preTrafficCheckEnabled(stack),
+                },
+              }
+            : {}),
+        });
+        return { kind: 'deployment', ...result };
+      } finally {
+        clients?.destroy();
+      }
+    },
+
+    async rollback(request, hooks) {
+      const [{ rollback, rollbackAtOnce }, { systemClock }] = await Promise.all([
+        import('./canary/release.js'),
+        import('../../util/time.js'),
+      ]);
+      const o = await outputs();
+      const clients = await releaseClients(conn);
+      try {
+        await hooks.onStart?.();
+        const common = {
+          lambda: clients.api.lambda,
+          functionName: o.function_name,
+          clock: systemClock,
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          ...(request.toVersion !== undefined ? { toVersion: request.toVersion } : {}),
+          confirm: hooks.confirm,
+        };
+        const applicationName = o.codedeploy_app_name;
+        const deploymentGroupName = o.codedeploy_deployment_group_name;
+        // Without CodeDeploy (deployment.codedeploy false) live moves back at once.
+        return applicationName && deploymentGroupName
+          ? await rollback({
+              ...common,
+              codedeploy: clients.api.codedeploy,
+              group: { applicationName, deploymentGroupName },
+              ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+            })
+          : await rollbackAtOnce(common);
+      } finally {
+        clients.destroy();
+      }
     },
 
     async down(_request, hooks = {}) {

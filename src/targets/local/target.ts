@@ -160,6 +160,22 @@ export function localTarget(settings: TargetSettings): Target {
       return { bundleFile: bundle.bundleFile, rebuilt: bundle.rebuilt };
     },
 
+    async watch(hooks) {
+      const [{ watchHandler }, { handlerEnvironment }] = await Promise.all([
+        import('./watch.js'),
+        import('./pipeline.js'),
+      ]);
+      await watchHandler({
+        stack,
+        stackDir: settings.stackFile.dir,
+        stateDir,
+        env: handlerEnvironment(stack),
+        signal: hooks.signal,
+        onRebuilt: hooks.onRebuilt,
+        onFailed: hooks.onFailed,
+      });
+    },
+
     async runInForeground(hooks) {
       const [{ runLocalPipeline }, { requireLocalStack, localDown }] = await Promise.all([
         import('./pipeline.js'),
