@@ -51,16 +51,25 @@ test('two concurrent up: one pipeline, the second finds the stack up; down leave
     await writeFile(path.join(stateDir, 'precious.txt'), 'mine');
     // Inside a directory the tool made: still the user's.
     await writeFile(path.join(stateDir, 'esm', 'notes.txt'), 'mine');
+    // Named like the tool's own files (.json, .log) but not one of them: still the user's.
+    await writeFile(path.join(stateDir, 'esm', 'mine.json'), '{}');
+    await writeFile(path.join(stateDir, 'esm', 'debug.log'), 'mine');
     const down = await runCli(['down', '--purge'], { cwd });
     expect(down.exitCode).toBe(0);
     expect(down.stderr).toMatch(/Stopped event source mapping \(pid \d+\)/);
     expect(down.stderr).toMatch(/Stopped DynamoDB Local \(pid \d+\)/);
-    expect(down.stderr).toContain('Kept 2 entries ddb-ingest did not create: esm/notes.txt, precious.txt');
+    expect(down.stderr).toContain(
+      'Kept 4 entries ddb-ingest did not create: esm/debug.log, esm/mine.json, esm/notes.txt, precious.txt',
+    );
     expect(await readFile(path.join(stateDir, 'precious.txt'), 'utf8')).toBe('mine');
     expect(await readFile(path.join(stateDir, 'esm', 'notes.txt'), 'utf8')).toBe('mine');
     // Nothing of what the stack wrote is left (a new kind of file must be named in manifest.ts TOOL_LAYOUT).
     expect((await readdir(stateDir)).sort()).toEqual(['esm', 'precious.txt']);
-    expect(await readdir(path.join(stateDir, 'esm'))).toEqual(['notes.txt']);
+    expect((await readdir(path.join(stateDir, 'esm'))).sort()).toEqual([
+      'debug.log',
+      'mine.json',
+      'notes.txt',
+    ]);
     expect(existsSync(path.join(stateDir, 'local.json'))).toBe(false);
     expect(existsSync(path.join(stateDir, 'secrets'))).toBe(false);
     expect(await processesOf(stateDir)).toEqual([]);

@@ -4,6 +4,7 @@
  * --function / --table. The audit function is held down for a while (a
  * wrapper that throws until a file exists) to show it holds back only itself.
  */
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -226,3 +227,12 @@ test('orders fan out to ingest and audit, each at its own pace; audit also reads
   );
   expect(replay.exitCode).toBe(0);
 }, 400_000);
+
+test('down --purge removes every file the two functions and three mappings wrote, and nothing is kept', async () => {
+  expect(existsSync(path.join(cwd, '.ddb-ingest', 'functions'))).toBe(true);
+  const down = await runCli(['down', '--purge'], { cwd });
+  expect({ code: down.exitCode, stderr: down.stderr }).toMatchObject({ code: 0 });
+  // Every file under functions/<fn>/ must match manifest.ts TOOL_LAYOUT, or purge would keep it and say so.
+  expect(down.stderr).not.toContain('did not create');
+  expect(existsSync(path.join(cwd, '.ddb-ingest'))).toBe(false);
+}, 120_000);

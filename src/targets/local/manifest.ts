@@ -21,6 +21,26 @@ export const TOOL_ENTRIES = [
   'aws-outputs.json',
 ] as const;
 
+/** What a mapping keeps in its esm/ directory, temp files of its atomic writes included. */
+const MAPPING_STATE = [
+  'checkpoints.json',
+  'checkpoints.json.tmp',
+  'status.json',
+  'status.json.tmp',
+  'runner.log',
+] as const;
+
+/** What a bundle build leaves in build/ (bundle/build.ts, targets/local/bundle.ts). */
+const BUILD_OUTPUT = [
+  '**/*.mjs',
+  '**/*.cjs',
+  '**/*.js',
+  '**/*.map',
+  '**/function.zip',
+  '**/manifest.json',
+  '.staging-*/**',
+] as const;
+
 /**
  * What the tool (or a program it runs: DynamoDB Local, Terraform) writes
  * inside each of its directories, as globs relative to that directory (`*`
@@ -31,32 +51,21 @@ export const TOOL_ENTRIES = [
  * purges a stack that ran and fails on anything left over.
  */
 export const TOOL_LAYOUT: Readonly<Record<string, readonly string[]>> = {
-  // checkpoints.json, status.json, runner.log and their temp files, per mapping when there are several.
-  esm: ['**/*.json', '**/*.log', '**/*.tmp'],
-  // On-failure messages `<time>-<request id>.json` and their `.<name>.<hex>.tmp` while written.
-  dlq: ['**/*.json', '**/*.tmp'],
-  logs: ['**/*.ndjson'],
-  build: [
-    '**/*.mjs',
-    '**/*.cjs',
-    '**/*.js',
-    '**/*.map',
-    '**/function.zip',
-    '**/manifest.json',
-    '.staging-*/**',
-  ],
+  // Exactly the files the mapping writes (esm/checkpointStore.ts, targets/local/mappings.ts, paths.ts):
+  // a user's own `.json` or `.log` put beside them is not the tool's and stays.
+  esm: MAPPING_STATE,
+  // On-failure messages `<time>-<request id>.json` and their `.<name>.<hex>.tmp` while written. Every
+  // `.json` here is read as a message (esm/onFailureQueue.ts), so the queue's directory is the tool's.
+  dlq: ['*.json', '.*.tmp'],
+  logs: ['*.ndjson'],
+  build: BUILD_OUTPUT,
   // Other functions' build/, logs/ and mappings/<table>/{esm,dlq}/ (targets/local/functions.ts).
   functions: [
-    '**/*.json',
-    '**/*.log',
-    '**/*.tmp',
-    '**/*.ndjson',
-    '**/*.mjs',
-    '**/*.cjs',
-    '**/*.js',
-    '**/*.map',
-    '**/function.zip',
-    '**/.staging-*/**',
+    ...BUILD_OUTPUT.map((glob) => `*/build/${glob}`),
+    '*/logs/*.ndjson',
+    ...MAPPING_STATE.map((glob) => `*/mappings/*/esm/${glob}`),
+    '*/mappings/*/dlq/*.json',
+    '*/mappings/*/dlq/.*.tmp',
   ],
   secrets: ['pii-key', 'pii-key.*'],
   // DynamoDB Local's -sharedDb file (and SQLite's journals beside it).
