@@ -154,6 +154,7 @@ describe('purge by manifest', () => {
       'terraform/plan.tfplan': '',
       // the user's
       'esm/notes.txt': 'mine',
+      'esm/mine.json': 'mine',
       'esm/mine/keep.md': 'mine',
       'logs/summary.csv': 'mine',
       'terraform/module/README.md': 'mine',
@@ -165,6 +166,7 @@ describe('purge by manifest', () => {
     await writeFile(path.join(dir, 'local.json'), '{}');
     const result = await purgeStateDir(dir);
     expect(result.kept).toEqual([
+      'esm/mine.json',
       'esm/mine/keep.md',
       'esm/notes.txt',
       'logs/summary.csv',
@@ -175,7 +177,7 @@ describe('purge by manifest', () => {
     expect(result.dirRemovable).toBe(false);
     for (const kept of result.kept) expect(await readFile(path.join(dir, kept), 'utf8')).toBe('mine');
     // Everything of the tool's is gone, empty tool directories too.
-    expect(await readdir(path.join(dir, 'esm'))).toEqual(['mine', 'notes.txt']);
+    expect((await readdir(path.join(dir, 'esm'))).sort()).toEqual(['mine', 'mine.json', 'notes.txt']);
     expect(await readdir(path.join(dir, 'terraform'))).toEqual(['module']);
     expect(await readdir(path.join(dir, 'terraform', 'module'))).toEqual(['README.md']);
     expect(existsSync(path.join(dir, 'esm', 'orders-ingest'))).toBe(false);

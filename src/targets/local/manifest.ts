@@ -53,7 +53,8 @@ const BUILD_OUTPUT = [
 export const TOOL_LAYOUT: Readonly<Record<string, readonly string[]>> = {
   // Exactly the files the mapping writes (esm/checkpointStore.ts, targets/local/mappings.ts, paths.ts):
   // a user's own `.json` or `.log` put beside them is not the tool's and stays.
-  esm: MAPPING_STATE,
+  // At any depth: a checkpoint store may be given a subdirectory of esm/ (one per mapping).
+  esm: MAPPING_STATE.map((glob) => `**/${glob}`),
   // On-failure messages `<time>-<request id>.json` and their `.<name>.<hex>.tmp` while written. Every
   // `.json` here is read as a message (esm/onFailureQueue.ts), so the queue's directory is the tool's.
   dlq: ['*.json', '.*.tmp'],
