@@ -47,6 +47,18 @@ function choose(flag: string, names: unknown, none: string): string {
     : `Nothing to choose from: ${none}.`;
 }
 
+/** Where a command needs one function of the stack: the functions it has. */
+const chooseFunction: Rendering = {
+  exit: 2,
+  hint: (d) => choose('--function', d.functions, 'declare one under functions in the stack file'),
+};
+
+/** Where a command needs one table's stream: the tables with one. */
+const chooseStreamTable: Rendering = {
+  exit: 2,
+  hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
+};
+
 interface Rendering {
   /** 2 = bad usage or bad input (the stack file, a replay file, a value), 1 = the work failed. */
   exit: 1 | 2;
@@ -174,26 +186,11 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     hint: 'Pass an existing file with --config, or run without --config to use the defaults.',
   },
   'config.bad-json': { exit: 2 },
-  'config.function-required': {
-    exit: 2,
-    hint: (d) => choose('--function', d.functions, 'declare one under functions in the stack file'),
-  },
-  'config.unknown-function': {
-    exit: 2,
-    hint: (d) => choose('--function', d.functions, 'declare one under functions in the stack file'),
-  },
-  'config.table-required': {
-    exit: 2,
-    hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
-  },
-  'config.unknown-table': {
-    exit: 2,
-    hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
-  },
-  'config.table-without-stream': {
-    exit: 2,
-    hint: (d) => choose('--table', d.tables, 'set stream_view_type on a table in the stack file'),
-  },
+  'config.function-required': chooseFunction,
+  'config.unknown-function': chooseFunction,
+  'config.table-required': chooseStreamTable,
+  'config.unknown-table': chooseStreamTable,
+  'config.table-without-stream': chooseStreamTable,
 
   'demo.timeout': {
     exit: 1,
