@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 
-/** How often the resident set is sampled: a balance of reaction time and cost (one small read). */
+/** How often the process's memory is sampled: a balance of reaction time and cost (one small read). */
 const SAMPLE_INTERVAL_MS = 20;
 
-/** The resident set of a process in kB from `/proc/<pid>/status` (Linux), or undefined. */
-export function residentKb(pid: number): number | undefined {
+/**
+ * The peak resident set of a process in kB (`VmHWM` in `/proc/<pid>/status`,
+ * Linux), or undefined. The kernel keeps the peak itself, so a spike between
+ * two samples still shows; it belongs to the address space exec created, so
+ * a worker's peak never includes the memory of the CLI that forked it.
+ */
+export function peakResidentKb(pid: number): number | undefined {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
@@ -17,10 +22,9 @@ export function residentKb(pid: number): number | undefined {
  * Holds a worker process to its memory size the way Lambda holds a sandbox:
  * the whole resident set counts (Buffers and native memory, not only the V8
  * heap). A cgroup would enforce it in the kernel but needs root or a systemd
- * delegation; sampling needs neither. A spike shorter than the interval can
- * slip between two samples, so the worker also reports its own peak
- * (`getrusage` maxrss) with every result and the runtime checks that too.
- * Where `/proc` does not exist only that check applies.
+ * delegation; sampling the kernel's peak needs neither. The worker also
+ * reports its own peak with every result and the runtime checks that too,
+ * which is the only check where `/proc` does not exist.
  */
 export class MemoryWatch {
   private peakKb = 0;
@@ -31,9 +35,9 @@ export class MemoryWatch {
     private readonly limitMb: number,
     onExceeded: () => void,
   ) {
-    if (residentKb(pid) === undefined) return;
+    if (peakResidentKb(pid) === undefined) return;
     this.timer = setInterval(() => {
-      const kb = residentKb(this.pid);
+      const kb = peakResidentKb(this.pid);
       if (kb === undefined) return;
       this.peakKb = Math.max(this.peakKb, kb);
       if (kb > this.limitMb * 1024) {

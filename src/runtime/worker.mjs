@@ -72,7 +72,15 @@ function describeError(error) {
   return { errorType: typeof error, errorMessage: String(error), stack: [] };
 }
 
+// The peak of this process's own memory. getrusage's maxRSS is no good here:
+// Linux carries it over fork and exec, so a worker forked by a CLI holding
+// 300 MB would report 300 MB before running a line. VmHWM belongs to the
+// address space exec created; getrusage remains only where /proc does not exist.
 function maxRssMb() {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match) return Math.ceil(Number(match[1]) / 1024);
+  } catch {}
   return Math.ceil(process.resourceUsage().maxRSS / 1024);
 }
 

@@ -17,13 +17,16 @@ import {
 } from '../../src/runtime/localRuntime.js';
 
 const HANDLER = `
+import { readFileSync } from 'node:fs';
+
 export const handler = async (event) => {
   switch (event.action) {
     case 'buffers': {
       // Outside the V8 heap: only a cap on the whole process catches this.
       const hoard = [];
       for (let i = 0; i < event.mb / 16; i++) hoard.push(Buffer.alloc(16 * 1024 * 1024, 1));
-      return { held: hoard.length * 16, maxRssMb: Math.ceil(process.resourceUsage().maxRSS / 1024) };
+      const hwm = /^VmHWM:\\s+(\\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      return { held: hoard.length * 16, maxRssMb: Math.ceil(Number(hwm[1]) / 1024) };
     }
     case 'late-throw':
       setTimeout(() => { throw new Error('late failure ' + event.i); }, 20);
@@ -140,6 +143,19 @@ describe('memory as Lambda enforces it', () => {
     // The OOM shows where an operator looks first.
     const errors = (await logs(runtime.logDir, 'ERROR')).map((e) => e.message);
     expect(errors).toContain('Runtime.OutOfMemory');
+  });
+
+  test('a CLI holding 300 MB forks a 128 MB worker: its own peak counts, not the parent’s', async () => {
+    // Linux carries getrusage's maxRSS over fork and exec: a worker that trusted it
+    // was killed on its first invoke whenever the process that forked it was big.
+    const ballast = Buffer.alloc(300 * 1024 * 1024, 1);
+    const runtime = await start({ memoryMb: 128 });
+    const outcome = await runtime.invoke({ action: 'noop' });
+    expect(ballast.length).toBeGreaterThan(0);
+    expect(outcome).toMatchObject({ ok: true });
+    const peak = maxMemoryUsed(reportOf(await logs(runtime.logDir), outcome.requestId));
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(128);
   });
 
   test('under the size, Buffers are fine and REPORT shows the process peak, not the heap', async () => {
