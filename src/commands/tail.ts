@@ -122,7 +122,8 @@ function renderChange(output: Output, line: ChangeLine): string {
   } else if (line.summary) {
     detail = style.dim(line.summary);
   }
-  return [style.dim(line.time), paint(line.event.padEnd(6)), style.bold(line.key), detail]
+  const mark = line.mark ? style.dim(line.mark) : '';
+  return [style.dim(line.time), paint(line.event.padEnd(6)), mark, style.bold(line.key), detail]
     .filter((part) => part !== '')
     .join('  ');
 }

@@ -7,6 +7,7 @@ import { describeShards, type StreamsClient } from './shards.js';
 import {
   compareSequenceNumbers,
   type EventName,
+  TTL_USER_IDENTITY,
   type WireAttributeValue,
   type WireImage,
   type WireRecord,
@@ -142,6 +143,11 @@ export interface ChangeLine {
   changes: AttributeChange[];
   /** INSERT/REMOVE: the item's attributes in short form (`a=1 b="x"`), when the image is there. */
   summary?: string;
+  /**
+   * `(TTL)` on a REMOVE made by DynamoDB's Time to Live (its userIdentity is
+   * the DynamoDB service), not by a caller; absent otherwise.
+   */
+  mark?: typeof TTL_MARK;
   /** The whole line without colours. */
   text: string;
 }
@@ -191,6 +197,17 @@ function diff(oldImage: WireImage, newImage: WireImage): AttributeChange[] {
   return changes;
 }
 
+/** How a human line marks a TTL delete. */
+export const TTL_MARK = '(TTL)' as const;
+
+function isTtlDelete(record: WireRecord): boolean {
+  return (
+    record.eventName === 'REMOVE' &&
+    record.userIdentity?.type === TTL_USER_IDENTITY.type &&
+    record.userIdentity.principalId === TTL_USER_IDENTITY.principalId
+  );
+}
+
 /** The data of a compact human line for one record (no colours: the CLI adds them). */
 export function formatChange(record: WireRecord): ChangeLine {
   const ddb = record.dynamodb;
@@ -213,10 +230,14 @@ export function formatChange(record: WireRecord): ChangeLine {
       detail = summary;
     }
   }
-  const text = [time, record.eventName.padEnd(6), key, detail].filter((part) => part !== '').join('  ');
+  const mark = isTtlDelete(record) ? TTL_MARK : undefined;
+  const text = [time, record.eventName.padEnd(6), mark ?? '', key, detail]
+    .filter((part) => part !== '')
+    .join('  ');
   return {
     time,
     event: record.eventName,
+    ...(mark !== undefined ? { mark } : {}),
     key,
     sequenceNumber: ddb.SequenceNumber,
     changes,

@@ -76,3 +76,21 @@ test('formatChange summarises INSERT and REMOVE images without the key', () => {
   };
   expect(formatChange(remove).text).toBe('REMOVE  orderId=o-3');
 });
+
+test('formatChange marks a REMOVE made by TTL, and only that one', () => {
+  const remove = (userIdentity?: WireRecord['userIdentity']): WireRecord => ({
+    ...base,
+    eventName: 'REMOVE',
+    ...(userIdentity ? { userIdentity } : {}),
+    dynamodb: {
+      Keys: { pk: { S: 's-1' } },
+      SequenceNumber: '4',
+      SizeBytes: 5,
+      StreamViewType: 'KEYS_ONLY',
+    },
+  });
+  const ttl = formatChange(remove({ type: 'Service', principalId: 'dynamodb.amazonaws.com' }));
+  expect(ttl).toMatchObject({ mark: '(TTL)', text: 'REMOVE  (TTL)  pk=s-1' });
+  expect(formatChange(remove()).mark).toBeUndefined();
+  expect(formatChange(remove({ type: 'Service', principalId: 'other.amazonaws.com' })).mark).toBeUndefined();
+});
