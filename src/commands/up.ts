@@ -67,18 +67,25 @@ async function watchSources(ctx: RunContext): Promise<void> {
   const names = (files: string[]) => files.map((f) => path.relative(ctx.stackFile.dir, f) || f).join(', ');
   // Over the live status line of --foreground, if there is one.
   const say = (text: string) => ctx.output.info(ctx.output.interactive ? `\r\u001b[2K${text}` : text);
+  // With one function, "the handler"; with several, which one.
+  const several = Object.keys(ctx.stackFile.model.functions).length > 1;
+  const which = (fn: string) => (several ? fn : 'the handler');
   await watch({
     signal: ctx.signal,
-    onRebuilt: ({ ms, changed }) => {
-      if (ctx.output.json) return ctx.output.jsonLine({ event: 'rebuilt', ms: Math.round(ms), changed });
+    onRebuilt: ({ function: fn, ms, changed }) => {
+      if (ctx.output.json)
+        return ctx.output.jsonLine({ event: 'rebuilt', function: fn, ms: Math.round(ms), changed });
       say(
-        `${style.dim(time())} rebuilt the handler in ${Math.round(ms)} ms ${style.dim(`(${names(changed)})`)}`,
+        `${style.dim(time())} rebuilt ${which(fn)} in ${Math.round(ms)} ms ${style.dim(`(${names(changed)})`)}`,
       );
     },
-    onFailed: ({ error, changed }) => {
+    onFailed: ({ function: fn, error, changed }) => {
       const message = toCliError(error)?.message ?? String(error);
-      if (ctx.output.json) return ctx.output.jsonLine({ event: 'build-failed', message, changed });
-      say(`${style.dim(time())} ${style.red('build failed; the previous build keeps running')}\n${message}`);
+      if (ctx.output.json)
+        return ctx.output.jsonLine({ event: 'build-failed', function: fn, message, changed });
+      say(
+        `${style.dim(time())} ${style.red(`build of ${which(fn)} failed; its previous build keeps running`)}\n${message}`,
+      );
     },
   });
 }
@@ -197,7 +204,7 @@ export function upCommand(): Command {
     .option('--foreground', 'stay attached and show a live summary until Ctrl-C')
     .option(
       '--watch',
-      'local: rebuild the handler when its sources change; the pipeline runs the new build from its next batch',
+      'local: rebuild each function when its sources change; its mappings run the new build from their next batch',
     )
     .option('-y, --yes', 'aws: apply without asking')
     .addOption(

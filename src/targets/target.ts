@@ -41,7 +41,7 @@ export interface TargetHooks {
   /** local: asked before `down --purge` deletes anything; false stops the stack only. */
   confirmPurge?: () => Promise<boolean>;
   /** The handler build was checked: rebuilt from changed sources, or current already. */
-  onBuild?: (info: { rebuilt: boolean; buildMs: number }) => void | Promise<void>;
+  onBuild?: (info: { rebuilt: boolean; buildMs: number; function?: string }) => void | Promise<void>;
 }
 
 export interface UpRequest {
@@ -83,8 +83,9 @@ export interface RollbackHooks {
 /** local: what `up --watch` says on each rebuild. */
 export interface WatchHooks {
   signal: AbortSignal;
-  onRebuilt(info: { ms: number; changed: string[] }): void;
-  onFailed(info: { error: unknown; changed: string[] }): void;
+  /** `function` was rebuilt (every function of the stack is watched). */
+  onRebuilt(info: { function: string; ms: number; changed: string[] }): void;
+  onFailed(info: { function: string; error: unknown; changed: string[] }): void;
 }
 
 /** What `up` did: the local stack started, or a deployment planned or applied. */
@@ -146,8 +147,17 @@ export interface Target {
   logSource(options?: { function?: string }): Promise<OpenLogSource>;
   /** Something to send Lambda-shaped batches to; `function` is required where the stack has several. */
   invoker(kind: InvokerKind, hooks?: TargetHooks, options?: { function?: string }): Promise<Invoker>;
-  /** The handler bundle this target runs, built from the current sources; `rebuilt` false when it was current. */
-  bundle(hooks?: TargetHooks): Promise<{ bundleFile: string; rebuilt: boolean }>;
+  /**
+   * The handler bundles this target runs, built from the current sources
+   * (`rebuilt` false when one was current): `bundleFile`/`rebuilt` are the
+   * built-in pipeline's (else the first function's), `functions` every
+   * function's (local; absent where the target builds only the pipeline's).
+   */
+  bundle(hooks?: TargetHooks): Promise<{
+    bundleFile: string;
+    rebuilt: boolean;
+    functions?: Record<string, { bundleFile: string; rebuilt: boolean }>;
+  }>;
   /** aws only: stops the running deployment, or moves live back to an earlier version. */
   rollback?(
     request: { toVersion?: string },

@@ -1,18 +1,24 @@
 /**
  * `up --watch`'s work: an edit to the handler's sources is rebuilt within 2 s,
  * a broken edit reports esbuild's message and keeps the previous bundle, and
- * the local runtime swaps to a new build between invocations.
+ * the local runtime swaps to a new build between invocations. With several
+ * functions, each is rebuilt from its own sources, into its own build dir.
  */
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { readBuildManifest } from '../../src/bundle/build.js';
-import { parseStack } from '../../src/config/stack.js';
+import { parseStack, parseStackModel } from '../../src/config/stack.js';
 import { startLocalRuntime } from '../../src/runtime/localRuntime.js';
-import { ensureCurrentBundle, followBuilds } from '../../src/targets/local/bundle.js';
+import {
+  ensureCurrentBundle,
+  ensureModelBundles,
+  followBuilds,
+  modelBuilds,
+} from '../../src/targets/local/bundle.js';
 import { pipelinePaths } from '../../src/targets/local/pipeline.js';
-import { watchHandler } from '../../src/targets/local/watch.js';
+import { watchHandlers } from '../../src/targets/local/watch.js';
 
 let project: string;
 let stateDir: string;
@@ -47,13 +53,19 @@ test('edits are rebuilt within 2 s (an imported file too, and an editor-style re
   expect(first.rebuilt).toBe(true);
   expect((await ensureCurrentBundle(stack, project, stateDir)).rebuilt).toBe(false);
 
-  const rebuilt: { ms: number; changed: string[] }[] = [];
-  const failed: { error: unknown; changed: string[] }[] = [];
+  const rebuilt: { function: string; ms: number; changed: string[] }[] = [];
+  const failed: { function: string; error: unknown; changed: string[] }[] = [];
   const controller = new AbortController();
-  const watching = watchHandler({
-    stack,
-    stackDir: project,
-    stateDir,
+  const watching = watchHandlers({
+    functions: [
+      {
+        name: 'watched',
+        entry: path.join(project, 'src', 'handler.js'),
+        handler: 'handler',
+        buildDir: pipelinePaths(stateDir).buildDir,
+        env: {},
+      },
+    ],
     signal: controller.signal,
     onRebuilt: (info) => rebuilt.push(info),
     onFailed: (info) => failed.push(info),
@@ -76,6 +88,7 @@ test('edits are rebuilt within 2 s (an imported file too, and an editor-style re
     let edited = Date.now();
     await writeFile(path.join(project, 'src', 'handler.js'), version(2));
     expect(await until(() => rebuilt[0], 2000)).toMatchObject({
+      function: 'watched',
       changed: [path.join(project, 'src', 'handler.js')],
     });
     expect(Date.now() - edited).toBeLessThan(2000);
@@ -151,4 +164,82 @@ test('an invocation in flight finishes on the code it started with; the next one
   } finally {
     await runtime.stop();
   }
+});
+
+test('several functions: each is rebuilt from its own sources into its own build dir; a shared file rebuilds both', async () => {
+  const dir = await mkdtemp(path.join(project, 'multi-'));
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(path.join(dir, 'handlers'));
+  const source = (name: string, n: number) =>
+    `const { shared } = require('./shared.js');\nexports.handler = async () => ({ fn: '${name}', version: ${n}, shared });\n`;
+  await writeFile(path.join(dir, 'handlers', 'a.js'), source('a', 1));
+  await writeFile(path.join(dir, 'handlers', 'b.js'), source('b', 1));
+  await writeFile(path.join(dir, 'handlers', 'shared.js'), 'exports.shared = 1;\n');
+  const { model } = parseStackModel({
+    name: 'multi',
+    tables: { items: { hash_key: 'id', attributes: { id: 'S' }, stream_view_type: 'NEW_IMAGE' } },
+    functions: {
+      'fn-a': { entry: 'handlers/a.js', tables: ['items'], event_sources: [{ table: 'items' }] },
+      'fn-b': { entry: 'handlers/b.js', tables: ['items'], event_sources: [{ table: 'items' }] },
+    },
+  });
+  const multiState = path.join(dir, '.ddb-ingest');
+  const builds = modelBuilds(model, dir, multiState);
+  expect(builds.map((b) => [b.name, path.relative(multiState, b.buildDir)])).toEqual([
+    ['fn-a', path.join('functions', 'fn-a', 'build')],
+    ['fn-b', path.join('functions', 'fn-b', 'build')],
+  ]);
+  expect(builds[0]?.env).toMatchObject({ TABLE_ITEMS: 'items' });
+  // What `up` and Target.bundle() do: every function built, then current.
+  const first = await ensureModelBundles(model, dir, multiState);
+  expect(first.map((b) => [b.function, b.rebuilt])).toEqual([
+    ['fn-a', true],
+    ['fn-b', true],
+  ]);
+  expect((await ensureModelBundles(model, dir, multiState)).map((b) => b.rebuilt)).toEqual([false, false]);
+
+  const rebuilt: string[] = [];
+  const failed: string[] = [];
+  const controller = new AbortController();
+  const watching = watchHandlers({
+    functions: builds,
+    signal: controller.signal,
+    onRebuilt: (info) => rebuilt.push(info.function),
+    onFailed: (info) => failed.push(info.function),
+  });
+  const manifestOf = async (fn: string) =>
+    readBuildManifest(builds.find((b) => b.name === fn)?.buildDir as string);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    // b's entry: only b is rebuilt.
+    const bBefore = await manifestOf('fn-b');
+    const aBefore = await manifestOf('fn-a');
+    await writeFile(path.join(dir, 'handlers', 'b.js'), source('b', 2));
+    expect(await until(() => (rebuilt.length > 0 ? rebuilt : undefined), 2000)).toEqual(['fn-b']);
+    await until(() => undefined, 400);
+    expect(rebuilt).toEqual(['fn-b']);
+    expect(await manifestOf('fn-b')).not.toEqual(bBefore);
+    expect(await manifestOf('fn-a')).toEqual(aBefore);
+
+    // The shared file: both.
+    await writeFile(path.join(dir, 'handlers', 'shared.js'), 'exports.shared = 2;\n');
+    expect(await until(() => (rebuilt.length >= 3 ? rebuilt.slice(1).sort() : undefined), 3000)).toEqual([
+      'fn-a',
+      'fn-b',
+    ]);
+
+    // A broken a fails alone; b still rebuilds.
+    await writeFile(path.join(dir, 'handlers', 'a.js'), 'exports.handler = async () => ({ ;\n');
+    expect(await until(() => failed[0], 2000)).toBe('fn-a');
+    await writeFile(path.join(dir, 'handlers', 'b.js'), source('b', 3));
+    expect(await until(() => (rebuilt.length >= 4 ? rebuilt[3] : undefined), 2000)).toBe('fn-b');
+    expect(failed).toEqual(['fn-a']);
+  } finally {
+    controller.abort();
+    await watching;
+  }
+  // Each bundle holds its own code.
+  const bundleB = await readFile((await manifestOf('fn-b'))?.bundleFile as string, 'utf8');
+  expect(bundleB).toContain('version: 3');
+  expect(bundleB).not.toContain("fn: 'a'");
 });

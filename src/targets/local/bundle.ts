@@ -1,7 +1,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildResult } from '../../bundle/build.js';
+import type { FunctionModel, StackModel } from '../../config/model.js';
 import type { Stack } from '../../config/stack.js';
+import {
+  entryKey,
+  functionPaths,
+  isPipelineFunction,
+  resolveEntry,
+  stackFunctionEnvironment,
+} from './functions.js';
 import { pipelinePaths, resolveHandlerEntry } from './pipeline.js';
 
 export interface CurrentBundle {
@@ -48,6 +56,86 @@ export async function ensureFunctionBundle(
   const started = performance.now();
   const build = await buildBundle({ entry, outDir: buildDir, handlerExport, env });
   return { bundleFile: build.bundleFile, rebuilt: true, build, buildMs: performance.now() - started };
+}
+
+/** What one function's bundle is built from, and where it goes. */
+export interface FunctionBuild {
+  name: string;
+  /** The resolved entry file. */
+  entry: string;
+  /** The exported handler name, checked by each build. */
+  handler: string;
+  /** Its build dir (bundle and manifest): the runner follows the builds there. */
+  buildDir: string;
+  /** The function's environment, for the export check of a CommonJS handler. */
+  env: Record<string, string>;
+}
+
+/**
+ * Every function of the stack as a build: the built-in pipeline's in `build/`,
+ * the others in `functions/<fn>/build/`. A missing entry is a TargetError
+ * naming the stack file key.
+ */
+export function modelBuilds(model: StackModel, stackDir: string, stateDir: string): FunctionBuild[] {
+  return Object.values(model.functions).map((fn) => functionBuild(model, fn, stackDir, stateDir));
+}
+
+function functionBuild(
+  model: StackModel,
+  fn: FunctionModel,
+  stackDir: string,
+  stateDir: string,
+): FunctionBuild {
+  return {
+    name: fn.name,
+    entry: resolveEntry(fn.entry, stackDir, entryKey(model, fn.name)),
+    handler: fn.handler,
+    buildDir: functionPaths(stateDir, model, fn.name).buildDir,
+    env: stackFunctionEnvironment(model, fn),
+  };
+}
+
+export interface FunctionBundle extends CurrentBundle {
+  function: string;
+}
+
+/**
+ * Every function's bundle for its current sources (ensureFunctionBundle each,
+ * in the stack file's order), so no function runs code older than its sources.
+ */
+export async function ensureModelBundles(
+  model: StackModel,
+  stackDir: string,
+  stateDir: string,
+  options: {
+    /** The environment of the export check. @default the stack file's (stackFunctionEnvironment) */
+    env?: (fn: FunctionModel) => Record<string, string>;
+    signal?: AbortSignal;
+    /** After each function's build was checked. */
+    onBundle?: (bundle: FunctionBundle) => void | Promise<void>;
+  } = {},
+): Promise<FunctionBundle[]> {
+  const bundles: FunctionBundle[] = [];
+  for (const fn of Object.values(model.functions)) {
+    options.signal?.throwIfAborted();
+    const build = functionBuild(model, fn, stackDir, stateDir);
+    const env = options.env ? options.env(fn) : build.env;
+    const bundle = { function: build.name, ...(await ensureFunctionBundle(build, build.buildDir, env)) };
+    bundles.push(bundle);
+    await options.onBundle?.(bundle);
+  }
+  options.signal?.throwIfAborted();
+  return bundles;
+}
+
+/** The bundle that stands for the stack where one is asked for: the built-in pipeline's, else the first function's. */
+export function primaryBundle<B extends { function: string }>(
+  model: Pick<StackModel, 'pipeline'>,
+  bundles: B[],
+): B {
+  const found = bundles.find((b) => isPipelineFunction(model, b.function)) ?? bundles[0];
+  if (!found) throw new Error('bug: a stack model without functions');
+  return found;
 }
 
 /**

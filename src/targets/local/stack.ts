@@ -221,17 +221,8 @@ async function upLocked(
       ? `Building the handler bundles (${functions.length} functions)`
       : 'Building the handler bundle',
   );
-  const [{ ensureFunctionBundle }, { functionPaths, resolveEntry, entryKey, stackFunctionEnvironment }] =
-    await Promise.all([import('./bundle.js'), import('./functions.js')]);
-  for (const fn of functions) {
-    await ensureFunctionBundle(
-      { entry: resolveEntry(fn.entry, options.stackDir, entryKey(model, fn.name)), handler: fn.handler },
-      functionPaths(stateDir, model, fn.name).buildDir,
-      stackFunctionEnvironment(model, fn),
-    );
-    signal?.throwIfAborted();
-  }
-  signal?.throwIfAborted();
+  const { ensureModelBundles } = await import('./bundle.js');
+  await ensureModelBundles(model, options.stackDir, stateDir, signal ? { signal } : {});
   const strays = await stopStrays(stateDir, previous);
   if (strays.length > 0)
     options.onNotice?.(`Stopped what an earlier ddb-ingest left running: ${strays.join(', ')}`);

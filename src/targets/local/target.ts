@@ -148,28 +148,36 @@ export function localTarget(settings: TargetSettings): Target {
     invoker: (kind, hooks, options) => startInvoker(kind, settings, hooks, options),
 
     async bundle(hooks = {}) {
-      const [{ ensureCurrentBundle }, { requireLocalStack }, { functionEnvironment }] = await Promise.all([
-        import('./bundle.js'),
-        stackModule(),
-        import('./pipeline.js'),
-      ]);
-      const env = functionEnvironment(stack, await requireLocalStack(stateDir));
-      hooks.onStep?.('Checking the handler build');
-      const bundle = await ensureCurrentBundle(stack, settings.stackFile.dir, stateDir, env);
-      await hooks.onBuild?.({ rebuilt: bundle.rebuilt, buildMs: bundle.buildMs });
-      return { bundleFile: bundle.bundleFile, rebuilt: bundle.rebuilt };
+      const [{ ensureModelBundles, primaryBundle }, { requireLocalStack }, { localFunctionEnvironment }] =
+        await Promise.all([import('./bundle.js'), stackModule(), import('./functions.js')]);
+      const state = await requireLocalStack(stateDir);
+      hooks.onStep?.(
+        Object.keys(model.functions).length > 1
+          ? 'Checking the handler builds'
+          : 'Checking the handler build',
+      );
+      const bundles = await ensureModelBundles(model, settings.stackFile.dir, stateDir, {
+        env: (fn) => localFunctionEnvironment(model, fn, state),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+        onBundle: (b) => hooks.onBuild?.({ function: b.function, rebuilt: b.rebuilt, buildMs: b.buildMs }),
+      });
+      const first = primaryBundle(model, bundles);
+      return {
+        bundleFile: first.bundleFile,
+        rebuilt: first.rebuilt,
+        functions: Object.fromEntries(
+          bundles.map((b) => [b.function, { bundleFile: b.bundleFile, rebuilt: b.rebuilt }]),
+        ),
+      };
     },
 
     async watch(hooks) {
-      const [{ watchHandler }, { handlerEnvironment }] = await Promise.all([
+      const [{ watchHandlers }, { modelBuilds }] = await Promise.all([
         import('./watch.js'),
-        import('./pipeline.js'),
+        import('./bundle.js'),
       ]);
-      await watchHandler({
-        stack,
-        stackDir: settings.stackFile.dir,
-        stateDir,
-        env: handlerEnvironment(stack),
+      await watchHandlers({
+        functions: modelBuilds(model, settings.stackFile.dir, stateDir),
         signal: hooks.signal,
         onRebuilt: hooks.onRebuilt,
         onFailed: hooks.onFailed,

@@ -2,22 +2,17 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Stack } from '../../config/stack.js';
-import { pipelinePaths, resolveHandlerEntry } from './pipeline.js';
+import type { FunctionBuild } from './bundle.js';
 
 export interface HandlerWatchOptions {
-  stack: Stack;
-  /** Directory of the stack file: `function.entry` is relative to it. */
-  stackDir: string;
-  stateDir: string;
-  /** The function's environment, for the export check of a CommonJS handler. */
-  env?: Record<string, string>;
+  /** Every function of the stack: each is rebuilt on its own when one of its sources changes. */
+  functions: FunctionBuild[];
   /** Stops watching. */
   signal: AbortSignal;
-  /** A new bundle is in place (the running pipeline swaps to it between invocations). */
-  onRebuilt(info: { ms: number; changed: string[] }): void;
-  /** The build failed; the previous bundle stays in place and keeps running. */
-  onFailed(info: { error: unknown; changed: string[] }): void;
+  /** A new bundle of `function` is in place (the running mapping swaps to it between invocations). */
+  onRebuilt(info: { function: string; ms: number; changed: string[] }): void;
+  /** The build of `function` failed; its previous bundle stays in place and keeps running. */
+  onFailed(info: { function: string; error: unknown; changed: string[] }): void;
   /** Wait after the last change before building: editors write a file in several steps. @default 80 */
   debounceMs?: number;
 }
@@ -25,16 +20,28 @@ export interface HandlerWatchOptions {
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 
 /**
- * Watches the files the handler was built from (esbuild's metafile inputs,
+ * Watches the files each function was built from (esbuild's metafile inputs,
  * outside node_modules: a dependency changes with `npm install`, and then `up`
- * rebuilds) and rebuilds when one's content changes. Folders are watched, not
- * files, because editors save by writing a new file and renaming it over the
- * old one, which ends a watch on the file. Resolves when `signal` aborts.
+ * rebuilds) and rebuilds a function when one of its files changes; a file two
+ * functions share rebuilds both. Folders are watched, not files, because
+ * editors save by writing a new file and renaming it over the old one, which
+ * ends a watch on the file. Resolves when `signal` aborts.
  */
-export async function watchHandler(options: HandlerWatchOptions): Promise<void> {
+export async function watchHandlers(options: HandlerWatchOptions): Promise<void> {
   const { buildBundle, readBuildManifest } = await import('../../bundle/build.js');
-  const { buildDir } = pipelinePaths(options.stateDir);
-  const entry = resolveHandlerEntry(options.stack, options.stackDir);
+  await Promise.all(
+    options.functions.map((fn) => watchFunction(fn, options, { buildBundle, readBuildManifest })),
+  );
+}
+
+type BuildModule = Pick<typeof import('../../bundle/build.js'), 'buildBundle' | 'readBuildManifest'>;
+
+async function watchFunction(
+  fn: FunctionBuild,
+  options: HandlerWatchOptions,
+  { buildBundle, readBuildManifest }: BuildModule,
+): Promise<void> {
+  const { buildDir, entry } = fn;
   const debounceMs = options.debounceMs ?? 80;
   /** Content last built (or last failed to build), per watched file. */
   let known = new Map<string, string | undefined>();
@@ -76,17 +83,17 @@ export async function watchHandler(options: HandlerWatchOptions): Promise<void> 
       await buildBundle({
         entry,
         outDir: buildDir,
-        handlerExport: options.stack.function.handler,
-        env: options.env,
+        handlerExport: fn.handler,
+        ...(fn.env ? { env: fn.env } : {}),
       });
       const manifest = await readBuildManifest(buildDir);
       known = new Map(sourcesOf(Object.keys(manifest?.inputs ?? {})).map((f) => [f, manifest?.inputs[f]]));
       rewatch([...known.keys()]);
-      options.onRebuilt({ ms: performance.now() - started, changed });
+      options.onRebuilt({ function: fn.name, ms: performance.now() - started, changed });
     } catch (error) {
       // Remember the broken content so the same save does not fail again on every event.
       for (const file of changed) known.set(file, await contentOf(file));
-      options.onFailed({ error, changed });
+      options.onFailed({ function: fn.name, error, changed });
     }
   };
 
