@@ -47,6 +47,12 @@ function choose(flag: string, names: unknown, none: string): string {
     : `Nothing to choose from: ${none}.`;
 }
 
+/** "tables a, b" or "no table". */
+function listOrNone(names: unknown): string {
+  const list = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+  return list.length > 0 ? `table${list.length > 1 ? 's' : ''} ${list.join(', ')}` : 'no table';
+}
+
 /** Where a command needs one function of the stack: the functions it has. */
 const chooseFunction: Rendering = {
   exit: 2,
@@ -191,6 +197,23 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
   'config.table-required': chooseStreamTable,
   'config.unknown-table': chooseStreamTable,
   'config.table-without-stream': chooseStreamTable,
+  'config.pipeline-required': {
+    exit: 2,
+    message: (d, moduleMessage) =>
+      typeof d.command === 'string'
+        ? `${d.command === 'seed' ? 'seed without --table' : d.command} works on the built-in orders pipeline, and this stack has none (it declares ${listOrNone(d.tables)}).`
+        : moduleMessage,
+    hint: (d) => {
+      const tables = Array.isArray(d.tables)
+        ? d.tables.filter((t): t is string => typeof t === 'string')
+        : [];
+      const keep = 'To keep the orders pipeline as well, add "source_table": {} to the stack file.';
+      if (d.command === 'seed' && tables.length > 0) {
+        return `Fill one of its tables from a template: \`ddb-ingest seed --table ${tables[0]} --template items.json\` (docs/seeding.md). ${keep}`;
+      }
+      return keep;
+    },
+  },
 
   'demo.timeout': {
     exit: 1,

@@ -47,6 +47,8 @@ Examples:
     )
     .action(
       action<DemoCommandOptions>(async (ctx, opts) => {
+        const { requirePipeline } = await import('../config/select.js');
+        requirePipeline(ctx.stackFile.model, { command: 'demo' });
         const { runDemo } = await import('../demo/run.js');
         const { validateSeedCounts } = await import('../seed/index.js');
         validateSeedCounts(opts.count, opts.updates, opts.deletes);

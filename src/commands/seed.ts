@@ -51,11 +51,13 @@ A value that is exactly one number-producing expression is stored as a number.`,
             'Seed any table from a template with `ddb-ingest seed --table <name> --template <file.json>`; without both, seed writes the built-in orders into the source table.',
           );
         }
+        // The orders go into the built-in pipeline's source: a stack without one refuses before any write.
+        const { requirePipeline } = await import('../config/select.js');
+        const tableName = opts.table ?? requirePipeline(ctx.stackFile.model, { command: 'seed' }).sourceTable;
         const { runSeed, validateSeedCounts } = await import('../seed/index.js');
         // The template file and table are read first; the generator checks the template before any write.
         validateSeedCounts(opts.count, opts.updates, opts.deletes);
         const client = await ctx.target.clients.dynamodb({ maxAttempts: 1 });
-        const tableName = opts.table ?? ctx.stack.source_table.name;
         const meter = new ProgressMeter();
         let done = { phase: 'insert', count: 0 };
         ctx.onInterruptDescribe?.(

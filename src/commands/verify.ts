@@ -38,10 +38,12 @@ Examples:
     )
     .action(
       action<VerifyCommandOptions>(async (ctx, opts) => {
-        const [{ verifySink }, { repairSink }] = await Promise.all([
+        const [{ verifySink }, { repairSink }, { requirePipeline }] = await Promise.all([
           import('../verify/verify.js'),
           import('../verify/repair.js'),
+          import('../config/select.js'),
         ]);
+        requirePipeline(ctx.stackFile.model, { command: 'verify' });
         const tables = await ctx.target.tables();
         const secretKey = await ctx.target.piiKey();
         const client = await ctx.target.clients.dynamodb();

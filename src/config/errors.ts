@@ -9,6 +9,7 @@ export type ConfigErrorCode =
   | 'config.unknown-function'
   | 'config.table-required'
   | 'config.unknown-table'
-  | 'config.table-without-stream';
+  | 'config.table-without-stream'
+  | 'config.pipeline-required';
 
 export class ConfigError extends DdbIngestError<ConfigErrorCode> {}

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import type { FunctionModel, StackModel } from './model.js';
+import type { BuiltInPipeline, FunctionModel, StackModel } from './model.js';
 
 /**
  * Which function or which stream a command works on. With one candidate the
@@ -71,5 +71,29 @@ export function selectStreamTable(
       ? `${options.function !== undefined ? `Function ${options.function} reads no stream` : 'No table of the stack has a stream'}.`
       : `${candidates.length} tables have streams${options.function !== undefined ? ` that ${options.function} reads` : ''} (${candidates.join(', ')}): say which one.`,
     { details: { tables: candidates } },
+  );
+}
+
+/**
+ * The built-in orders pipeline (source -> function -> sink), which the orders
+ * seed, verify and the demo work on. A version 2 stack has it only when it
+ * writes one of the single-pipeline keys; without it those refuse, rather than
+ * write to or compare tables the stack does not declare. `command` is who
+ * asks (for the message only).
+ */
+export function requirePipeline(
+  model: Pick<StackModel, 'pipeline' | 'tables'>,
+  options: { command?: string } = {},
+): BuiltInPipeline {
+  if (model.pipeline) return model.pipeline;
+  throw new ConfigError(
+    'config.pipeline-required',
+    'The stack has no built-in orders pipeline (none of source_table, sink_table, function, event_source_mapping).',
+    {
+      details: {
+        tables: Object.keys(model.tables),
+        ...(options.command !== undefined ? { command: options.command } : {}),
+      },
+    },
   );
 }

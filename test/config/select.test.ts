@@ -1,4 +1,4 @@
-import { selectFunction, selectStreamTable } from '../../src/config/select.js';
+import { requirePipeline, selectFunction, selectStreamTable } from '../../src/config/select.js';
 import { parseStackModel } from '../../src/config/stack.js';
 import { UsageError } from '../../src/errors.js';
 import { shownError } from '../helpers/errors.js';
@@ -51,4 +51,28 @@ test('several streams: the table is required, and the message lists the tables w
   );
   expect(shown(() => selectStreamTable(model, { table: 'nope' }))).toContain('no table "nope"');
   expect(selectStreamTable(model, { table: 'customers' })).toBe('customers');
+});
+
+test('the orders commands need the built-in pipeline: a version 2 stack without one is refused, naming its tables', () => {
+  expect(requirePipeline(parseStackModel({}).model)).toEqual({
+    sourceTable: 'ddb-ingest-orders',
+    sinkTable: 'ddb-ingest-ingested',
+    function: 'ddb-ingest-ingest',
+  });
+  // A version 2 file that writes one of the single-pipeline keys keeps it.
+  const kept = parseStackModel({
+    source_table: {},
+    tables: { extra: { hash_key: 'id', attributes: { id: 'S' } } },
+  });
+  expect(requirePipeline(kept.model).sourceTable).toBe('ddb-ingest-orders');
+
+  expect(shown(() => requirePipeline(model, { command: 'seed' }))).toBe(
+    'seed without --table works on the built-in orders pipeline, and this stack has none (it declares tables orders, customers, sink).\n' +
+      'Fill one of its tables from a template: `ddb-ingest seed --table orders --template items.json` (docs/seeding.md). To keep the orders pipeline as well, add "source_table": {} to the stack file.',
+  );
+  expect(shown(() => requirePipeline(model, { command: 'verify' }))).toBe(
+    'verify works on the built-in orders pipeline, and this stack has none (it declares tables orders, customers, sink).\n' +
+      'To keep the orders pipeline as well, add "source_table": {} to the stack file.',
+  );
+  expect(shown(() => requirePipeline(model))).toMatch(/^The stack has no built-in orders pipeline/);
 });

@@ -4,7 +4,8 @@
  * --template` with the example's template, `status`, user deletes and one
  * order left to expire. DynamoDB Local deletes the expired order itself; its
  * REMOVE must arrive marked as a TTL delete and be dropped by the mapping's
- * filter, so the stats count the user's deletes only. Then `down --purge`.
+ * filter, so the stats count the user's deletes only. The orders seed, verify
+ * and demo refuse (the stack has no built-in pipeline). Then `down --purge`.
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   GetItemCommand,
+  ListTablesCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
@@ -257,6 +259,22 @@ test('the table is created as declared, stats follow orders and user deletes, an
   expect(report.function.name).toBe('shop-stats');
   expect(report.esm).toMatchObject({ state: 'Enabled', batchesFailed: 0, recordsProcessed: 32 });
   expect(report.dlq.messages).toBe(0);
+
+  // The stack has no built-in orders pipeline: the orders seed, verify and demo refuse, and write nothing.
+  const ordersSeed = await runCli(['seed', '--count', '5'], { cwd });
+  expect(ordersSeed.exitCode).toBe(2);
+  expect(ordersSeed.stderr).toContain(
+    'seed without --table works on the built-in orders pipeline, and this stack has none (it declares table shop).',
+  );
+  expect(ordersSeed.stderr).toContain('seed --table shop --template items.json');
+  for (const command of ['verify', 'demo']) {
+    const refused = await runCli([command], { cwd });
+    expect({ command, code: refused.exitCode }).toEqual({ command, code: 2 });
+    expect(refused.stderr).toContain(`${command} works on the built-in orders pipeline`);
+    expect(refused.stderr).not.toContain('bug');
+  }
+  const { TableNames } = await ddb.send(new ListTablesCommand({}));
+  expect(TableNames).toEqual([TABLE]);
 }, 400_000);
 
 test('down --purge removes every file the stack wrote', async () => {

@@ -86,7 +86,9 @@ export function localTarget(settings: TargetSettings): Target {
     },
 
     async tables() {
-      return { source: stack.source_table.name, sink: stack.sink_table.name };
+      const { requirePipeline } = await import('../../config/select.js');
+      const pipeline = requirePipeline(model);
+      return { source: pipeline.sourceTable, sink: pipeline.sinkTable };
     },
 
     async streamArn(options = {}) {
