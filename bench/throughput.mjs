@@ -7,9 +7,12 @@
 // - the built-in handler at 500 writes/s: p50/p99 from source write to the
 //   handler's `record applied` line (as in pipeline.mjs).
 // Drains are timed from status.json (recordsProcessed, polled every 50 ms):
-// from the first record counted to the last, so `up`'s own start-up is apart.
+// from the first record counted to the last, so `up`'s own start-up is apart;
+// the CPU every process of the stack spent meanwhile is the profile that says
+// where a missed target's time went.
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { stackCpu } from './cpu.mjs';
 import { dist, log, makeStackDir, ROOT, round, SIZES, sleep } from './lib.mjs';
 
 const TRIVIAL = path.join(ROOT, 'bench', 'handlers', 'trivial.mjs');
@@ -22,7 +25,10 @@ async function processed(stack) {
   return status.recordsProcessed ?? 0;
 }
 
-/** Stops the mapping, seeds `records` orders, restarts it and times the drain. */
+/**
+ * Stops the mapping, seeds `records` orders, restarts it and times the drain,
+ * with the CPU each process of the stack spent on it (bench/cpu.mjs).
+ */
 async function drain(stack, records) {
   const { stopProcess } = await dist('src/targets/local/dynamodbLocal.js');
   await stopProcess(stack.state().runner.pid, 35_000);
@@ -30,15 +36,25 @@ async function drain(stack, records) {
   await stack.run(['up', '--port', String(stack.port)]);
   const base = await processed(stack);
   let first;
+  let cpu;
   const deadline = Date.now() + 900_000;
-  for (;;) {
+  for (let poll = 0; ; poll++) {
     const n = (await processed(stack)) - base;
-    if (n > 0 && first === undefined) first = { at: performance.now(), n };
+    if (n > 0 && first === undefined) {
+      first = { at: performance.now(), n };
+      cpu = stackCpu(stack.state());
+    }
     if (n >= records) {
       const seconds = (performance.now() - first.at) / 1000;
-      return { records, recordsPerSecond: round((records - first.n) / Math.max(0.001, seconds), 0) };
+      return {
+        records,
+        recordsPerSecond: round((records - first.n) / Math.max(0.001, seconds), 0),
+        cpu: cpu.stop(records - first.n),
+      };
     }
     if (Date.now() > deadline) throw new Error(`drain: ${n} of ${records} after 15 minutes`);
+    // Reading every process's stat costs a few ms: twice a second is enough to see every worker.
+    if (cpu && poll % 10 === 0) cpu.sample();
     await sleep(50);
   }
 }
