@@ -64,14 +64,17 @@ export function replayCommand(): Command {
     )
     .option(
       '--batch-size <n>',
-      "records per invocation (default: the stack's event_source_mapping.batch_size)",
+      "records per invocation (default: the batch_size of the function's mapping, of --table's where it has several)",
     )
     .option('--dry-run', 'show the batches that would be sent; send nothing')
     .option(
       '--function <name>',
       'the function to replay to (its queue with --from-dlq); required where the stack has several',
     )
-    .option('--table <name>', 'with --from-stream: whose stream; required where the function reads several')
+    .option(
+      '--table <name>',
+      "the function's mapping on this table: the stream --from-stream reads, and the default --batch-size; required where the choice matters",
+    )
     .addHelpText(
       'after',
       `
@@ -93,14 +96,25 @@ Examples:
       action<ReplayCommandOptions>(async (ctx, opts, args) => {
         const file = args[0];
         checkSources(file, opts);
-        const [{ readReplayFile }, { parseBatchSize }, { parseTimeSpec }, { planBatches, runReplay }] =
-          await Promise.all([
-            import('../replay/source.js'),
-            import('./values.js'),
-            import('./timeSpec.js'),
-            import('../replay/runner.js'),
-          ]);
-        const batchSize = parseBatchSize(opts.batchSize ?? ctx.stack.event_source_mapping.batch_size);
+        const [
+          { readReplayFile },
+          { parseBatchSize },
+          { parseTimeSpec },
+          { planBatches, runReplay },
+          { mappingBatchSize, selectFunction },
+        ] = await Promise.all([
+          import('../replay/source.js'),
+          import('./values.js'),
+          import('./timeSpec.js'),
+          import('../replay/runner.js'),
+          import('../config/select.js'),
+        ]);
+        const choice = {
+          ...(opts.function !== undefined ? { function: opts.function } : {}),
+          ...(opts.table !== undefined ? { table: opts.table } : {}),
+        };
+        // Batches as the function's own mapping cuts them, unless --batch-size says otherwise.
+        const batchSize = parseBatchSize(opts.batchSize ?? mappingBatchSize(ctx.stackFile.model, choice));
         const since = opts.since !== undefined ? parseTimeSpec(opts.since, Date.now(), '--since') : undefined;
 
         let batches: PlannedBatch[];
@@ -131,7 +145,7 @@ Examples:
           const invoker = opts.dryRun ? undefined : await startInvoker(ctx, opts.invoke, opts.function);
           const where =
             opts.invoke === 'remote'
-              ? `${opts.function ?? ctx.stack.function.name}:live`
+              ? `${selectFunction(ctx.stackFile.model, opts.function).name}:live`
               : 'the local runtime';
           if (!opts.dryRun) ctx.output.info(ctx.output.style.dim(`Replaying into ${where}`));
           let summary: Awaited<ReturnType<typeof runReplay>>;

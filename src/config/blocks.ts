@@ -91,9 +91,12 @@ export const functionSettingsShape = {
   reserved_concurrency: z.number().int().min(1).max(10000).nullable().default(null),
 };
 
+/** Lambda's default batch size for a DynamoDB stream mapping. */
+export const DEFAULT_BATCH_SIZE = 100;
+
 /** An event source mapping's settings under Terraform's names, with AWS's ranges and our defaults. */
 export const esmSettingsShape = {
-  batch_size: z.number().int().min(1).max(10000).default(100),
+  batch_size: z.number().int().min(1).max(10000).default(DEFAULT_BATCH_SIZE),
   maximum_batching_window_in_seconds: z.number().int().min(0).max(300).default(0),
   starting_position: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
   parallelization_factor: z.number().int().min(1).max(10).default(1),

@@ -1,3 +1,4 @@
+import { DEFAULT_BATCH_SIZE } from './blocks.js';
 import { ConfigError } from './errors.js';
 import type { BuiltInPipeline, FunctionModel, StackModel } from './model.js';
 
@@ -95,5 +96,40 @@ export function requirePipeline(
         ...(options.command !== undefined ? { command: options.command } : {}),
       },
     },
+  );
+}
+
+/**
+ * The batch size `replay` uses when none is given: that of the function's
+ * mapping on `table`; without a table, of its only mapping, or the one all its
+ * mappings share (several that differ: a ConfigError asking for the table).
+ * A function no stream feeds gets Lambda's default.
+ */
+export function mappingBatchSize(
+  model: Pick<StackModel, 'tables' | 'functions'>,
+  options: { function?: string; table?: string } = {},
+): number {
+  const fn = selectFunction(model, options.function);
+  const mapped = fn.event_sources.map((s) => s.table);
+  if (options.table !== undefined) {
+    const source = fn.event_sources.find((s) => s.table === options.table);
+    if (!source) {
+      throw new ConfigError(
+        'config.unknown-table',
+        `Function ${fn.name} has no mapping on table "${options.table}".`,
+        { details: { table: options.table, function: fn.name, tables: mapped } },
+      );
+    }
+    return source.batch_size;
+  }
+  const sizes = new Set(fn.event_sources.map((s) => s.batch_size));
+  if (sizes.size === 0) return DEFAULT_BATCH_SIZE;
+  if (sizes.size === 1) return [...sizes][0] as number;
+  throw new ConfigError(
+    'config.table-required',
+    `Function ${fn.name} reads ${mapped.length} streams with different batch sizes (${fn.event_sources
+      .map((s) => `${s.table}: ${s.batch_size}`)
+      .join(', ')}): say which mapping.`,
+    { details: { function: fn.name, tables: mapped } },
   );
 }

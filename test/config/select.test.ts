@@ -1,4 +1,9 @@
-import { requirePipeline, selectFunction, selectStreamTable } from '../../src/config/select.js';
+import {
+  mappingBatchSize,
+  requirePipeline,
+  selectFunction,
+  selectStreamTable,
+} from '../../src/config/select.js';
 import { parseStackModel } from '../../src/config/stack.js';
 import { UsageError } from '../../src/errors.js';
 import { shownError } from '../helpers/errors.js';
@@ -75,4 +80,54 @@ test('the orders commands need the built-in pipeline: a version 2 stack without 
       'To keep the orders pipeline as well, add "source_table": {} to the stack file.',
   );
   expect(shown(() => requirePipeline(model))).toMatch(/^The stack has no built-in orders pipeline/);
+});
+
+test("replay's default batch size is the function's own mapping's, chosen by --table where they differ", () => {
+  expect(mappingBatchSize(parseStackModel({ event_source_mapping: { batch_size: 7 } }).model)).toBe(7);
+  const { model: sized } = parseStackModel({
+    tables: {
+      orders: {
+        hash_key: 'orderId',
+        attributes: { orderId: 'S' },
+        stream_view_type: 'NEW_AND_OLD_IMAGES',
+        allow_more_readers: true,
+      },
+      customers: { hash_key: 'customerId', attributes: { customerId: 'S' }, stream_view_type: 'NEW_IMAGE' },
+    },
+    functions: {
+      ingest: { entry: 'i.ts', event_sources: [{ table: 'orders', batch_size: 25 }] },
+      audit: {
+        entry: 'a.ts',
+        event_sources: [
+          { table: 'orders', batch_size: 10 },
+          { table: 'customers', batch_size: 40 },
+        ],
+      },
+      same: {
+        entry: 's.ts',
+        event_sources: [
+          { table: 'orders', batch_size: 5 },
+          { table: 'customers', batch_size: 5 },
+        ],
+      },
+      idle: { entry: 'n.ts' },
+    },
+  });
+  expect(mappingBatchSize(sized, { function: 'ingest' })).toBe(25);
+  expect(mappingBatchSize(sized, { function: 'audit', table: 'customers' })).toBe(40);
+  expect(mappingBatchSize(sized, { function: 'audit', table: 'orders' })).toBe(10);
+  // Several mappings that agree need no table; a function no stream feeds gets Lambda's default.
+  expect(mappingBatchSize(sized, { function: 'same' })).toBe(5);
+  expect(mappingBatchSize(sized, { function: 'idle' })).toBe(100);
+  expect(shown(() => mappingBatchSize(sized, { function: 'audit' }))).toBe(
+    'Function audit reads 2 streams with different batch sizes (orders: 10, customers: 40): say which mapping.\n' +
+      'Pass --table with one of: orders, customers.',
+  );
+  expect(shown(() => mappingBatchSize(sized, { function: 'ingest', table: 'customers' }))).toBe(
+    'Function ingest has no mapping on table "customers".\nPass --table with one of: orders.',
+  );
+  // Without --function, the function is chosen as everywhere else.
+  expect(shown(() => mappingBatchSize(sized))).toMatch(
+    /Pass --function with one of: ingest, audit, same, idle\./,
+  );
 });

@@ -260,6 +260,17 @@ test('the table is created as declared, stats follow orders and user deletes, an
   expect(report.esm).toMatchObject({ state: 'Enabled', batchesFailed: 0, recordsProcessed: 32 });
   expect(report.dlq.messages).toBe(0);
 
+  // replay cuts batches as the function's own mapping does (batch_size 50), not by the v1 default of 100.
+  const replay = await runCli(['replay', '--from-stream', '--dry-run', '--json'], { cwd });
+  expect(replay.exitCode).toBe(0);
+  const planned = replay.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { batch?: number; records?: number })
+    .filter((line) => line.batch !== undefined);
+  expect(planned.length).toBeGreaterThan(1);
+  expect(planned[0]?.records).toBe(50);
+
   // The stack has no built-in orders pipeline: the orders seed, verify and demo refuse, and write nothing.
   const ordersSeed = await runCli(['seed', '--count', '5'], { cwd });
   expect(ordersSeed.exitCode).toBe(2);
