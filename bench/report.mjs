@@ -155,8 +155,10 @@ function throughputWhy(t) {
 
 | drain | records/s | DynamoDB Local ms/record | runner ms/record | workers ms/record | stack ms/record | CPU ceiling, records/s | machine cores busy |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${cpuRow('trivial handler', t.trivialDrain)}
-${cpuRow('built-in handler', b)}`,
+${cpuRow('trivial handler, cold JVM', t.trivialDrainCold)}
+${cpuRow('trivial handler, warm', t.trivialDrain)}
+${cpuRow('built-in handler, cold JVM', t.builtInDrainCold)}
+${cpuRow('built-in handler, warm', b)}`,
     `**Where targets are missed, and why.**`,
   ];
   const why = [];
@@ -197,14 +199,16 @@ function throughputSection(t, sc) {
     const before = t.handlerInProcess?.find((h) => h.label?.startsWith('before'));
     const now = t.handlerInProcess?.find((h) => h.groupSize === 100);
     const l = t.latency500;
-    parts.push(`Each figure is a ratio of two things measured in the same run, on the same machine state. Drains: ${t.records.toLocaleString('en-US')} orders seeded while the mapping was stopped, then \`ddb-ingest up\` restarts it; records/s from the first record counted in \`status.json\` to the last (polled every 50 ms), so \`up\`'s own start-up is left out. The trivial handler (\`bench/handlers/trivial.mjs\`) does one PutItem per record, ${t.putConcurrency} in flight; DynamoDB Local's PutItem rate is measured on the same instance right after its drain, ${t.putConcurrency} in flight, after as many warm-up calls.
+    parts.push(`Each figure is a ratio of two things measured in the same run, on the same machine state. Drains: ${t.records.toLocaleString('en-US')} orders seeded while the mapping was stopped, then \`ddb-ingest up\` restarts it; records/s from the first record counted in \`status.json\` to the last (polled every 50 ms), so \`up\`'s own start-up is left out. Each handler drains twice on one stack: DynamoDB Local is a JVM, and on a fresh instance its first ~15,000 records run while its JIT compiler (C2) is still at work, at several times the CPU per record of a warm one (see the profile below); AWS has no such warm-up, so the targets judge the second, warm drain. The trivial handler (\`bench/handlers/trivial.mjs\`) does one PutItem per record, ${t.putConcurrency} in flight; DynamoDB Local's PutItem rate is measured on the same instance right after its drain, ${t.putConcurrency} in flight, after as many warm-up calls.
 
 | figure | measured | target | |
 | --- | --- | --- | --- |
-| trivial handler drain | ${fmt(t.trivialDrain.recordsPerSecond)} records/s | | |
+| trivial handler drain, first on a fresh DynamoDB Local (JVM warming up) | ${fmt(t.trivialDrainCold?.recordsPerSecond)} records/s | | |
+| trivial handler drain, warm | ${fmt(t.trivialDrain.recordsPerSecond)} records/s | | |
 | DynamoDB Local PutItem, ${t.putConcurrency} in flight | ${fmt(t.putItemPerSecond)}/s | | |
 | **trivial drain ÷ PutItem rate** | **${fmt(t.ratioTrivialToPutItem, 2)}** | ≥ 0.90 | ${verdict(t.ratioTrivialToPutItem >= 0.9)} |
-| built-in handler drain | ${fmt(t.builtInDrain.recordsPerSecond)} records/s | ≥ 1,500 | ${verdict(t.builtInDrain.recordsPerSecond >= 1500)} |
+| built-in handler drain, first on a fresh DynamoDB Local | ${fmt(t.builtInDrainCold?.recordsPerSecond)} records/s | | |
+| built-in handler drain, warm | ${fmt(t.builtInDrain.recordsPerSecond)} records/s | ≥ 1,500 | ${verdict(t.builtInDrain.recordsPerSecond >= 1500)} |
 | **built-in drain ÷ trivial drain** | **${fmt(t.ratioBuiltInToTrivial, 2)}** | ≥ 0.50 | ${verdict(t.ratioBuiltInToTrivial >= 0.5)} |
 | sink round trips per record in that drain (the handler's \`SinkRoundTrips\`) | ${fmt(t.builtInDrain.sinkRoundTripsPerRecord, 3)} | | |
 | built-in at 500 writes/s (achieved ${fmt(l?.achievedRate, 1)}/s): p50 | ${fmt(l?.p50)} ms | ≤ 150 ms | ${verdict(l && l.p50 <= 150)} |

@@ -9,7 +9,11 @@
 // Drains are timed from status.json (recordsProcessed, polled every 50 ms):
 // from the first record counted to the last, so `up`'s own start-up is apart;
 // the CPU every process of the stack spent meanwhile is the profile that says
-// where a missed target's time went.
+// where a missed target's time went. DynamoDB Local is a JVM: on a fresh
+// instance its first ~15,000 records run while C2 still compiles (about 3.5x
+// the CPU per record of a warm one, measured with this profile), and AWS has
+// no such warm-up, so each handler drains twice on one stack: the first drain
+// is reported as the cold figure, the second is the one the targets judge.
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stackCpu } from './cpu.mjs';
@@ -143,6 +147,8 @@ export async function benchThroughput(records = SIZES.drainRecords) {
   const trivial = await makeStackDir({ stack: { function: { entry: TRIVIAL } } });
   try {
     const up = await trivial.up();
+    result.trivialDrainCold = await drain(trivial, records);
+    log(`trivial drain, cold JVM: ${JSON.stringify(result.trivialDrainCold)}`);
     result.trivialDrain = await drain(trivial, records);
     log(`trivial drain: ${JSON.stringify(result.trivialDrain)}`);
     result.putItemPerSecond = await putItemRate(up, Math.min(records, 5_000), PUT_CONCURRENCY);
@@ -153,6 +159,8 @@ export async function benchThroughput(records = SIZES.drainRecords) {
   const builtIn = await makeStackDir();
   try {
     const up = await builtIn.up();
+    result.builtInDrainCold = await drain(builtIn, records);
+    log(`built-in drain, cold JVM: ${JSON.stringify(result.builtInDrainCold)}`);
     result.builtInDrain = await drain(builtIn, records);
     const totals = await handlerTotals(builtIn.stateDir);
     result.builtInDrain.sinkRoundTripsPerRecord = round(
