@@ -38,7 +38,12 @@ export interface Context {
    * (aws target: the flag or AWS_ENDPOINT_URL[_<SERVICE>]; local target: the
    * flag only); `endpoint` is DynamoDB's, the one `status` shows.
    */
-  aws: { region: string; profile?: string; endpoint?: string; endpoints: ServiceEndpoints };
+  aws: {
+    region: string;
+    profile?: string | undefined;
+    endpoint?: string | undefined;
+    endpoints: ServiceEndpoints;
+  };
   env: NodeJS.ProcessEnv;
   /** The global options as given, for what must distinguish a flag from a default. */
   flags: GlobalOptions;

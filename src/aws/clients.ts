@@ -17,10 +17,10 @@ import { tagFailuresMiddleware } from './failures.js';
 export interface AwsConnection {
   region: string;
   /** One endpoint for every service (DynamoDB Local, or an explicit override). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Per-service endpoints (see resolveEndpoints); they win over `endpoint`. */
-  endpoints?: ServiceEndpoints;
-  profile?: string;
+  endpoints?: ServiceEndpoints | undefined;
+  profile?: string | undefined;
   /** Static credentials; used for DynamoDB Local, which ignores them. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** SDK retry attempts (the SDK default is 3). */
@@ -66,7 +66,7 @@ function make<C extends SdkClient>(
       service,
       endpoint: config.endpoint,
       region: conn.region,
-      ...('profile' in config ? { profile: config.profile } : {}),
+      profile: config.profile,
     }) as never,
     { step: 'initialize', name: 'ddbIngestTagFailures', priority: 'high' },
   );

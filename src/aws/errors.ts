@@ -20,17 +20,17 @@ export type AwsErrorCode =
 
 /** Facts for the rendering: where the call went, never credentials. */
 export interface AwsErrorDetails {
-  service?: AwsService;
+  service?: AwsService | undefined;
   /** The custom endpoint, or undefined for AWS's own. */
-  endpoint?: string;
-  region?: string;
+  endpoint?: string | undefined;
+  region?: string | undefined;
   /** The named profile in use, if any (its name only). */
-  profile?: string;
-  operation?: string;
+  profile?: string | undefined;
+  operation?: string | undefined;
   /** aws.endpoint-malformed: where the URL came from (`--endpoint-url` or the variable's name). */
-  source?: string;
+  source?: string | undefined;
   /** The service's AWS_ENDPOINT_URL_<SERVICE> variable. */
-  variable?: string;
+  variable?: string | undefined;
 }
 
 export class AwsError extends DdbIngestError<AwsErrorCode, AwsErrorDetails> {}

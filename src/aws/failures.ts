@@ -15,12 +15,12 @@ import { AwsError, type AwsErrorCode } from './errors.js';
 export interface AwsCallSite {
   service: AwsService;
   /** The custom endpoint, or undefined for AWS's own. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   region: string;
   /** The named profile the client's credentials come from (--profile, AWS_PROFILE), if any. */
-  profile?: string;
+  profile?: string | undefined;
   /** The SDK command without "Command", e.g. GetParameter. */
-  operation?: string;
+  operation?: string | undefined;
 }
 
 const CALL_SITE = Symbol.for('ddb-ingest.awsCallSite');

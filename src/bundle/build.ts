@@ -27,15 +27,15 @@ export interface BuildOptions {
    * The property path of the function Lambda calls in the module, e.g.
    * `handler` or `handlers.main`. @default 'handler'
    */
-  handlerExport?: string;
+  handlerExport?: string | undefined;
   /**
    * The function's environment for the export check, which loads a CommonJS
    * bundle in a separate process (its exports are only known once it runs).
    * @default {} (only PATH)
    */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Minify the bundle (default false: readable stack traces in the function's logs). */
-  minify?: boolean;
+  minify?: boolean | undefined;
 }
 
 export interface BuildResult {

@@ -53,7 +53,7 @@ const localSecondaryIndex = z
 type Issue = { path: (string | number)[]; message: string };
 
 function checkProjection(
-  index: { projection_type: string; non_key_attributes?: string[] },
+  index: { projection_type: string; non_key_attributes?: string[] | undefined },
   at: (string | number)[],
   issues: Issue[],
 ): void {
@@ -157,7 +157,7 @@ export const tableSchema = z
 
 function checkCapacity(
   billingMode: string,
-  target: { read_capacity?: number; write_capacity?: number },
+  target: { read_capacity?: number | undefined; write_capacity?: number | undefined },
   at: (string | number)[],
   issues: Issue[],
 ): void {

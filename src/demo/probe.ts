@@ -16,7 +16,7 @@ export interface ProbeOptions {
   /** Give up on a probe after this long. */
   timeoutMs: number;
   clock: Clock;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

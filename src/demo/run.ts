@@ -20,23 +20,23 @@ export interface DemoOptions {
   stack: Stack;
   stackDir: string;
   stateDir: string;
-  configFile?: string;
+  configFile?: string | undefined;
   /** DynamoDB Local's port. */
   port: number;
   /** An endpoint the user asked for: refused, the demo starts its own DynamoDB Local. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Orders to insert, then update and delete. */
   count: number;
   updates: number;
   deletes: number;
-  seed?: number;
+  seed?: number | undefined;
   /** Probe orders written one at a time after the backlog drained, for the latency figures. */
   probes: number;
   /** Give up waiting for the pipeline after this long. */
   timeoutMs: number;
-  clock?: Clock;
-  signal?: AbortSignal;
-  onProgress?: (text: string) => void;
+  clock?: Clock | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((text: string) => void) | undefined;
 }
 
 export interface DemoSummary {

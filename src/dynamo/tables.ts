@@ -66,7 +66,7 @@ export type ModelTablesInfo = Record<string, { streamArn?: string }>;
 /** CreateTable's input for a declared table: its keys, indexes, billing and stream. */
 export function createTableInput(table: TableModel): CreateTableCommandInput {
   const provisioned = table.billing_mode === 'PROVISIONED';
-  const throughput = (t: { read_capacity?: number; write_capacity?: number }) =>
+  const throughput = (t: { read_capacity?: number | undefined; write_capacity?: number | undefined }) =>
     provisioned
       ? {
           ProvisionedThroughput: { ReadCapacityUnits: t.read_capacity, WriteCapacityUnits: t.write_capacity },
@@ -76,7 +76,7 @@ export function createTableInput(table: TableModel): CreateTableCommandInput {
     ...(hash !== undefined ? [{ AttributeName: hash, KeyType: 'HASH' as const }] : []),
     ...(range !== undefined ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
   ];
-  const projection = (index: { projection_type: string; non_key_attributes?: string[] }) => ({
+  const projection = (index: { projection_type: string; non_key_attributes?: string[] | undefined }) => ({
     ProjectionType: index.projection_type as 'ALL' | 'KEYS_ONLY' | 'INCLUDE',
     ...(index.non_key_attributes ? { NonKeyAttributes: index.non_key_attributes } : {}),
   });

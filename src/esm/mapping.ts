@@ -26,17 +26,17 @@ export interface EventSourceMappingOptions {
   onEvent?(event: EsmEvent): void;
   /** The reader recovered from an iterator problem or trimmed data (for the log). */
   onNotice?(notice: { type: 'recovered'; info: RecoveryInfo } | { type: 'trimmed'; info: TrimmedInfo }): void;
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Stops polling; the batch in flight finishes and its checkpoint is kept. */
   signal: AbortSignal;
   /** Wait between polls of an idle shard (AWS: about 4 polls a second). */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /** How often to look for new shards. */
-  describeIntervalMs?: number;
+  describeIntervalMs?: number | undefined;
   /** Wait before retry number `retry` (1-based); the processor's back-off by default. */
   retryDelayMs?(retry: number): number;
   /** Granularity of ApproximateCreationDateTime (see ShardProcessorOptions); 60000 for DynamoDB Local. */
-  creationTimeResolutionMs?: number;
+  creationTimeResolutionMs?: number | undefined;
 }
 
 /**

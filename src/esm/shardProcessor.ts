@@ -56,7 +56,7 @@ export interface ShardProcessorOptions<R extends EsmRecord> {
   functionArn: string;
   settings: EsmSettings;
   /** Defaults to the settings' FilterCriteria. */
-  filter?: RecordFilter;
+  filter?: RecordFilter | undefined;
   /** Runs the handler on `{ Records: records }`; a rejection counts as a crash. */
   invoke(records: R[]): Promise<InvokeOutcome>;
   clock: Clock;
@@ -68,11 +68,11 @@ export interface ShardProcessorOptions<R extends EsmRecord> {
   onCheckpoint(sequenceNumber: string): Promise<void>;
   /** Sends a discarded batch's message to the on-failure destination; awaited before the checkpoint moves. */
   onFailure(message: OnFailureMessage): Promise<void>;
-  onEvent?(event: EsmEvent): void;
+  onEvent?: ((event: EsmEvent) => void) | undefined;
   /** Event payload cap in bytes (default {@link MAX_SYNC_PAYLOAD_BYTES}: Lambda's limit). */
-  maxBatchBytes?: number;
+  maxBatchBytes?: number | undefined;
   /** Wait before retry number `retry` (1-based). Default: 500 ms doubling, at most 10 s. */
-  retryDelayMs?(retry: number): number;
+  retryDelayMs?: ((retry: number) => number) | undefined;
   /**
    * Set when ApproximateCreationDateTime is coarser than AWS's second:
    * DynamoDB Local rounds it down to the minute (60000). A record entered the
@@ -81,7 +81,7 @@ export interface ShardProcessorOptions<R extends EsmRecord> {
    * pipeline shows milliseconds, not up to a minute. Unset: AWS's definition,
    * invocation time minus ApproximateCreationDateTime.
    */
-  creationTimeResolutionMs?: number;
+  creationTimeResolutionMs?: number | undefined;
 }
 
 interface Entry<R> {
@@ -101,7 +101,7 @@ interface Piece<R> {
   /** Invocations of this piece since it was formed. */
   invocations: number;
   functionError: 'Unhandled' | null;
-  requestId?: string;
+  requestId?: string | undefined;
 }
 
 interface Lane<R> {

@@ -109,10 +109,10 @@ export interface SqsDlqOptions {
    * re-drive runs, in seconds (default 300). Messages not deleted are made
    * visible again when the re-drive ends.
    */
-  visibilityTimeoutSeconds?: number;
+  visibilityTimeoutSeconds?: number | undefined;
   /** Stop after this many messages (default 1000). */
-  maxMessages?: number;
-  signal?: AbortSignal;
+  maxMessages?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -44,7 +44,7 @@ export interface LambdaEnvironmentOptions {
   functionName: string;
   memoryMb: number;
   /** `nodejs22.x` or `nodejs20.x`: gives `AWS_EXECUTION_ENV`. @default 'nodejs22.x' */
-  runtime?: string;
+  runtime?: string | undefined;
   /** The handler setting, e.g. `index.handler` or `index.handlers.main`. */
   handler: string;
   logGroupName: string;

@@ -17,12 +17,12 @@ export interface BatchWriterOptions {
   /** Cap of one back-off delay. */
   maxDelayMs: number;
   /** Items per second across all writers; undefined = as fast as DynamoDB takes them. */
-  rate?: number;
+  rate?: number | undefined;
   clock: Clock;
   /** Random source for the jitter (injectable for tests). */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Stops the writer: calls in flight are cancelled, back-offs cut short, nothing new is sent. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export class WriteFailedError extends SeedError {

@@ -25,7 +25,7 @@ export interface GenerationSpec {
   /** The orders' key attribute (the built-in orders only). */
   hashKey: string;
   /** Items from this template instead of the built-in orders. */
-  template?: TemplateSpec;
+  template?: TemplateSpec | undefined;
 }
 
 /** One write of a phase, with its item's key as text (BatchWriteItem refuses two writes of one key in a call). */

@@ -13,31 +13,31 @@ export interface SeedOptions {
   client: DynamoDBClient;
   tableName: string;
   /** Key attribute of the source table (the stack's `source_table.hash_key`). */
-  hashKey?: string;
+  hashKey?: string | undefined;
   /**
    * Items from this template instead of the built-in orders; the generator checks it (compileTemplate) before the first write.
    * @default the built-in orders
    */
-  template?: TemplateSpec;
+  template?: TemplateSpec | undefined;
   /** New items to insert. */
   count: number;
   /** Seeded items to update afterwards (orders: status forward or CANCELLED; template items: every non-key attribute regenerated). */
-  updates?: number;
+  updates?: number | undefined;
   /** Seeded items to delete afterwards. */
-  deletes?: number;
+  deletes?: number | undefined;
   /** Reproducible data; omitted = a random seed, reported in the result. */
-  seed?: number;
+  seed?: number | undefined;
   /** BatchWriteItem calls in flight. */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Items per second limit. */
-  rate?: number;
+  rate?: number | undefined;
   /** Attempts per batch before giving up on its items. */
-  maxAttempts?: number;
-  clock?: Clock;
-  onProgress?: (progress: SeedProgress) => void;
-  signal?: AbortSignal;
+  maxAttempts?: number | undefined;
+  clock?: Clock | undefined;
+  onProgress?: ((progress: SeedProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
   /** Where orders are generated and how many batches are kept ready (see ahead.ts). */
-  generation?: AheadOptions;
+  generation?: AheadOptions | undefined;
 }
 
 export interface SeedProgress {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 export interface ProcessIdentity {
   pid: number;
   /** Opaque start-time token from {@link processStartTime}; absent in state files of older versions. */
-  startTime?: string;
+  startTime?: string | undefined;
 }
 
 /** True while a process with this pid exists and has not exited (whoever owns it). */

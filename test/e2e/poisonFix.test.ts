@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { getFreePort } from '../../src/util/net.js';
 import { BIN, runCli } from '../helpers/cli.js';
 
@@ -38,7 +38,8 @@ const FIXED = BUGGY.replace(
 let cwd: string;
 let port: number;
 let ddb: DynamoDBClient;
-let watcher: ResultPromise | undefined;
+/** The running `up --watch`, for afterAll to kill if the test failed midway. */
+let watcher: { kill(signal: NodeJS.Signals): boolean } | undefined;
 let watchOutput = '';
 
 beforeAll(async () => {
@@ -113,15 +114,16 @@ test('poison → on-failure queue → edit under up --watch → the running pipe
   expect(failures.stdout).toContain('gift notes are not supported');
 
   // 2. up --watch on the running stack; the user saves the fix.
-  watcher = execa('node', [BIN, 'up', '--port', String(port), '--watch'], {
+  const watch = execa('node', [BIN, 'up', '--port', String(port), '--watch'], {
     cwd,
     env: { NO_COLOR: '1' },
     reject: false,
   });
-  watcher.stderr?.on('data', (chunk: Buffer) => {
+  watcher = watch;
+  watch.stderr?.on('data', (chunk: Buffer) => {
     watchOutput += chunk.toString();
   });
-  watcher.stdout?.on('data', (chunk: Buffer) => {
+  watch.stdout?.on('data', (chunk: Buffer) => {
     watchOutput += chunk.toString();
   });
   expect(
@@ -179,8 +181,8 @@ test('poison → on-failure queue → edit under up --watch → the running pipe
   expect(verify).toMatchObject({ ok: true });
 
   // Ctrl-C ends the watch, not the stack.
-  watcher.kill('SIGINT');
-  const ended = await watcher;
+  watch.kill('SIGINT');
+  const ended = await watch;
   expect(ended.exitCode).toBe(130);
   expect(JSON.parse((await runCli(['status', '--json'], { cwd })).stdout)).toMatchObject({ running: true });
 }, 300_000);

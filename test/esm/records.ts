@@ -24,7 +24,7 @@ export interface TestRecord {
 /** Record `n` of order `key`; sequence numbers grow with `n` (and change length past 9). */
 export function makeRecord(
   n: number,
-  options: { key?: string; createdSeconds?: number; status?: string; padding?: string } = {},
+  options: { key?: string | undefined; createdSeconds?: number; status?: string; padding?: string } = {},
 ): TestRecord {
   const key = options.key ?? `order-${n}`;
   return {

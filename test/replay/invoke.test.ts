@@ -21,7 +21,7 @@ const invoked = (response: unknown): InvokeCommandOutput => ({
     Buffer.from(
       response === undefined ? '' : typeof response === 'string' ? response : JSON.stringify(response),
     ),
-  ) as InvokeCommandOutput['Payload'],
+  ) as NonNullable<InvokeCommandOutput['Payload']>,
 });
 
 // Responses the mapping does not read as a success of the whole batch.

@@ -37,26 +37,26 @@ export interface AwsDeployOptions {
   /** AWS_PROFILE / AWS_REGION for Terraform (from --profile / --region). */
   env: Record<string, string | undefined>;
   /** Custom endpoints (an emulator); the provider gets them all, and skips its AWS-only checks. */
-  endpoints?: ServiceEndpoints;
+  endpoints?: ServiceEndpoints | undefined;
   /** Shown the plan; resolves true to go ahead (a TTY prompt, or --yes). */
   confirm(plan: PlanResult): Promise<boolean>;
-  onStep?: (message: string) => void;
-  onOutput?: TerraformOptions['onOutput'];
-  signal?: AbortSignal;
+  onStep?: ((message: string) => void) | undefined;
+  onOutput?: TerraformOptions['onOutput'] | undefined;
+  signal?: AbortSignal | undefined;
   /**
    * Apply this saved plan instead of making one: the plan a CI job made and a
    * reviewer approved, with the bundle it was made with at its planned path.
    * A plan the state has moved past fails (Terraform: "Saved plan is stale");
    * it is never re-made. The file is left in place. @default undefined (plan here)
    */
-  planFile?: string;
+  planFile?: string | undefined;
   /** Stop once the plan is saved (`<stateDir>/terraform/plan.tfplan`), without asking. @default false */
-  planOnly?: boolean;
+  planOnly?: boolean | undefined;
   /**
    * After apply, move `live` to the published version through CodeDeploy
    * (canary, pre-traffic check, automatic rollback). @default undefined (the alias stays where it is)
    */
-  canary?: CanaryStepOptions;
+  canary?: CanaryStepOptions | undefined;
 }
 
 /** The clients and callbacks of the deployment step after apply. */
@@ -69,13 +69,13 @@ export interface CanaryStepOptions {
   preTrafficCheck: boolean;
   /** Asked before a version CodeDeploy's history shows as rolled back. */
   confirmRolledBack: DeployOptions['confirmRolledBack'];
-  onProgress?: DeployOptions['onProgress'];
-  onStart?: DeployOptions['onStart'];
-  onPreTraffic?: (result: PreTrafficResult) => void;
+  onProgress?: DeployOptions['onProgress'] | undefined;
+  onStart?: DeployOptions['onStart'] | undefined;
+  onPreTraffic?: ((result: PreTrafficResult) => void) | undefined;
   /** @default systemClock */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Between CodeDeploy polls. @default 5000 */
-  pollMs?: number;
+  pollMs?: number | undefined;
 }
 
 export type AwsDeployResult =
@@ -84,7 +84,7 @@ export type AwsDeployResult =
       applied: false;
       reason: 'no-changes' | 'declined' | 'plan-only';
       plan: PlanResult;
-      outputs?: AwsOutputs;
+      outputs?: AwsOutputs | undefined;
       deployment?: DeployResult;
     };
 

@@ -73,28 +73,28 @@ export interface TerraformOptions {
   /** The stack's state dir (`.ddb-ingest/`); Terraform's files go to `<stateDir>/terraform/`. */
   stateDir: string;
   /** Input variables; written to a var file for plan (never passed on the command line). */
-  vars?: InfraVariables;
+  vars?: InfraVariables | undefined;
   /** Extra environment for Terraform (AWS_PROFILE, AWS_REGION, ...), merged over process.env. */
-  env?: Record<string, string | undefined>;
+  env?: Record<string, string | undefined> | undefined;
   /**
    * Provider mirror directory (the `TF_PLUGIN_DIR` variable): init installs
    * providers from it only, with no registry access. Omit to use the registry
    * (or the user's own CLI configuration).
    */
-  pluginDir?: string;
+  pluginDir?: string | undefined;
   /** State backend; local by default. */
-  backend?: BackendConfig;
+  backend?: BackendConfig | undefined;
   /** Receives Terraform's output line by line as it runs (progress for the CLI to render). */
-  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  onOutput?: ((line: string, stream: 'stdout' | 'stderr') => void) | undefined;
   /** Aborting sends Terraform SIGINT so it stops cleanly and releases the state lock. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Terraform executable; `terraform` from the PATH by default. */
-  terraformBin?: string;
+  terraformBin?: string | undefined;
   /**
    * Limit plan (and destroy) to these resource addresses (`-target`), e.g.
    * `TABLE_TARGETS`. Terraform warns that the result may be incomplete.
    */
-  targets?: string[];
+  targets?: string[] | undefined;
 }
 
 /** The two tables alone: deployable against DynamoDB Local. */
@@ -207,7 +207,7 @@ async function run(opts: TerraformOptions, args: string[], what: string, data = 
     stdin: 'ignore',
     stdout: forward('stdout'),
     stderr: forward('stderr'),
-    cancelSignal: opts.signal,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
     // Terraform treats SIGINT as "stop gracefully": it finishes the call in
     // flight, writes state and releases the lock.
     killSignal: 'SIGINT',

@@ -12,29 +12,29 @@ export interface DynamoDbLocalOptions {
   /** TCP port; DynamoDB Local listens on every interface (it has no bind option). */
   port: number;
   /** Directory for the database files; omit to keep everything in memory. */
-  dbPath?: string;
+  dbPath?: string | undefined;
   /**
    * Browser origins allowed by CORS. DynamoDB Local's default is `*`, which lets
    * any web page open in the user's browser read and write the tables.
    */
-  corsOrigins?: string[];
+  corsOrigins?: string[] | undefined;
   /** Keep running after this process exits (used by `up`). */
-  detached?: boolean;
+  detached?: boolean | undefined;
   /** File that receives DynamoDB Local's stdout and stderr. */
-  logFile?: string;
+  logFile?: string | undefined;
   /** How long to wait for the first answer, in ms. */
-  readyTimeoutMs?: number;
+  readyTimeoutMs?: number | undefined;
   /** Stops waiting for the first answer (Ctrl-C); the process is killed. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called with the pid as soon as the process is spawned, before it answers. */
-  onSpawn?: (pid: number) => void | Promise<void>;
+  onSpawn?: ((pid: number) => void | Promise<void>) | undefined;
   /** The java executable (default: `java` on the PATH, or $JAVA_HOME/bin/java). */
-  java?: string;
+  java?: string | undefined;
   /**
    * Working directory of the process: DynamoDB Local drops a metadata file
    * there, so it must not be the user's project (default: the OS temp dir).
    */
-  workDir?: string;
+  workDir?: string | undefined;
 }
 
 export interface RunningDynamoDbLocal {

@@ -29,13 +29,13 @@ export interface LockOptions {
   /** What takes the lock, shown to whoever waits. */
   command: string;
   /** How long to wait for another holder. @default 180000 ms (a cold `up` takes up to a minute) */
-  waitMs?: number;
+  waitMs?: number | undefined;
   /** Called once when the lock is held by another live process and we start waiting. */
-  onWait?: (holder: { pid: number; command: string; since: string }) => void;
+  onWait?: ((holder: { pid: number; command: string; since: string }) => void) | undefined;
   /** Stops waiting (Ctrl-C). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Poll interval while waiting. @default 200 ms */
-  pollMs?: number;
+  pollMs?: number | undefined;
 }
 
 async function readHolder(file: string): Promise<LockRecord | undefined> {

@@ -29,36 +29,36 @@ export interface LocalUpOptions {
   /** Keep the database in `<stateDir>/data` across down/up instead of in memory. */
   persist: boolean;
   /** Progress messages for the CLI to render. */
-  onStep?: (message: string) => void;
+  onStep?: ((message: string) => void) | undefined;
   /** Directory of the stack file: `function.entry` is relative to it. */
   stackDir: string;
   /** The stack file given with --config, passed on to the background runner. */
-  configFile?: string;
+  configFile?: string | undefined;
   /**
    * Start the event source mapping in a background process (default). `up
    * --foreground` runs it in the CLI's own process instead.
    */
-  startRunner?: boolean;
+  startRunner?: boolean | undefined;
   /**
    * `up --foreground`: the mapping will run in this process. Refused when a
    * background runner already runs; this process is recorded as the runner.
    */
-  foreground?: boolean;
+  foreground?: boolean | undefined;
   /** Who takes the state dir's lock, for whoever waits for it. @default 'up' */
-  command?: string;
+  command?: string | undefined;
   /** Ctrl-C: stop at the next step; what this call started is stopped. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Things worth telling the user (processes an earlier crash left and that were stopped). */
-  onNotice?: (message: string) => void;
+  onNotice?: ((message: string) => void) | undefined;
   /** After a failure or an interruption: what this call had started and has stopped. */
-  onCleanup?: (stopped: string[]) => void;
+  onCleanup?: ((stopped: string[]) => void) | undefined;
 }
 
 export interface LocalStackPaths {
   stack: Stack;
   stateDir: string;
   /** Every table and function of the stack; without it, the single pipeline of `stack`. */
-  model?: StackModel;
+  model?: StackModel | undefined;
 }
 
 /** The model to run: the given one, or the single pipeline of `stack`. */
