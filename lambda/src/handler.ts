@@ -46,8 +46,8 @@ export function createHandler(deps: HandlerDependencies = {}): StreamHandler {
     ...(deps.tableName ? { tableName: deps.tableName } : {}),
     ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
     ...(deps.now ? { now: deps.now } : {}),
-    ...(deps.groupSize !== undefined ? { groupSize: deps.groupSize } : {}),
-    ...(deps.concurrency !== undefined ? { concurrency: deps.concurrency } : {}),
+    groupSize: deps.groupSize,
+    concurrency: deps.concurrency,
   });
 }
 

@@ -61,7 +61,7 @@ Examples:
             stateDir: ctx.stateDir,
             configFile: ctx.stackFile.exists ? ctx.stackFile.file : undefined,
             port: opts.port,
-            ...(ctx.flags.endpointUrl !== undefined ? { endpoint: ctx.flags.endpointUrl } : {}),
+            endpoint: ctx.flags.endpointUrl,
             count: opts.count,
             updates: opts.updates,
             deletes: opts.deletes,

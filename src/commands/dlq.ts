@@ -38,7 +38,7 @@ Examples:
         const { queue, close } = await ctx.target.onFailureQueue({
           visibilityTimeoutSeconds: 30,
           signal: ctx.signal,
-          ...(opts.function !== undefined ? { function: opts.function } : {}),
+          function: opts.function,
         });
         try {
           if (opts.purge) {

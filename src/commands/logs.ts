@@ -49,7 +49,7 @@ Examples:
         const level = opts.level !== undefined ? parseLogLevel(opts.level) : undefined;
         const query = {
           since,
-          ...(until !== undefined ? { until } : {}),
+          until,
           ...(opts.filter ? { filter: opts.filter } : {}),
           ...(level ? { level } : {}),
           follow: Boolean(opts.follow),

@@ -200,8 +200,8 @@ async function readFromStream(
 ): Promise<WireRecord[]> {
   const { recordsFromStream } = await import('../replay/fromStream.js');
   const streamArn = await ctx.target.streamArn({
-    ...(choice.function !== undefined ? { function: choice.function } : {}),
-    ...(choice.table !== undefined ? { table: choice.table } : {}),
+    function: choice.function,
+    table: choice.table,
   });
   const client = await ctx.target.clients.streams();
   const spinner = await ctx.output.spinner(`Reading ${streamArn}`);
@@ -209,7 +209,7 @@ async function readFromStream(
     const records = await recordsFromStream({
       client,
       streamArn,
-      ...(since !== undefined ? { since } : {}),
+      since,
       signal: ctx.signal,
     });
     spinner.succeed(`Read ${plural(records.length, 'record')} from the stream`);

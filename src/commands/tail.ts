@@ -52,7 +52,7 @@ Examples:
           {
             from: opts.from,
             follow: opts.follow,
-            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            limit: opts.limit,
             ...(opts.event ? { event: opts.event } : {}),
           },
           Date.now(),

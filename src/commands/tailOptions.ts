@@ -7,11 +7,11 @@ import { isIsoTime, parseTimeSpec } from './timeSpec.js';
 /** The flags as the CLI received them (strings, before validation). */
 export interface RawTailOptions {
   /** `trim-horizon` (default), `latest`, an ISO time, or a sequence number. */
-  from?: string;
-  follow?: boolean;
-  limit?: string | number;
+  from?: string | undefined;
+  follow?: boolean | undefined;
+  limit?: string | number | undefined;
   /** `INSERT,MODIFY` or several values; case-insensitive. */
-  event?: string | string[];
+  event?: string | string[] | undefined;
 }
 
 /**

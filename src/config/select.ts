@@ -44,7 +44,7 @@ export const streamTables = (model: Pick<StackModel, 'tables'>): string[] =>
  */
 export function selectStreamTable(
   model: Pick<StackModel, 'tables' | 'functions'>,
-  options: { table?: string; function?: string } = {},
+  options: { table?: string | undefined; function?: string | undefined } = {},
 ): string {
   const withStream = streamTables(model);
   if (options.table !== undefined) {

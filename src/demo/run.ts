@@ -70,7 +70,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       onStep: progress,
       onNotice: progress,
       command: 'demo',
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     },
   );
   const state = await requireLocalStack(options.stateDir);

@@ -23,27 +23,27 @@ const ALIASES: Record<string, LogLevel> = { WARNING: 'WARN', FATAL: 'CRITICAL' }
 /** What to read; both readers take these. */
 export interface LogQuery {
   /** Epoch ms, inclusive; undefined = from the oldest event. */
-  since?: number;
+  since?: number | undefined;
   /** Epoch ms, inclusive; undefined = no end. With `follow`, following stops once the clock passes it. */
-  until?: number;
+  until?: number | undefined;
   /**
    * Text to look for, CloudWatch style: every word must appear (case-sensitive);
    * a "double-quoted" text must appear as is.
    */
-  filter?: string;
+  filter?: string | undefined;
   /**
    * Only events at this level or above; lines without a level are left out,
    * and so are Lambda's platform lines except those reporting a failure
    * (timeouts, runtime exits, failed inits: ERROR).
    */
-  level?: LogLevel;
+  level?: LogLevel | undefined;
   /** Keep polling for new events until `signal` aborts. */
-  follow?: boolean;
+  follow?: boolean | undefined;
   /** Ends following (and a pending wait) without error. */
-  signal?: AbortSignal;
-  clock?: Clock;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
   /** Wait between polls while following, in ms. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
 }
 
 /** `warning` -> `WARN`; undefined when `text` names no level. */

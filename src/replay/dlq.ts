@@ -211,9 +211,9 @@ export interface ReadDlqRecordsOptions {
   client: StreamsClient;
   entry: DlqEntry;
   /** `awsRegion` written into the records. */
-  region?: string;
-  signal?: AbortSignal;
-  clock?: Clock;
+  region?: string | undefined;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
 }
 
 /** Reads an on-failure message's sequence range back from its stream. */
@@ -230,8 +230,8 @@ export async function readDlqRecords(options: ReadDlqRecordsOptions): Promise<Dl
       start: info.startSequenceNumber,
       end: info.endSequenceNumber,
       ...(options.region ? { region: options.region } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      signal: options.signal,
+      clock: options.clock,
     });
   } catch (err) {
     const name = (err as Error).name;
@@ -299,7 +299,7 @@ export async function prepareRedrive(options: PrepareRedriveOptions): Promise<Re
         client: options.client,
         entry,
         ...(options.region ? { region: options.region } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: options.signal,
       });
       if (result.status !== 'complete') options.onNotice?.({ type: result.status, result });
       read.push(result);

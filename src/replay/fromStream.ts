@@ -12,13 +12,13 @@ export interface StreamReplaySource {
    * the stream still holds. DynamoDB Local keeps creation times to the minute,
    * so up to a minute more may come back: replaying them is harmless.
    */
-  since?: number;
+  since?: number | undefined;
   /** `awsRegion` written into the records. */
-  region?: string;
-  signal?: AbortSignal;
-  clock?: Clock;
+  region?: string | undefined;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
   /** Wait between polls of an empty shard, in ms. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
 }
 
 /** Every record the stream holds from `since` to now, in lineage order (no following). */
@@ -31,9 +31,9 @@ export async function recordsFromStream(source: StreamReplaySource): Promise<Wir
     streamArn: source.streamArn,
     options: { from, follow: false },
     ...(source.region ? { region: source.region } : {}),
-    ...(source.signal ? { signal: source.signal } : {}),
-    ...(source.clock ? { clock: source.clock } : {}),
-    ...(source.pollIntervalMs !== undefined ? { pollIntervalMs: source.pollIntervalMs } : {}),
+    signal: source.signal,
+    clock: source.clock,
+    pollIntervalMs: source.pollIntervalMs,
   })) {
     records.push(record);
   }

@@ -90,8 +90,8 @@ export interface RemoteInvokerOptions {
   client: Pick<LambdaClient, 'send'>;
   functionName: string;
   /** The alias or version invoked; the deployed stack serves traffic through `live`. */
-  qualifier?: string;
-  signal?: AbortSignal;
+  qualifier?: string | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 function decodeText(bytes: Uint8Array | undefined): string {

@@ -119,7 +119,7 @@ export async function runSeed(options: SeedOptions): Promise<SeedResult> {
       maxDelayMs: 5_000,
       rate: options.rate,
       clock,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     });
     const report = () => options.onProgress?.({ phase, done: writer.written, total });
     for await (const batch of source.batches(phase)) {

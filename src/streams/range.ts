@@ -12,9 +12,9 @@ export interface SequenceRange {
   start: string;
   /** Last sequence number of the range (inclusive). */
   end: string;
-  region?: string;
-  signal?: AbortSignal;
-  clock?: Clock;
+  region?: string | undefined;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
 }
 
 /**
@@ -30,8 +30,8 @@ export async function readSequenceRange(range: SequenceRange): Promise<WireRecor
     shardId: range.shardId,
     region: range.region ?? (await resolveRegion(range.client, range.streamArn)),
     start: { type: 'AT_SEQUENCE_NUMBER', sequenceNumber: range.start },
-    ...(range.signal ? { signal: range.signal } : {}),
-    ...(range.clock ? { clock: range.clock } : {}),
+    signal: range.signal,
+    clock: range.clock,
   });
   const out: WireRecord[] = [];
   for (;;) {

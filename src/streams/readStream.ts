@@ -26,25 +26,25 @@ export interface ReadStreamOptions {
   client: StreamsClient;
   streamArn: string;
   /** `awsRegion` of the records; default: the ARN's region, or the client's for DynamoDB Local. */
-  region?: string;
+  region?: string | undefined;
   from: StreamStart;
   /** true: keep polling for new records and shards; false: stop at the end of the open shards. */
   follow: boolean;
   /** GetRecords `Limit` (1 to 1000; default 1000). */
-  pageSize?: number;
+  pageSize?: number | undefined;
   /** Ending the iteration early: the iterable then finishes without error. */
-  signal?: AbortSignal;
-  clock?: Clock;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
   /** Wait after a page that was not full, per shard (default 250 ms: 4 polls a second when idle). */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /** How often `follow` looks for new shards besides when a shard ends (default 10 s). */
-  describeIntervalMs?: number;
-  throttle?: Partial<ThrottleSettings>;
-  random?: () => number;
+  describeIntervalMs?: number | undefined;
+  throttle?: Partial<ThrottleSettings> | undefined;
+  random?: (() => number) | undefined;
   /** Every GetRecords result, empty ones included (for progress and metrics). */
-  onPage?: (page: ShardPage) => void;
-  onTrimmed?: (info: TrimmedInfo) => void;
-  onRecover?: (info: RecoveryInfo) => void;
+  onPage?: ((page: ShardPage) => void) | undefined;
+  onTrimmed?: ((info: TrimmedInfo) => void) | undefined;
+  onRecover?: ((info: RecoveryInfo) => void) | undefined;
 }
 
 /** Non-empty pages as `readStream` yields them. */
@@ -125,11 +125,11 @@ export async function* readStream(options: ReadStreamOptions): AsyncGenerator<St
         start,
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
         clock,
-        ...(signal ? { signal } : {}),
+        signal,
         ...(options.throttle ? { throttle: options.throttle } : {}),
         ...(options.random ? { random: options.random } : {}),
-        ...(options.onTrimmed ? { onTrimmed: options.onTrimmed } : {}),
-        ...(options.onRecover ? { onRecover: options.onRecover } : {}),
+        onTrimmed: options.onTrimmed,
+        onRecover: options.onRecover,
         isShardClosed: (id) => discovery.isClosed(id),
       });
       active.set(shard.shardId, { reader, dueAt: clock.now() });

@@ -56,25 +56,25 @@ export interface ShardReaderOptions {
   /** Where to begin without a checkpoint; an AFTER_SEQUENCE_NUMBER start is the checkpoint. */
   start: ShardStart;
   /** GetRecords `Limit` (1 to 1000; default 1000). */
-  pageSize?: number;
-  clock?: Clock;
+  pageSize?: number | undefined;
+  clock?: Clock | undefined;
   /** Aborting makes a pending `next()` reject with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Back-off after LimitExceeded/ProvisionedThroughputExceeded/Throttling errors. */
-  throttle?: Partial<ThrottleSettings>;
+  throttle?: Partial<ThrottleSettings> | undefined;
   /** Random source for back-off jitter, [0, 1). */
-  random?: () => number;
+  random?: (() => number) | undefined;
   /** Iterator failures in a row (with back-off between them) before giving up; default 8. */
-  maxConsecutiveFailures?: number;
+  maxConsecutiveFailures?: number | undefined;
   /** Data before the checkpoint was trimmed: reading goes on from the oldest record still held. */
-  onTrimmed?: (info: TrimmedInfo) => void;
+  onTrimmed?: ((info: TrimmedInfo) => void) | undefined;
   /** The reader took a new iterator after an error. */
-  onRecover?: (info: RecoveryInfo) => void;
+  onRecover?: ((info: RecoveryInfo) => void) | undefined;
   /**
    * Whether the shard is closed (has an EndingSequenceNumber). Asked only when
    * GetRecords returns no NextShardIterator; defaults to a DescribeStream.
    */
-  isShardClosed?: (shardId: string) => Promise<boolean>;
+  isShardClosed?: ((shardId: string) => Promise<boolean>) | undefined;
 }
 
 /** One GetRecords result. */

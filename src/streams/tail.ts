@@ -28,14 +28,14 @@ export interface TailRun {
   client: StreamsClient;
   streamArn: string;
   /** `awsRegion` of the records (see ReadStreamOptions.region). */
-  region?: string;
+  region?: string | undefined;
   options: TailOptions;
-  signal?: AbortSignal;
-  clock?: Clock;
-  pollIntervalMs?: number;
-  pageSize?: number;
-  onTrimmed?: (info: TrimmedInfo) => void;
-  onRecover?: (info: RecoveryInfo) => void;
+  signal?: AbortSignal | undefined;
+  clock?: Clock | undefined;
+  pollIntervalMs?: number | undefined;
+  pageSize?: number | undefined;
+  onTrimmed?: ((info: TrimmedInfo) => void) | undefined;
+  onRecover?: ((info: RecoveryInfo) => void) | undefined;
 }
 
 /**
@@ -106,11 +106,11 @@ export async function* tail(run: TailRun): AsyncGenerator<WireRecord, void, unde
       follow: options.follow,
       signal: controller.signal,
       ...(run.region ? { region: run.region } : {}),
-      ...(run.clock ? { clock: run.clock } : {}),
-      ...(run.pollIntervalMs !== undefined ? { pollIntervalMs: run.pollIntervalMs } : {}),
+      clock: run.clock,
+      pollIntervalMs: run.pollIntervalMs,
       ...(run.pageSize ? { pageSize: run.pageSize } : {}),
-      ...(run.onTrimmed ? { onTrimmed: run.onTrimmed } : {}),
-      ...(run.onRecover ? { onRecover: run.onRecover } : {}),
+      onTrimmed: run.onTrimmed,
+      onRecover: run.onRecover,
     })) {
       for (const record of page.records) {
         if (options.events && !options.events.includes(record.eventName)) continue;

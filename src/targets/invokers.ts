@@ -11,7 +11,7 @@ export async function startInvoker(
   kind: InvokerKind,
   settings: TargetSettings,
   hooks: TargetHooks = {},
-  options: { function?: string } = {},
+  options: { function?: string | undefined } = {},
 ): Promise<Invoker> {
   const { model } = settings.stackFile;
   const { selectFunction } = await import('../config/select.js');
@@ -22,7 +22,7 @@ export async function startInvoker(
     const invoker = remoteInvoker({
       client,
       functionName: fn.name,
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      signal: hooks.signal,
     });
     return { invoke: invoker.invoke, close: async () => client.destroy() };
   }

@@ -119,7 +119,7 @@ export interface Target {
   /** Stops the local stack (the batch in flight finishes), or destroys the deployment. */
   down(request: { purge?: boolean }, hooks?: TargetHooks): Promise<DownOutcome>;
   /** The `status --json` document; with `function`, only that function's mappings. */
-  status(hooks?: TargetHooks, options?: { function?: string }): Promise<StatusReport>;
+  status(hooks?: TargetHooks, options?: { function?: string | undefined }): Promise<StatusReport>;
   /** Where the stack's tables are. */
   connection(): Promise<AwsConnection>;
   /** New clients on connection(); the caller destroys them. */
@@ -133,20 +133,24 @@ export interface Target {
    * The stream of `table`; without it, of the only stream `function` reads,
    * or of the stack's only table with a stream (several: a ConfigError).
    */
-  streamArn(options?: { table?: string; function?: string }): Promise<string>;
+  streamArn(options?: { table?: string | undefined; function?: string | undefined }): Promise<string>;
   /** The PII key the handler hashes emails with (local file, or SSM). */
   piiKey(): Promise<Buffer>;
   /** The on-failure queue of discarded batches (local directory or SQS). */
   onFailureQueue(options?: {
-    visibilityTimeoutSeconds?: number;
-    signal?: AbortSignal;
+    visibilityTimeoutSeconds?: number | undefined;
+    signal?: AbortSignal | undefined;
     /** Whose queue (every mapping of it); required where the stack has several functions. */
-    function?: string;
+    function?: string | undefined;
   }): Promise<OnFailureQueue>;
   /** Where the function's logs are; `function` is required where the stack has several. */
-  logSource(options?: { function?: string }): Promise<OpenLogSource>;
+  logSource(options?: { function?: string | undefined }): Promise<OpenLogSource>;
   /** Something to send Lambda-shaped batches to; `function` is required where the stack has several. */
-  invoker(kind: InvokerKind, hooks?: TargetHooks, options?: { function?: string }): Promise<Invoker>;
+  invoker(
+    kind: InvokerKind,
+    hooks?: TargetHooks,
+    options?: { function?: string | undefined },
+  ): Promise<Invoker>;
   /**
    * The handler bundles this target runs, built from the current sources
    * (`rebuilt` false when one was current): `bundleFile`/`rebuilt` are the

@@ -50,19 +50,19 @@ export interface ApplyBatchOptions {
    * update per aggregate it touches, merged within the transaction.
    * @default 100
    */
-  maxActions?: number;
+  maxActions?: number | undefined;
   /**
    * Transactions (and batch reads) in flight at once.
    * @default 16
    */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /**
    * Reads of an item before its record fails when other writers keep winning.
    * @default 5
    */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Waits between retries; injectable so tests do not sleep. */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /**
@@ -246,7 +246,7 @@ export async function applyChange(options: ApplyOptions, change: StreamChange): 
     ddb: options.ddb,
     tableName: options.tableName,
     domain: options.domain,
-    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    maxAttempts: options.maxAttempts,
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   const result = results.get(record);

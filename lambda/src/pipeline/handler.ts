@@ -30,14 +30,14 @@ export interface StreamHandlerOptions {
   logger: Logger;
   metrics: Metrics;
   /** Sink table name; defaults to env `SINK_TABLE_NAME`, read at each invocation. */
-  tableName?: string;
+  tableName?: string | undefined;
   /**
    * Reads of an item before its record fails when other writers keep winning.
    * @default 5
    */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Epoch milliseconds now, for the lag metric (default Date.now). */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /**
    * Actions per transaction (1 to 100): records of different item keys share
    * a TransactWriteItems of one put per record and one update per aggregate.
@@ -45,12 +45,12 @@ export interface StreamHandlerOptions {
    * DEFAULT_MAX_ACTIONS.
    * @default 100
    */
-  groupSize?: number;
+  groupSize?: number | undefined;
   /**
    * Transactions in flight at once within a batch.
    * @default 16
    */
-  concurrency?: number;
+  concurrency?: number | undefined;
 }
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse>;
@@ -183,8 +183,8 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
           tableName,
           domain,
           maxActions: groupSize,
-          ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
-          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+          maxAttempts: options.maxAttempts,
+          concurrency: options.concurrency,
         },
         onResult,
       ).catch((error: unknown) => {

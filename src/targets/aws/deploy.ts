@@ -111,7 +111,7 @@ async function releasePublishedVersion(
       version: outputs.function_version,
       clock,
       confirmRolledBack: canary.confirmRolledBack,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     });
   }
   const pre = await import('./canary/preTraffic.js');
@@ -121,7 +121,7 @@ async function releasePublishedVersion(
           dynamodb: canary.dynamodb,
           sinkTable: outputs.sink_table_name,
           hashKey: stack.source_table.hash_key,
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: options.signal,
         })
       : pre.appliedByAge(clock.now());
   return deployVersion({
@@ -131,10 +131,10 @@ async function releasePublishedVersion(
     functionName: outputs.function_name,
     version: outputs.function_version,
     clock,
-    ...(canary.pollMs !== undefined ? { pollMs: canary.pollMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(canary.onProgress ? { onProgress: canary.onProgress } : {}),
-    ...(canary.onStart ? { onStart: canary.onStart } : {}),
+    pollMs: canary.pollMs,
+    signal: options.signal,
+    onProgress: canary.onProgress,
+    onStart: canary.onStart,
     confirmRolledBack: canary.confirmRolledBack,
     ...(canary.preTrafficCheck
       ? {
@@ -150,7 +150,7 @@ async function releasePublishedVersion(
               applied,
               region: outputs.region,
               clock,
-              ...(options.signal ? { signal: options.signal } : {}),
+              signal: options.signal,
             });
             canary.onPreTraffic?.(result);
             return result;

@@ -14,9 +14,9 @@ export interface AwsStatusOptions {
   lambda: Pick<LambdaClient, 'send'>;
   sqs: Pick<SQSClient, 'send'>;
   /** The custom DynamoDB endpoint, when one is set (shown as `endpoint`). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Problems reaching AWS are reported, not thrown: status shows what it can. */
-  onWarning?: (text: string) => void;
+  onWarning?: ((text: string) => void) | undefined;
 }
 
 /**

@@ -46,9 +46,9 @@ export function awsTarget(settings: TargetSettings): Target {
       env: { AWS_PROFILE: conn.profile, AWS_REGION: conn.region },
       ...(conn.endpoints ? { endpoints: conn.endpoints } : {}),
       confirm: hooks.confirm ?? (async () => false),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-      ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
-      ...(hooks.onOutput ? { onOutput: hooks.onOutput } : {}),
+      signal: hooks.signal,
+      onStep: hooks.onStep,
+      onOutput: hooks.onOutput,
     };
   }
 
@@ -101,8 +101,8 @@ export function awsTarget(settings: TargetSettings): Target {
           lambda: clients.api.lambda,
           functionName: o.function_name,
           clock: systemClock,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
-          ...(request.toVersion !== undefined ? { toVersion: request.toVersion } : {}),
+          signal: hooks.signal,
+          toVersion: request.toVersion,
           confirm: hooks.confirm,
         };
         const applicationName = o.codedeploy_app_name;
@@ -113,7 +113,7 @@ export function awsTarget(settings: TargetSettings): Target {
               ...common,
               codedeploy: clients.api.codedeploy,
               group: { applicationName, deploymentGroupName },
-              ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+              onProgress: hooks.onProgress,
             })
           : await rollbackAtOnce(common);
       } finally {
@@ -140,7 +140,7 @@ export function awsTarget(settings: TargetSettings): Target {
           lambda,
           sqs,
           ...(endpoint ? { endpoint } : {}),
-          ...(hooks.onWarning ? { onWarning: hooks.onWarning } : {}),
+          onWarning: hooks.onWarning,
         });
       } finally {
         lambda.destroy();

@@ -44,17 +44,17 @@ export interface LocalMappingsOptions {
    * when its sources changed since the last build; without it, the bundle
    * the last build left in the state dir runs.
    */
-  stackDir?: string;
+  stackDir?: string | undefined;
   state: LocalState;
   /** Stops polling; the batches in flight finish and their checkpoints are kept. */
   signal: AbortSignal;
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Poll interval of an idle shard (AWS: about 250 ms). */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /** Messages worth a line in the runner log (recoveries, trimmed data, rebuilds). */
-  onNotice?: (text: string) => void;
+  onNotice?: ((text: string) => void) | undefined;
   /** Every status snapshot of every mapping, for `up --foreground`. */
-  onStatus?: (status: RunnerStatus) => void;
+  onStatus?: ((status: RunnerStatus) => void) | undefined;
 }
 
 /** One mapping of the stack, ready to run. */

@@ -49,7 +49,7 @@ export function functionEnvironment(stack: Stack, state: LocalState): Record<str
 export interface LocalPipelineOptions extends Omit<LocalMappingsOptions, 'model'> {
   stack: Stack;
   /** Every table and function of the stack; without it, the single pipeline of `stack`. */
-  model?: StackModel;
+  model?: StackModel | undefined;
 }
 
 /**

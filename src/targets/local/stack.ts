@@ -402,7 +402,7 @@ export interface DownResult {
  */
 export async function localDown(
   stateDir: string,
-  options: { purge: boolean; signal?: AbortSignal; lockWaitMs?: number },
+  options: { purge: boolean; signal?: AbortSignal | undefined; lockWaitMs?: number | undefined },
 ): Promise<DownResult> {
   const usable = await stat(stateDir).then(
     (s) => s.isDirectory(),
@@ -412,7 +412,7 @@ export async function localDown(
   const lock = await lockStateDir(stateDir, {
     command: 'down',
     signal: options.signal,
-    ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+    waitMs: options.lockWaitMs,
   });
   try {
     const state = await readLocalState(stateDir);
@@ -448,9 +448,9 @@ export async function localStatus(
   { stack, stateDir, model: given }: LocalStackPaths,
   options: {
     /** Look at the tables on this endpoint instead of the stack's DynamoDB Local. */
-    endpoint?: string;
+    endpoint?: string | undefined;
     /** Only this function's mappings. */
-    function?: string;
+    function?: string | undefined;
   } = {},
 ): Promise<StatusReport> {
   const model = stackModelOf({ stack, model: given });

@@ -43,14 +43,14 @@ export function localTarget(settings: TargetSettings): Target {
         {
           port: request.port,
           persist: Boolean(request.persist),
-          ...(hooks.onStep ? { onStep: hooks.onStep } : {}),
-          ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
-          ...(hooks.onCleanup ? { onCleanup: hooks.onCleanup } : {}),
+          onStep: hooks.onStep,
+          onNotice: hooks.onNotice,
+          onCleanup: hooks.onCleanup,
           stackDir: settings.stackFile.dir,
           configFile: settings.stackFile.exists ? settings.stackFile.file : undefined,
           startRunner: !request.foreground,
           foreground: Boolean(request.foreground),
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          signal: hooks.signal,
         },
       );
       return { kind: 'local-stack', ...result };
@@ -63,7 +63,7 @@ export function localTarget(settings: TargetSettings): Target {
         hooks.onNotice?.('Nothing deleted; stopping the stack only.');
         purge = false;
       }
-      const result = await localDown(stateDir, { purge, ...(hooks.signal ? { signal: hooks.signal } : {}) });
+      const result = await localDown(stateDir, { purge, signal: hooks.signal });
       return { kind: 'local-stack', ...result };
     },
 
@@ -73,7 +73,7 @@ export function localTarget(settings: TargetSettings): Target {
         { stack, stateDir, model },
         {
           ...(settings.endpointOverride ? { endpoint: settings.endpointOverride } : {}),
-          ...(options.function !== undefined ? { function: options.function } : {}),
+          function: options.function,
         },
       );
     },
@@ -201,8 +201,8 @@ export function localTarget(settings: TargetSettings): Target {
           stateDir,
           state,
           signal: hooks.signal,
-          ...(hooks.onNotice ? { onNotice: hooks.onNotice } : {}),
-          ...(hooks.onStatus ? { onStatus: hooks.onStatus } : {}),
+          onNotice: hooks.onNotice,
+          onStatus: hooks.onStatus,
         });
       } catch (err) {
         failure = err;

@@ -88,8 +88,8 @@ export interface CreateOptions {
   /** Shown in CodeDeploy's history; `rollback` marks its deployments here. */
   description: string;
   /** Overrides the group's config (a rollback goes all at once). @default the group's */
-  deploymentConfigName?: string;
-  signal?: AbortSignal;
+  deploymentConfigName?: string | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** Starts the deployment that shifts the alias as `shift` says; resolves to its id. */
@@ -184,18 +184,18 @@ export interface WaitOptions {
   deploymentId: string;
   clock: Clock;
   /** Between GetDeployment calls. @default 5000 */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /**
    * How long a deployment may stay "Created" before it counts as never
    * started (CodeDeploy starts one within seconds; an emulator without
    * CodeDeploy deployments never does). @default 180000
    */
-  startTimeoutMs?: number;
+  startTimeoutMs?: number | undefined;
   /** To show the traffic split as it moves. @default undefined (status only) */
-  alias?: { lambda: LambdaApi; functionName: string; name: string };
-  onProgress?: (progress: DeploymentProgress) => void;
+  alias?: { lambda: LambdaApi; functionName: string; name: string } | undefined;
+  onProgress?: ((progress: DeploymentProgress) => void) | undefined;
   /** Aborting stops waiting (the deployment goes on in CodeDeploy). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const DONE: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];

@@ -26,9 +26,9 @@ export async function newestRecords(options: {
   streams: StreamsClient;
   streamArn: string;
   limit: number;
-  region?: string;
-  clock?: Clock;
-  signal?: AbortSignal;
+  region?: string | undefined;
+  clock?: Clock | undefined;
+  signal?: AbortSignal | undefined;
 }): Promise<WireRecord[]> {
   const kept: WireRecord[] = [];
   for await (const page of readStream({
@@ -38,8 +38,8 @@ export async function newestRecords(options: {
     follow: false,
     pollIntervalMs: 0,
     ...(options.region ? { region: options.region } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    clock: options.clock,
+    signal: options.signal,
   })) {
     kept.push(...page.records);
     if (kept.length > options.limit * 2) kept.splice(0, kept.length - options.limit);
@@ -61,7 +61,7 @@ export function appliedBySinkSequence(options: {
   sinkTable: string;
   /** The source table's hash key (the order id). */
   hashKey: string;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }): AppliedFilter {
   return async (records) => {
     const pkOf = (r: WireRecord) => {
@@ -130,9 +130,9 @@ export interface PreTrafficOptions {
   /** How many applied records to replay. */
   count: number;
   applied: AppliedFilter;
-  region?: string;
-  clock?: Clock;
-  signal?: AbortSignal;
+  region?: string | undefined;
+  clock?: Clock | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export type PreTrafficResult =
@@ -146,8 +146,8 @@ export async function preTrafficCheck(options: PreTrafficOptions): Promise<PreTr
     streamArn: options.streamArn,
     limit: CANDIDATES,
     ...(options.region ? { region: options.region } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    clock: options.clock,
+    signal: options.signal,
   });
   if (newest.length === 0) return { result: 'skipped', reason: 'stream-empty' };
   const records = (await options.applied(newest)).slice(-options.count);
@@ -158,7 +158,7 @@ export async function preTrafficCheck(options: PreTrafficOptions): Promise<PreTr
     client: options.lambda,
     functionName: options.functionName,
     qualifier: options.version,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   const outcome: BatchOutcome = await invoker.invoke({ Records: records });
   if (!outcome.ok || outcome.batchItemFailures.length > 0) {

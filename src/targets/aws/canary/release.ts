@@ -43,14 +43,14 @@ export interface ReleaseTarget {
   group: DeploymentGroupRef;
   functionName: string;
   /** @default "live" */
-  alias?: string;
+  alias?: string | undefined;
   clock: Clock;
   /** @default 5000 */
-  pollMs?: number;
+  pollMs?: number | undefined;
   /** @default DEFAULT_START_TIMEOUT_MS (deployment.ts) */
-  startTimeoutMs?: number;
-  onProgress?: (progress: DeploymentProgress) => void;
-  signal?: AbortSignal;
+  startTimeoutMs?: number | undefined;
+  onProgress?: ((progress: DeploymentProgress) => void) | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /** The latest deployments of the group, newest first, with what they shifted. */
@@ -135,11 +135,11 @@ export interface DeployOptions extends ReleaseTarget {
   /** The published version to move `live` to (Terraform output function_version). */
   version: string;
   /** Runs before the deployment is created; throws to stop it. undefined: no check. */
-  preTraffic?: (version: string) => Promise<PreTrafficResult>;
+  preTraffic?: ((version: string) => Promise<PreTrafficResult>) | undefined;
   /** Called when the version was rolled back before; resolves true to deploy it anyway. */
   confirmRolledBack: (info: RolledBackVersion) => Promise<boolean>;
   /** Before the deployment is created, with its shift. */
-  onStart?: (shift: AliasShift, deploymentId: string) => void;
+  onStart?: ((shift: AliasShift, deploymentId: string) => void) | undefined;
 }
 
 function failure(
@@ -198,7 +198,7 @@ export async function deployVersion(options: DeployOptions): Promise<DeployResul
   };
   const deploymentId = await createAliasDeployment(options.codedeploy, options.group, shift, {
     description: `${DEPLOY_MARK}: ${options.functionName} ${alias} ${shift.currentVersion} -> ${shift.targetVersion}`,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   options.onStart?.(shift, deploymentId);
   const outcome = await follow(options, deploymentId, alias);
@@ -217,11 +217,11 @@ function follow(target: ReleaseTarget, deploymentId: string, alias: string): Pro
     codedeploy: target.codedeploy,
     deploymentId,
     clock: target.clock,
-    ...(target.pollMs !== undefined ? { pollMs: target.pollMs } : {}),
-    ...(target.startTimeoutMs !== undefined ? { startTimeoutMs: target.startTimeoutMs } : {}),
+    pollMs: target.pollMs,
+    startTimeoutMs: target.startTimeoutMs,
     alias: { lambda: target.lambda, functionName: target.functionName, name: alias },
-    ...(target.onProgress ? { onProgress: target.onProgress } : {}),
-    ...(target.signal ? { signal: target.signal } : {}),
+    onProgress: target.onProgress,
+    signal: target.signal,
   });
 }
 
@@ -249,7 +249,7 @@ export type RollbackResult =
 
 export interface RollbackOptions extends ReleaseTarget {
   /** The version to go back to. @default the version live had before its last successful deployment */
-  toVersion?: string;
+  toVersion?: string | undefined;
   /** Shown what will happen; resolves true to go ahead. */
   confirm: (plan: { stop: string } | { from: string; to: string }) => Promise<boolean>;
 }
@@ -301,7 +301,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   const deploymentId = await createAliasDeployment(options.codedeploy, options.group, shift, {
     description: `${ROLLBACK_MARK}: ${options.functionName} ${alias} ${live.version} -> ${to}`,
     deploymentConfigName: ROLLBACK_CONFIG,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
   });
   const outcome = await follow(options, deploymentId, alias);
   if (outcome.result !== 'succeeded') throw failure(outcome, shift);
@@ -359,9 +359,9 @@ export interface DirectReleaseTarget {
   lambda: LambdaApi;
   functionName: string;
   /** @default "live" */
-  alias?: string;
+  alias?: string | undefined;
   clock: Clock;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 async function updateAlias(target: DirectReleaseTarget, alias: string, move: AliasMove): Promise<void> {
