@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Output } from '../output.js';
-import type { StatusReport } from '../targets/types.js';
+import type { MappingReport, StatusReport } from '../targets/types.js';
 import { formatMs, plural } from '../util/words.js';
 import { action } from './action.js';
 
@@ -19,16 +19,45 @@ export function statusCommand(): Command {
           opts.function !== undefined ? { function: opts.function } : {},
         );
         if (ctx.output.json) return ctx.output.jsonLine(report);
-        renderStatus(ctx.output, report);
+        if (ctx.stackFile.model.pipeline) renderStatus(ctx.output, report);
+        else renderMappingsStatus(ctx.output, report, ctx.stackFile.model);
       }),
     );
 }
 
-function renderStatus(output: Output, r: StatusReport): void {
+function renderHead(output: Output, r: StatusReport): void {
   const { style } = output;
   const state = r.running ? style.green('running') : style.yellow('stopped');
   output.line(`${style.bold('target')}     ${r.target} (${state})`);
   output.line(`endpoint   ${r.endpoint ?? '-'}   region ${r.region}`);
+}
+
+/**
+ * A stack without the built-in pipeline: no source, sink or single function
+ * to show, only its tables and one line per mapping (the report's top-level
+ * `esm` is its first mapping's, which is the only one when `mappings` is absent).
+ */
+function renderMappingsStatus(
+  output: Output,
+  r: StatusReport,
+  model: { tables: Record<string, { stream_view_type?: string | undefined }> },
+): void {
+  renderHead(output, r);
+  const tables = Object.entries(model.tables).map(([name, t]) =>
+    t.stream_view_type ? `${name} ${output.style.dim('(stream)')}` : name,
+  );
+  output.line(`tables     ${tables.join(', ')}`);
+  renderMappings(
+    output,
+    r.mappings ?? [
+      { function: r.function.name, table: r.tables.source, streamArn: r.streamArn, esm: r.esm, dlq: r.dlq },
+    ],
+  );
+}
+
+function renderStatus(output: Output, r: StatusReport): void {
+  const { style } = output;
+  renderHead(output, r);
   output.line(`source     ${r.tables.source}${r.tables.sourceExists ? '' : style.dim(' (missing)')}`);
   output.line(`sink       ${r.tables.sink}${r.tables.sinkExists ? '' : style.dim(' (missing)')}`);
   output.line(`stream     ${r.streamArn ?? '-'}`);
@@ -49,11 +78,15 @@ function renderStatus(output: Output, r: StatusReport): void {
   );
   const dlq = r.dlq.messages > 0 ? style.red(plural(r.dlq.messages, 'message')) : '0 messages';
   output.line(`dlq        ${dlq}`);
-  if (!r.mappings) return;
+  if (r.mappings) renderMappings(output, r.mappings);
+}
+
+function renderMappings(output: Output, mappings: MappingReport[]): void {
+  const { style } = output;
   output.line(style.bold('mappings'));
-  const names = r.mappings.map((m) => `${m.function} <- ${m.table}`);
+  const names = mappings.map((m) => `${m.function} <- ${m.table}`);
   const width = Math.max(...names.map((n) => n.length));
-  r.mappings.forEach((m, i) => {
+  mappings.forEach((m, i) => {
     const age = m.esm.iteratorAgeMs === null ? 'no batch yet' : `age ${formatMs(m.esm.iteratorAgeMs)}`;
     const queue = m.dlq.messages > 0 ? style.red(`dlq ${m.dlq.messages}`) : 'dlq 0';
     output.line(

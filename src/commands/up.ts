@@ -325,9 +325,14 @@ async function upLocal(ctx: RunContext, opts: UpOptions): Promise<void> {
     return await watchSources(ctx);
   }
   if (!ctx.output.json)
-    ctx.output.info(
-      ctx.output.style.dim(
-        `next: ${prefix} seed --count 1000, ${prefix} status, ${prefix} tail, ${prefix} down`,
-      ),
-    );
+    ctx.output.info(ctx.output.style.dim(`next: ${nextSteps(ctx.stackFile.model, prefix)}`));
+}
+
+/** What to run after `up`: the orders seed where the stack has the built-in pipeline, else a template seed. */
+function nextSteps(model: RunContext['stackFile']['model'], prefix: string): string {
+  if (model.pipeline) return `${prefix} seed --count 1000, ${prefix} status, ${prefix} tail, ${prefix} down`;
+  const streams = Object.values(model.tables).filter((t) => t.stream_view_type !== undefined);
+  const first = streams[0]?.name ?? Object.keys(model.tables)[0] ?? '<table>';
+  const tail = streams.length > 1 ? `tail --table ${first}` : 'tail';
+  return `${prefix} seed --table ${first} --template <file.json>, ${prefix} status, ${prefix} ${tail}, ${prefix} down`;
 }

@@ -15,6 +15,19 @@ export interface DocCommand {
   text: string;
   /** Arguments after `ddb-ingest`. */
   argv: string[];
+  /**
+   * The stack the command runs against: a directory of the repository (an
+   * example) named by the file's `<!-- docs-test stack: examples/x -->`
+   * line; absent: the default stack.
+   */
+  stack?: string;
+}
+
+const STACK_MARKER = /^<!--\s*docs-test stack:\s*(\S+)\s*-->\s*$/m;
+
+/** The example stack a doc's commands run against, if it names one. */
+export function docStack(text: string): string | undefined {
+  return STACK_MARKER.exec(text)?.[1];
 }
 
 /** README.md and every docs/*.md, in a stable order. */
@@ -75,6 +88,7 @@ const ENV_ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
  */
 export function extractCommands(file: string, text: string): DocCommand[] {
   const commands: DocCommand[] = [];
+  const stack = docStack(text);
   const lines = text.split('\n');
   let inSh = false;
   let inFence = false;
@@ -97,7 +111,7 @@ export function extractCommands(file: string, text: string): DocCommand[] {
     let argv: string[] | undefined;
     if (words[0] === 'ddb-ingest') argv = words.slice(1);
     else if (words[0] === 'node' && words[1]?.endsWith('bin/ddb-ingest.js')) argv = words.slice(2);
-    if (argv) commands.push({ file, line: start + 1, text: line, argv });
+    if (argv) commands.push({ file, line: start + 1, text: line, argv, ...(stack ? { stack } : {}) });
   }
   return commands;
 }

@@ -6,6 +6,8 @@
  *    local stack this test starts in a temp dir on a free port (run with the
  *    default stack; the state dir is the temp dir's `.ddb-ingest/`; the
  *    repository's examples/templates/ is copied there, for seed --template);
+ *    a doc with a `<!-- docs-test stack: examples/x -->` line runs against a
+ *    copy of that example instead, started the same way;
  * 3. the others (see parseOnlyReason: aws target, up/down/demo, commands
  *    that run until Ctrl-C) are run with `--help` appended, which must exit 0.
  * An executed command must exit 0; `verify` and `replay` may also exit 1 (the
@@ -75,6 +77,20 @@ describe('extraction and the rule', () => {
       [6, ['--target', 'aws', 'up', '--yes']],
       [8, ['down']],
     ]);
+    expect(extractCommands('x.md', doc).every((c) => c.stack === undefined)).toBe(true);
+  });
+
+  test('a doc may name the example stack its commands run against', () => {
+    const doc = [
+      '# Stacks',
+      '<!-- docs-test stack: examples/fan-out -->',
+      '```sh',
+      'ddb-ingest status',
+      '```',
+    ].join('\n');
+    expect(extractCommands('x.md', doc)).toEqual([
+      { file: 'x.md', line: 4, text: 'ddb-ingest status', argv: ['status'], stack: 'examples/fan-out' },
+    ]);
   });
 
   test('what cannot run here is parse-only, the rest is executed', () => {
@@ -103,24 +119,39 @@ describe('extraction and the rule', () => {
 
 describe('the docs', () => {
   let dir: string;
-  let started = false;
+  /** The default stack's dir, then one per example a doc names; each started once. */
+  const stackDirs = new Map<string | undefined, string>();
+  const started: string[] = [];
+
+  async function startStack(stack: string | undefined): Promise<void> {
+    const target = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-docs-'));
+    stackDirs.set(stack, target);
+    if (stack === undefined) {
+      // The docs seed from the repository's example templates, by their paths in the repository.
+      await cp(path.join(ROOT, 'examples', 'templates'), path.join(target, 'examples', 'templates'), {
+        recursive: true,
+      });
+    } else {
+      await cp(path.join(ROOT, stack), target, { recursive: true });
+    }
+    const port = await getFreePort();
+    const up = await runCli(['up', '--port', String(port)], { cwd: target, timeoutMs: 180_000 });
+    if (up.exitCode !== 0) throw new Error(`up${stack ? ` of ${stack}` : ''} failed: ${up.stderr}`);
+    started.push(target);
+  }
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-docs-'));
-    // The docs seed from the repository's example templates, by their paths in the repository.
-    await cp(path.join(ROOT, 'examples', 'templates'), path.join(dir, 'examples', 'templates'), {
-      recursive: true,
-    });
-    const port = await getFreePort();
-    const up = await runCli(['up', '--port', String(port)], { cwd: dir });
-    if (up.exitCode !== 0) throw new Error(`up failed: ${up.stderr}`);
-    started = true;
-  }, 120_000);
+    await startStack(undefined);
+    dir = stackDirs.get(undefined) as string;
+    for (const stack of new Set(commands.map((c) => c.stack).filter((s) => s !== undefined))) {
+      await startStack(stack);
+    }
+  }, 360_000);
 
   afterAll(async () => {
-    if (started) await runCli(['down', '--purge'], { cwd: dir });
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }, 60_000);
+    for (const target of started) await runCli(['down', '--purge'], { cwd: target });
+    for (const target of stackDirs.values()) await rm(target, { recursive: true, force: true });
+  }, 120_000);
 
   test('there are command examples to check, in several files', () => {
     expect(new Set(commands.map((c) => c.file)).size).toBeGreaterThanOrEqual(3);
@@ -140,7 +171,7 @@ describe('the docs', () => {
     for (const command of commands) {
       const reason = parseOnlyReason(command.argv);
       const argv = reason ? [...command.argv, '--help'] : command.argv;
-      const result = await runCli(argv, { cwd: dir });
+      const result = await runCli(argv, { cwd: stackDirs.get(command.stack) ?? dir });
       const name = commandName(command.argv) ?? '';
       const accepted = reason || !MAY_FIND_DIFFERENCES.has(name) ? [0] : [0, 1];
       const bug = /This is a bug in ddb-ingest/.test(result.stderr);

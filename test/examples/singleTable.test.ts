@@ -112,6 +112,8 @@ test('the table is created as declared, stats follow orders and user deletes, an
   const up = await runCli(['up', '--port', String(port)], { cwd, timeoutMs: 180_000 });
   expect(up.stderr).not.toContain('Error');
   expect(up.exitCode).toBe(0);
+  // No built-in orders pipeline: the next step offered is a template seed of the stack's own table.
+  expect(up.stderr).toContain('seed --table shop --template <file.json>');
   ddb = await createDynamoDbClient({
     region: 'us-east-1',
     endpoint: `http://127.0.0.1:${port}`,
@@ -251,7 +253,12 @@ test('the table is created as declared, stats follow orders and user deletes, an
   // status shows the one mapping (human and --json).
   const shown = await runCli(['status'], { cwd });
   expect(shown.exitCode).toBe(0);
-  expect(shown.stdout).toContain('shop-stats');
+  // Its tables and its one mapping; no source/sink/function lines of a pipeline it does not have.
+  expect(shown.stdout).toContain('tables     shop (stream)');
+  expect(shown.stdout).toMatch(
+    /mappings\n {2}shop-stats <- shop {2}Enabled(, caught up)?, last OK, .*, 32 records, 0 failed batches, dlq 0/,
+  );
+  expect(shown.stdout).not.toMatch(/^(source|sink|function) /m);
   const json = await runCli(['status', '--json'], { cwd });
   expect(json.exitCode).toBe(0);
   const report = JSON.parse(json.stdout) as StatusReport;
