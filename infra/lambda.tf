@@ -46,6 +46,9 @@ resource "aws_lambda_function" "this" {
         # files. Options the stack file sets are kept after it.
         NODE_OPTIONS = trimspace("--enable-source-maps ${lookup(local.stack.function.environment, "NODE_OPTIONS", "")}")
       },
+      # The source's key attribute where it is not the contract's orderId (the
+      # handler's default), as the local target sets it (pipelineEnvironment).
+      local.stack.source_table.hash_key == "orderId" ? {} : { SOURCE_HASH_KEY = local.stack.source_table.hash_key },
     )
   }
 

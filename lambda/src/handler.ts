@@ -7,7 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ordersDomain } from './domain/orders.js';
+import { createOrdersDomain } from './domain/orders.js';
 import type { SinkClient } from './pipeline/apply.js';
 import type { DomainModel } from './pipeline/domain.js';
 import { createStreamHandler, type StreamHandler } from './pipeline/handler.js';
@@ -18,7 +18,10 @@ export interface HandlerDependencies {
   ddb?: SinkClient | (() => SinkClient);
   /** Secret key source; default: `PII_KEY_PARAMETER` (SSM) or `PII_KEY_FILE`, loaded once per container. */
   getKey?: KeySource;
-  /** Default: the orders domain. */
+  /**
+   * Default: the orders domain, its source table keyed by env `SOURCE_HASH_KEY`
+   * (the stack's `source_table.hash_key`; unset: `orderId`).
+   */
   domain?: DomainModel;
   /** Default: a Powertools Logger configured by the POWERTOOLS_* variables. */
   logger?: Logger;
@@ -40,7 +43,7 @@ export function createHandler(deps: HandlerDependencies = {}): StreamHandler {
   return createStreamHandler({
     ddb: deps.ddb ?? (() => new DynamoDBClient({})),
     getKey: deps.getKey ?? keySourceFromEnv(),
-    domain: deps.domain ?? ordersDomain,
+    domain: deps.domain ?? createOrdersDomain(process.env.SOURCE_HASH_KEY || undefined),
     logger: deps.logger ?? new Logger(),
     metrics: deps.metrics ?? new Metrics(),
     ...(deps.tableName ? { tableName: deps.tableName } : {}),

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SOURCE_HASH_KEY, SINK_HASH_KEY } from '../../lambda/src/domain/keys.js';
 import {
   BUILT_IN_HANDLER_ENTRY,
   esmSettingsShape,
@@ -50,7 +51,7 @@ export const stackSchema = z
     source_table: z
       .object({
         name: tableName.default('ddb-ingest-orders'),
-        hash_key: z.string().min(1).default('orderId'),
+        hash_key: z.string().min(1).default(DEFAULT_SOURCE_HASH_KEY),
         stream_view_type: streamViewType.default('NEW_AND_OLD_IMAGES'),
       })
       .strict()
@@ -58,7 +59,7 @@ export const stackSchema = z
     sink_table: z
       .object({
         name: tableName.default('ddb-ingest-ingested'),
-        hash_key: z.string().min(1).default('pk'),
+        hash_key: z.string().min(1).default(SINK_HASH_KEY),
       })
       .strict()
       .prefault({}),
@@ -118,6 +119,13 @@ export const stackSchema = z
         code: 'custom',
         path: ['sink_table', 'name'],
         message: `must differ from source_table.name ("${stack.source_table.name}"): the handler would write its projection into the table it reads`,
+      });
+    }
+    if (stack.function.entry === BUILT_IN_HANDLER_ENTRY && stack.sink_table.hash_key !== SINK_HASH_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sink_table', 'hash_key'],
+        message: `must be "${SINK_HASH_KEY}" with the built-in handler, not "${stack.sink_table.hash_key}": its sink items are keyed ${SINK_HASH_KEY} (ORDER#<orderId>, CUSTOMER#<customerId>), which verify checks (or point function.entry at a handler of your own)`,
       });
     }
     const view = stack.source_table.stream_view_type;

@@ -111,6 +111,10 @@ test.each([
   [{ function: { timeout: '30' } }, /function\.timeout: must be number/],
   [{ function: { memory_size: 64 } }, /function\.memory_size: must be >= 128/],
   [{ source_table: { nme: 'x' } }, /source_table: unknown key "nme"/],
+  [
+    { sink_table: { hash_key: 'id' } },
+    /sink_table\.hash_key: must be "pk" with the built-in handler, not "id"/,
+  ],
   [{ extra: true }, /\(top level\): unknown key "extra"/],
   [{ source_table: { name: 'a' } }, /source_table\.name: 3-255 characters/],
   [{ region: 'mars' }, /region: an AWS region/],
@@ -142,6 +146,12 @@ test.each([
   }
   expect(shownError(() => parseStack(raw))).toBeInstanceOf(UsageError);
   expect(() => parseStack(raw)).toThrow(message);
+});
+
+test("the source key is the stack's; a sink key other than pk is the own handler's business", () => {
+  expect(parseStack({ source_table: { hash_key: 'id' } }).source_table.hash_key).toBe('id');
+  const own = parseStack({ sink_table: { hash_key: 'id' }, function: { entry: 'src/mine.ts' } });
+  expect(own.sink_table.hash_key).toBe('id');
 });
 
 test('a dotted handler path and the unreserved variables Lambda lets users set are accepted', () => {

@@ -7,7 +7,9 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { addDecimals, formatDecimal, normalizeDecimal, parseDecimal } from '../lib/decimal.js';
 import { hmacSha256Hex, keyFromSecretText } from '../lib/secret.js';
 import { type Contribution, type DomainModel, type Image, MalformedRecordError } from '../pipeline/domain.js';
+import { DEFAULT_SOURCE_HASH_KEY } from './keys.js';
 
+export { DEFAULT_SOURCE_HASH_KEY, SINK_HASH_KEY } from './keys.js';
 export { keyFromSecretText, normalizeDecimal };
 
 export const ORDER_PREFIX = 'ORDER#';
@@ -92,9 +94,12 @@ function itemCount(image: Image, where: string): number {
   return count;
 }
 
-/** The order id from a stream record's `Keys` (or any image holding the key). */
-export function orderIdFromKeys(keys: Image): string {
-  return str(keys, 'orderId', 'Keys');
+/**
+ * The order id from a stream record's `Keys` (or any image holding the key):
+ * the value of the source table's key attribute, `hashKey`.
+ */
+export function orderIdFromKeys(keys: Image, hashKey: string = DEFAULT_SOURCE_HASH_KEY): string {
+  return str(keys, hashKey, 'Keys');
 }
 
 /**
@@ -197,9 +202,18 @@ export function projectSource(sourceItems: Image[], secretKey: Buffer): Projecte
   };
 }
 
-/** The orders domain as the stream pipeline consumes it. */
-export const ordersDomain: DomainModel = {
-  itemKey: (keys) => orderPk(orderIdFromKeys(keys)),
-  project: (newImage, { secretKey }) => orderItemToImage(projectOrder(newImage, secretKey)),
-  contributions: (sinkItem) => [orderContribution(orderItemFromImage(sinkItem))],
-};
+/**
+ * The orders domain as the stream pipeline consumes it, for a source table
+ * keyed by `sourceHashKey` (the stack's `source_table.hash_key`; its items
+ * still carry `orderId`, as seed writes them).
+ */
+export function createOrdersDomain(sourceHashKey: string = DEFAULT_SOURCE_HASH_KEY): DomainModel {
+  return {
+    itemKey: (keys) => orderPk(orderIdFromKeys(keys, sourceHashKey)),
+    project: (newImage, { secretKey }) => orderItemToImage(projectOrder(newImage, secretKey)),
+    contributions: (sinkItem) => [orderContribution(orderItemFromImage(sinkItem))],
+  };
+}
+
+/** The orders domain of the contract's source table (keyed `orderId`). */
+export const ordersDomain: DomainModel = createOrdersDomain();

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SOURCE_HASH_KEY } from '../../../lambda/src/domain/keys.js';
 import { BUILT_IN_HANDLER_ENTRY } from '../../config/blocks.js';
 import { type FunctionModel, type StackModel, tableEnvironment } from '../../config/model.js';
 import { packageRoot } from '../../util/packageRoot.js';
@@ -63,20 +64,32 @@ export function mappingPaths(
 }
 
 /**
+ * What the built-in handler is told about its tables: the sink as
+ * `SINK_TABLE_NAME`, and the source's key attribute as `SOURCE_HASH_KEY` where
+ * it is not the contract's `orderId` (infra/lambda.tf sets the same).
+ */
+export function pipelineEnvironment(model: Pick<StackModel, 'pipeline' | 'tables'>): Record<string, string> {
+  if (!model.pipeline) return {};
+  const sourceKey = model.tables[model.pipeline.sourceTable]?.hash_key ?? DEFAULT_SOURCE_HASH_KEY;
+  return {
+    SINK_TABLE_NAME: model.pipeline.sinkTable,
+    ...(sourceKey !== DEFAULT_SOURCE_HASH_KEY ? { SOURCE_HASH_KEY: sourceKey } : {}),
+  };
+}
+
+/**
  * The part of a function's environment the stack file alone decides: its own
  * `environment`, the name of each table in its `tables` as `TABLE_<NAME>`,
- * and for the built-in pipeline's function the sink as `SINK_TABLE_NAME`.
+ * and for the built-in pipeline's function its tables (pipelineEnvironment).
  */
 export function stackFunctionEnvironment(
-  model: Pick<StackModel, 'name' | 'region' | 'pipeline'>,
+  model: Pick<StackModel, 'name' | 'region' | 'pipeline' | 'tables'>,
   fn: FunctionModel,
 ): Record<string, string> {
   return {
     ...fn.environment,
     ...tableEnvironment(fn),
-    ...(isPipelineFunction(model, fn.name) && model.pipeline
-      ? { SINK_TABLE_NAME: model.pipeline.sinkTable }
-      : {}),
+    ...(isPipelineFunction(model, fn.name) ? pipelineEnvironment(model) : {}),
     POWERTOOLS_SERVICE_NAME: model.name,
     POWERTOOLS_METRICS_NAMESPACE: model.name,
     POWERTOOLS_LOG_LEVEL: fn.environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
@@ -92,7 +105,7 @@ export function stackFunctionEnvironment(
  * built-in handler where its PII key is (a path, never the key).
  */
 export function localFunctionEnvironment(
-  model: Pick<StackModel, 'name' | 'region' | 'pipeline'>,
+  model: Pick<StackModel, 'name' | 'region' | 'pipeline' | 'tables'>,
   fn: FunctionModel,
   state: Pick<LocalState, 'region' | 'dynamodb' | 'piiKeyFile'>,
 ): Record<string, string> {
