@@ -1,6 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/** The store's file in its directory (targets/local/paths.ts MAPPING_FILES names it for purge). */
+export const CHECKPOINTS_FILE = 'checkpoints.json';
+
 /** What `esm/checkpoints.json` holds. */
 interface CheckpointFile {
   version: 1;
@@ -30,7 +33,7 @@ export class CheckpointStore {
 
   /** Opens `<dir>/checkpoints.json` for `streamArn`; checkpoints of another stream are ignored. */
   static async open(dir: string, streamArn: string): Promise<CheckpointStore> {
-    const file = path.join(dir, 'checkpoints.json');
+    const file = path.join(dir, CHECKPOINTS_FILE);
     await mkdir(dir, { recursive: true });
     let loaded: CheckpointFile | undefined;
     try {

@@ -275,7 +275,7 @@ export async function localDeploymentExists(
 }
 
 function noDeployment(stateDir: string): TargetError {
-  const dir = path.join(stateDir, 'terraform');
+  const dir = terraformPaths(stateDir).root;
   return new TargetError(
     'targets.no-deployment',
     `No deployment found: the Terraform state in ${dir} holds no resources, so there is nothing to destroy.`,

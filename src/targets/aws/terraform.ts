@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from '
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { TargetError } from '../errors.js';
+import { STATE_ENTRIES } from '../local/paths.js';
 
 /**
  * Drives the Terraform CLI for the aws target. Everything Terraform writes
@@ -141,11 +142,11 @@ export interface AwsOutputs {
   dashboard_name: string;
 }
 
-export const AWS_OUTPUTS_FILE = 'aws-outputs.json';
+export const AWS_OUTPUTS_FILE = STATE_ENTRIES.awsOutputs;
 
 /** Paths under `<stateDir>/terraform/`. */
 export function terraformPaths(stateDir: string) {
-  const root = path.join(stateDir, 'terraform');
+  const root = path.join(stateDir, STATE_ENTRIES.terraform);
   return {
     root,
     /** Working copy of the module; init writes `.terraform.lock.hcl` here. */

@@ -5,6 +5,7 @@ import { BUILT_IN_HANDLER_ENTRY } from '../../config/blocks.js';
 import { type FunctionModel, type StackModel, tableEnvironment } from '../../config/model.js';
 import { packageRoot } from '../../util/packageRoot.js';
 import { TargetError } from '../errors.js';
+import { MAPPING_FILES, MAPPINGS_DIR, pipelinePaths, STATE_ENTRIES } from './paths.js';
 import type { LocalState } from './state.js';
 
 /**
@@ -14,7 +15,7 @@ import type { LocalState } from './state.js';
  * commands that read it stay as they were; every other function lives under
  * `functions/<function>/`, each mapping under its `mappings/<table>/`.
  */
-export const FUNCTIONS_DIR = 'functions';
+export const FUNCTIONS_DIR = STATE_ENTRIES.functions;
 
 export interface FunctionPaths {
   /** The function's bundle and build manifest. */
@@ -42,10 +43,11 @@ export function functionPaths(
   fn: string,
 ): FunctionPaths {
   if (isPipelineFunction(model, fn)) {
-    return { buildDir: path.join(stateDir, 'build'), logDir: path.join(stateDir, 'logs') };
+    const { buildDir, logDir } = pipelinePaths(stateDir);
+    return { buildDir, logDir };
   }
   const dir = path.join(stateDir, FUNCTIONS_DIR, fn);
-  return { buildDir: path.join(dir, 'build'), logDir: path.join(dir, 'logs') };
+  return { buildDir: path.join(dir, STATE_ENTRIES.build), logDir: path.join(dir, STATE_ENTRIES.logs) };
 }
 
 export function mappingPaths(
@@ -55,12 +57,16 @@ export function mappingPaths(
   table: string,
 ): MappingPaths {
   if (isPipelineFunction(model, fn) && model.pipeline?.sourceTable === table) {
-    const esmDir = path.join(stateDir, 'esm');
-    return { esmDir, statusFile: path.join(esmDir, 'status.json'), dlqDir: path.join(stateDir, 'dlq') };
+    const { esmDir, statusFile, dlqDir } = pipelinePaths(stateDir);
+    return { esmDir, statusFile, dlqDir };
   }
-  const dir = path.join(stateDir, FUNCTIONS_DIR, fn, 'mappings', table);
-  const esmDir = path.join(dir, 'esm');
-  return { esmDir, statusFile: path.join(esmDir, 'status.json'), dlqDir: path.join(dir, 'dlq') };
+  const dir = path.join(stateDir, FUNCTIONS_DIR, fn, MAPPINGS_DIR, table);
+  const esmDir = path.join(dir, STATE_ENTRIES.esm);
+  return {
+    esmDir,
+    statusFile: path.join(esmDir, MAPPING_FILES.status),
+    dlqDir: path.join(dir, STATE_ENTRIES.dlq),
+  };
 }
 
 /**

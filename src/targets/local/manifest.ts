@@ -1,34 +1,22 @@
 import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MAPPING_FILES, MAPPINGS_DIR, PII_KEY_FILE, STATE_ENTRIES } from './paths.js';
 
 /**
  * The tool's own entries in a state dir. Whatever else is there (a user's
  * notes, a source folder) is never the tool's to delete.
  */
-export const TOOL_ENTRIES = [
-  'local.json',
-  'dynamodb.log',
-  'processes.json',
-  'data',
-  'secrets',
-  'build',
-  'esm',
-  'dlq',
-  'logs',
-  'functions',
-  'terraform',
-  'aws-outputs.json',
-] as const;
+export const TOOL_ENTRIES: readonly string[] = Object.values(STATE_ENTRIES);
 
-/** What a mapping keeps in its esm/ directory, temp files of its atomic writes included. */
+/** What a mapping keeps in its esm/ directory, temp files of its atomic writes (not the log's) included. */
 const MAPPING_STATE = [
-  'checkpoints.json',
-  'checkpoints.json.tmp',
-  'status.json',
-  'status.json.tmp',
-  'runner.log',
-] as const;
+  MAPPING_FILES.checkpoints,
+  `${MAPPING_FILES.checkpoints}.tmp`,
+  MAPPING_FILES.status,
+  `${MAPPING_FILES.status}.tmp`,
+  MAPPING_FILES.runnerLog,
+];
 
 /** What a bundle build leaves in build/ (bundle/build.ts, targets/local/bundle.ts). */
 const BUILD_OUTPUT = [
@@ -40,6 +28,11 @@ const BUILD_OUTPUT = [
   '**/manifest.json',
   '.staging-*/**',
 ] as const;
+
+/** On-failure messages `<time>-<request id>.json` and their `.<name>.<hex>.tmp` while written. */
+const DLQ_FILES = ['*.json', '.*.tmp'];
+/** The function's log store (runtime/logStream.ts). */
+const LOG_FILES = ['*.ndjson'];
 
 /**
  * What the tool (or a program it runs: DynamoDB Local, Terraform) writes
@@ -54,24 +47,23 @@ export const TOOL_LAYOUT: Readonly<Record<string, readonly string[]>> = {
   // Exactly the files the mapping writes (esm/checkpointStore.ts, targets/local/mappings.ts, paths.ts):
   // a user's own `.json` or `.log` put beside them is not the tool's and stays.
   // At any depth: a checkpoint store may be given a subdirectory of esm/ (one per mapping).
-  esm: MAPPING_STATE.map((glob) => `**/${glob}`),
-  // On-failure messages `<time>-<request id>.json` and their `.<name>.<hex>.tmp` while written. Every
-  // `.json` here is read as a message (esm/onFailureQueue.ts), so the queue's directory is the tool's.
-  dlq: ['*.json', '.*.tmp'],
-  logs: ['*.ndjson'],
-  build: BUILD_OUTPUT,
+  [STATE_ENTRIES.esm]: MAPPING_STATE.map((glob) => `**/${glob}`),
+  // Every `.json` here is read as a message (esm/onFailureQueue.ts), so the queue's directory is the tool's.
+  [STATE_ENTRIES.dlq]: DLQ_FILES,
+  [STATE_ENTRIES.logs]: LOG_FILES,
+  [STATE_ENTRIES.build]: BUILD_OUTPUT,
   // Other functions' build/, logs/ and mappings/<table>/{esm,dlq}/ (targets/local/functions.ts).
-  functions: [
-    ...BUILD_OUTPUT.map((glob) => `*/build/${glob}`),
-    '*/logs/*.ndjson',
-    ...MAPPING_STATE.map((glob) => `*/mappings/*/esm/${glob}`),
-    '*/mappings/*/dlq/*.json',
-    '*/mappings/*/dlq/.*.tmp',
+  [STATE_ENTRIES.functions]: [
+    ...BUILD_OUTPUT.map((glob) => `*/${STATE_ENTRIES.build}/${glob}`),
+    ...LOG_FILES.map((glob) => `*/${STATE_ENTRIES.logs}/${glob}`),
+    ...MAPPING_STATE.map((glob) => `*/${MAPPINGS_DIR}/*/${STATE_ENTRIES.esm}/${glob}`),
+    ...DLQ_FILES.map((glob) => `*/${MAPPINGS_DIR}/*/${STATE_ENTRIES.dlq}/${glob}`),
   ],
-  secrets: ['pii-key', 'pii-key.*'],
+  [STATE_ENTRIES.secrets]: [PII_KEY_FILE, `${PII_KEY_FILE}.*`],
   // DynamoDB Local's -sharedDb file (and SQLite's journals beside it).
-  data: ['*.db', '*.db-*'],
-  terraform: [
+  [STATE_ENTRIES.data]: ['*.db', '*.db-*'],
+  // aws/terraform.ts terraformPaths (not imported: purge must not load the aws target).
+  [STATE_ENTRIES.terraform]: [
     'module/*.tf',
     'module/.terraform.lock.hcl',
     'module/.terraform/**',

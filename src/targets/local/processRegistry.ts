@@ -1,13 +1,14 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSameProcess, type ProcessIdentity } from '../../util/processes.js';
+import { STATE_ENTRIES } from './paths.js';
 
 /**
  * Every process the tool started for a state dir, written the moment it is
  * spawned: a crash before `local.json` is written still leaves a trace, so
  * the next `up` or `down` finds and stops it.
  */
-export const REGISTRY_FILE = 'processes.json';
+export const REGISTRY_FILE = STATE_ENTRIES.processes;
 
 export type ProcessRole = 'dynamodb-local' | 'runner';
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PII_KEY_FILE, STATE_ENTRIES } from './paths.js';
 
 /** Where `up` keeps the local PII key of a state dir. */
 export function piiKeyFile(stateDir: string): string {
-  return path.join(stateDir, 'secrets', 'pii-key');
+  return path.join(stateDir, STATE_ENTRIES.secrets, PII_KEY_FILE);
 }
 
 /**

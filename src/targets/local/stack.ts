@@ -17,6 +17,7 @@ import type { StatusReport, UpResult } from '../types.js';
 import { dynamoDbAnswers, startDynamoDbLocal, waitForDynamoDb } from './dynamodbLocal.js';
 import { LOCK_FILE, lockStateDir } from './lock.js';
 import { claimEntries, type PurgeResult, purgeStateDir, removeIfEmpty } from './manifest.js';
+import { STATE_ENTRIES } from './paths.js';
 import { liveProcesses, type ProcessRole, registerProcess, unregisterProcesses } from './processRegistry.js';
 import { ensurePiiKeyFile } from './secret.js';
 import { type LocalState, readLocalState, stateFile, writeLocalState } from './state.js';
@@ -95,7 +96,13 @@ export async function requireLocalStack(stateDir: string): Promise<LocalState> {
     throw new TargetError(
       'targets.dynamodb-not-answering',
       `DynamoDB Local (pid ${state.dynamodb.pid}) runs but did not answer on ${state.dynamodb.endpoint} within ${DEAD_AFTER_MS / 1000} s.`,
-      { details: { stateDir, pid: state.dynamodb.pid, logFile: path.join(stateDir, 'dynamodb.log') } },
+      {
+        details: {
+          stateDir,
+          pid: state.dynamodb.pid,
+          logFile: path.join(stateDir, STATE_ENTRIES.dynamodbLog),
+        },
+      },
     );
   }
   return state;
@@ -240,13 +247,13 @@ async function upLocked(
   } else {
     // A runner left from a DynamoDB Local that died would poll a dead endpoint next to the new one.
     if (previousRunner && !previousRunner.foreground) await stopProcess(previousRunner.pid, 35_000);
-    const dbPath = options.persist ? path.join(stateDir, 'data') : undefined;
+    const dbPath = options.persist ? path.join(stateDir, STATE_ENTRIES.data) : undefined;
     step(`Starting DynamoDB Local on port ${options.port}${dbPath ? ' (persistent)' : ' (in memory)'}`);
     const running = await startDynamoDbLocal({
       port: options.port,
       dbPath,
       detached: true,
-      logFile: path.join(stateDir, 'dynamodb.log'),
+      logFile: path.join(stateDir, STATE_ENTRIES.dynamodbLog),
       workDir: stateDir,
       signal,
       onSpawn: async (pid) => {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { STATE_ENTRIES } from './paths.js';
 
 /** What `up` started, recorded so that later commands (and `down`) find it. */
 export interface LocalState {
@@ -34,7 +35,7 @@ export interface LocalState {
   piiKeyFile: string;
 }
 
-export const stateFile = (stateDir: string) => path.join(stateDir, 'local.json');
+export const stateFile = (stateDir: string) => path.join(stateDir, STATE_ENTRIES.localState);
 
 export async function readLocalState(stateDir: string): Promise<LocalState | undefined> {
   try {
