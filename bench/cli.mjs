@@ -1,5 +1,5 @@
-// CLI start: wall time of `ddb-ingest --help` and of `ddb-ingest status`
-// against a running stack, with hyperfine when it is installed (apt package
+// CLI start: wall time of `ddb-ingest --help`, of a local `ddb-ingest logs`
+// and of `ddb-ingest status` against a running stack, with hyperfine when it is installed (apt package
 // `hyperfine`), else repeated timed runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -36,14 +36,19 @@ export async function benchCli() {
   try {
     await stack.up();
     const node = process.execPath;
-    const commands = [`${node} ${BIN} --help`, `${node} ${BIN} status`, `${node} -e 0`];
+    const commands = [
+      `${node} ${BIN} --help`,
+      `${node} ${BIN} logs --since 5m`,
+      `${node} ${BIN} status`,
+      `${node} -e 0`,
+    ];
     const tool = existsSync('/usr/bin/hyperfine') ? 'hyperfine' : 'loop';
-    const [help, status, bareNode] =
+    const [help, logs, status, bareNode] =
       tool === 'hyperfine' ? withHyperfine(stack.dir, commands) : withLoop(stack.dir, commands);
     log(
-      `cli: --help ${help.median} ms, status ${status.median} ms, node -e 0 ${bareNode.median} ms (${tool})`,
+      `cli: --help ${help.median} ms, logs ${logs.median} ms, status ${status.median} ms, node -e 0 ${bareNode.median} ms (${tool})`,
     );
-    return { tool, runs: SIZES.cliRuns, helpMs: help, statusMs: status, bareNodeMs: bareNode };
+    return { tool, runs: SIZES.cliRuns, helpMs: help, logsMs: logs, statusMs: status, bareNodeMs: bareNode };
   } finally {
     await stack.down();
   }
