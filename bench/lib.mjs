@@ -167,6 +167,37 @@ export async function makeStackDir({ esm = {}, stack = {} } = {}) {
   };
 }
 
+/** A fresh stack that only stores (the mapping off), torn down after `fn(stack, up)`. */
+export async function withStoringStack(fn) {
+  const stack = await makeStackDir({ esm: { enabled: false } });
+  try {
+    const up = await stack.up();
+    return await fn(stack, up);
+  } finally {
+    await stack.down();
+  }
+}
+
+/**
+ * Runs each variant (`[name, fn]`, fn resolving to items/s) once per run,
+ * reversing the order every other run so neither always goes first on a
+ * warmer machine; logs each figure as `<label> run N: name X items/s`.
+ * Returns one `{ name: value }` per run.
+ */
+export async function alternateRuns(runs, variants, label) {
+  const results = [];
+  for (let run = 0; run < runs; run++) {
+    const order = run % 2 ? [...variants].reverse() : variants;
+    const result = {};
+    for (const [name, fn] of order) {
+      result[name] = await fn();
+      log(`${label} run ${run + 1}: ${name} ${Math.round(result[name])} items/s`);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
 /** A fresh DynamoDB Local (in memory) with the default tables, for in-process benchmarks. */
 export async function freshDynamo() {
   const [{ startDynamoDbLocal, stopProcess }, { getFreePort }, clients, { ensureTables }, { parseStack }] =

@@ -7,7 +7,7 @@
 // table the other has grown.
 //   node bench/seed-command.mjs [count] [runs]
 import { spawn } from 'node:child_process';
-import { BIN, dist, log, makeStackDir, rawWriteRate, round, SIZES, summarize } from './lib.mjs';
+import { alternateRuns, BIN, dist, rawWriteRate, round, SIZES, summarize, withStoringStack } from './lib.mjs';
 
 const CONCURRENCY = 16;
 const SEED = 42;
@@ -21,20 +21,14 @@ export async function prebuilt(count) {
   return Array.from({ length: count }, (_, i) => toItem(factory.order(i)));
 }
 
-/** A fresh stack that only stores (the mapping off), torn down after `fn`. */
-async function withStack(fn) {
-  const stack = await makeStackDir({ esm: { enabled: false } });
-  try {
-    const up = await stack.up();
-    return await fn(stack, up);
-  } finally {
-    await stack.down();
-  }
-}
-
-export async function raw(items) {
+/**
+ * The raw ceiling: `items` written into `table` (default: the stack's source
+ * table) of a fresh storing-only stack by seed's BatchWriter from this
+ * process. bench/seed-template.mjs measures its ceiling with it too.
+ */
+export async function raw(items, table) {
   const clients = await dist('src/aws/clients.js');
-  return withStack(async (_stack, up) => {
+  return withStoringStack(async (_stack, up) => {
     const client = await clients.createDynamoDbClient({
       region: up.region,
       endpoint: up.endpoint,
@@ -42,7 +36,7 @@ export async function raw(items) {
       maxAttempts: 1,
     });
     try {
-      return await rawWriteRate(client, up.tables.source, items, CONCURRENCY);
+      return await rawWriteRate(client, table ?? up.tables.source, items, CONCURRENCY);
     } finally {
       client.destroy();
     }
@@ -50,7 +44,7 @@ export async function raw(items) {
 }
 
 export async function command(count, env = {}) {
-  return withStack(async (stack) => {
+  return withStoringStack(async (stack) => {
     const started = performance.now();
     const child = spawn(
       process.execPath,
@@ -69,20 +63,14 @@ export async function command(count, env = {}) {
 
 export async function benchSeedCommand(count = SIZES.seedCommandItems, runs = SIZES.runs) {
   const items = await prebuilt(count);
-  const results = [];
-  for (let run = 0; run < runs; run++) {
-    const order = [
+  const results = await alternateRuns(
+    runs,
+    [
       ['command', () => command(count)],
       ['raw', () => raw(items)],
-    ];
-    if (run % 2) order.reverse();
-    const result = {};
-    for (const [name, fn] of order) {
-      result[name] = await fn();
-      log(`seed command run ${run + 1}: ${name} ${Math.round(result[name])} items/s`);
-    }
-    results.push(result);
-  }
+    ],
+    'seed command',
+  );
   return {
     items: count,
     concurrency: CONCURRENCY,

@@ -11,17 +11,18 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
+  alternateRuns,
   BIN,
   dist,
   log,
-  makeStackDir,
   ROOT,
-  rawWriteRate,
   round,
   SIZES,
   summarize,
   treePeakRssMb,
+  withStoringStack,
 } from './lib.mjs';
+import { raw } from './seed-command.mjs';
 
 const CONCURRENCY = 16;
 const SEED = 42;
@@ -50,36 +51,9 @@ async function prebuilt(count) {
   return Array.from({ length: count }, (_, i) => factory.item(i, false));
 }
 
-async function withStack(fn) {
-  const stack = await makeStackDir({ esm: { enabled: false } });
-  try {
-    const up = await stack.up();
-    return await fn(stack, up);
-  } finally {
-    await stack.down();
-  }
-}
-
-async function raw(items) {
-  const clients = await dist('src/aws/clients.js');
-  return withStack(async (_stack, up) => {
-    const client = await clients.createDynamoDbClient({
-      region: up.region,
-      endpoint: up.endpoint,
-      credentials: clients.LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
-    try {
-      return await rawWriteRate(client, TABLE, items, CONCURRENCY);
-    } finally {
-      client.destroy();
-    }
-  });
-}
-
 /** Runs `seed --template` (or, `orders`, the built-in orders seed) to its exit, sampling the process tree's peak RSS every 50 ms. */
 async function command(count, { orders = false } = {}) {
-  return withStack(async (stack) => {
+  return withStoringStack(async (stack) => {
     const started = performance.now();
     const child = spawn(
       process.execPath,
@@ -126,20 +100,14 @@ export async function benchSeedTemplate(
   runs = SIZES.runs,
 ) {
   const items = await prebuilt(ratioCount);
-  const results = [];
-  for (let run = 0; run < runs; run++) {
-    const order = [
+  const results = await alternateRuns(
+    runs,
+    [
       ['command', async () => (await command(ratioCount)).itemsPerSecond],
-      ['raw', () => raw(items)],
-    ];
-    if (run % 2) order.reverse();
-    const result = {};
-    for (const [name, fn] of order) {
-      result[name] = await fn();
-      log(`seed-template run ${run + 1}: ${name} ${Math.round(result[name])} items/s`);
-    }
-    results.push(result);
-  }
+      ['raw', () => raw(items, TABLE)],
+    ],
+    'seed-template',
+  );
   const large = await command(rssCount);
   log(`seed-template ${rssCount} items: ${JSON.stringify(large)}`);
   // The built-in orders seed at the same count, in the same run: the machine's state moves RSS by tens of MB.
