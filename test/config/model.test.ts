@@ -5,6 +5,7 @@ import { tableEnvironment, tableEnvironmentName } from '../../src/config/model.j
 import { loadStack, parseStack, parseStackModel } from '../../src/config/stack.js';
 import { UsageError } from '../../src/errors.js';
 import { shownError } from '../helpers/errors.js';
+import { CUSTOMERS_TABLE, ORDERS_TABLE, SINGLE_TABLE_DESIGN } from '../helpers/stacks.js';
 
 const ESM_DEFAULTS = {
   batch_size: 100,
@@ -43,30 +44,7 @@ const keyTable = (name: string, hashKey: string) => ({
 /** Orders fan out to two functions; audit also reads a second stream; a single-table design with a GSI. */
 const FAN_OUT = {
   name: 'shop',
-  tables: {
-    orders: {
-      hash_key: 'orderId',
-      attributes: { orderId: 'S' },
-      stream_view_type: 'NEW_AND_OLD_IMAGES',
-    },
-    customers: { hash_key: 'customerId', attributes: { customerId: 'S' }, stream_view_type: 'NEW_IMAGE' },
-    app: {
-      hash_key: 'pk',
-      range_key: 'sk',
-      attributes: { pk: 'S', sk: 'S', gsi1pk: 'S', createdAt: 'N' },
-      global_secondary_indexes: [{ name: 'by-gsi1', hash_key: 'gsi1pk', range_key: 'createdAt' }],
-      local_secondary_indexes: [
-        {
-          name: 'by-created',
-          range_key: 'createdAt',
-          projection_type: 'INCLUDE',
-          non_key_attributes: ['status'],
-        },
-      ],
-      ttl_attribute: 'expiresAt',
-      deletion_protection: true,
-    },
-  },
+  tables: { orders: ORDERS_TABLE, customers: CUSTOMERS_TABLE, app: SINGLE_TABLE_DESIGN },
   functions: {
     ingest: {
       entry: 'handlers/ingest.ts',

@@ -7,11 +7,12 @@ import {
 import { parseStackModel } from '../../src/config/stack.js';
 import { UsageError } from '../../src/errors.js';
 import { shownError } from '../helpers/errors.js';
+import { CUSTOMERS_TABLE, ORDERS_TABLE } from '../helpers/stacks.js';
 
 const { model } = parseStackModel({
   tables: {
-    orders: { hash_key: 'orderId', attributes: { orderId: 'S' }, stream_view_type: 'NEW_AND_OLD_IMAGES' },
-    customers: { hash_key: 'customerId', attributes: { customerId: 'S' }, stream_view_type: 'NEW_IMAGE' },
+    orders: ORDERS_TABLE,
+    customers: CUSTOMERS_TABLE,
     sink: { hash_key: 'pk', attributes: { pk: 'S' } },
   },
   functions: {
@@ -86,13 +87,8 @@ test("replay's default batch size is the function's own mapping's, chosen by --t
   expect(mappingBatchSize(parseStackModel({ event_source_mapping: { batch_size: 7 } }).model)).toBe(7);
   const { model: sized } = parseStackModel({
     tables: {
-      orders: {
-        hash_key: 'orderId',
-        attributes: { orderId: 'S' },
-        stream_view_type: 'NEW_AND_OLD_IMAGES',
-        allow_more_readers: true,
-      },
-      customers: { hash_key: 'customerId', attributes: { customerId: 'S' }, stream_view_type: 'NEW_IMAGE' },
+      orders: { ...ORDERS_TABLE, allow_more_readers: true },
+      customers: CUSTOMERS_TABLE,
     },
     functions: {
       ingest: { entry: 'i.ts', event_sources: [{ table: 'orders', batch_size: 25 }] },

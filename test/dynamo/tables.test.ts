@@ -2,6 +2,7 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client
 import { parseStack, parseStackModel } from '../../src/config/stack.js';
 import { ensureModelTables, ensureTables } from '../../src/dynamo/tables.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { SINGLE_TABLE_DESIGN } from '../helpers/stacks.js';
 
 let dynamo: TestDynamo;
 beforeAll(async () => {
@@ -30,22 +31,11 @@ test('a declared table gets its range key, GSI, LSI and TTL, as declared, and a 
   const { model } = parseStackModel({
     tables: {
       'single-table': {
-        hash_key: 'pk',
-        range_key: 'sk',
-        attributes: { pk: 'S', sk: 'S', gsi1pk: 'S', createdAt: 'N' },
+        ...SINGLE_TABLE_DESIGN,
+        // A projection other than the default reaches DynamoDB too.
         global_secondary_indexes: [
-          { name: 'gsi1', hash_key: 'gsi1pk', range_key: 'createdAt', projection_type: 'KEYS_ONLY' },
+          { ...SINGLE_TABLE_DESIGN.global_secondary_indexes[0], projection_type: 'KEYS_ONLY' },
         ],
-        local_secondary_indexes: [
-          {
-            name: 'by-created',
-            range_key: 'createdAt',
-            projection_type: 'INCLUDE',
-            non_key_attributes: ['status'],
-          },
-        ],
-        ttl_attribute: 'expiresAt',
-        deletion_protection: true,
       },
     },
   });
@@ -69,7 +59,7 @@ test('a declared table gets its range key, GSI, LSI and TTL, as declared, and a 
   expect(table?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
   expect(table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.KeySchema, g.Projection])).toEqual([
     [
-      'gsi1',
+      'by-gsi1',
       [
         { AttributeName: 'gsi1pk', KeyType: 'HASH' },
         { AttributeName: 'createdAt', KeyType: 'RANGE' },

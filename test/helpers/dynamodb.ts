@@ -37,3 +37,24 @@ export async function startTestDynamo(options: { dbPath?: string; port?: number 
     },
   };
 }
+
+/**
+ * A DynamoDB client on `endpoint` made as `seed` makes it (one attempt per
+ * call: seed's BatchWriter does its own retries), destroyed once `fn` is done.
+ */
+export async function withSeedClient<T>(
+  endpoint: string,
+  fn: (client: DynamoDBClient) => Promise<T>,
+): Promise<T> {
+  const client = await createDynamoDbClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  try {
+    return await fn(client);
+  } finally {
+    client.destroy();
+  }
+}

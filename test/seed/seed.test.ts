@@ -4,13 +4,12 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { createDynamoDbClient, LOCAL_CREDENTIALS } from '../../src/aws/clients.js';
 import { parseStack } from '../../src/config/stack.js';
 import { ensureTables } from '../../src/dynamo/tables.js';
 import { toCliError } from '../../src/errorMessages.js';
 import { RuntimeError, UsageError } from '../../src/errors.js';
 import { runSeed } from '../../src/seed/index.js';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { startTestDynamo, type TestDynamo, withSeedClient } from '../helpers/dynamodb.js';
 import { shownRejection } from '../helpers/errors.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js';
 
@@ -20,7 +19,9 @@ let a: TestDynamo;
 let b: TestDynamo;
 
 beforeAll(async () => {
-  [a, b] = await Promise.all([startTestDynamo(), startTestDynamo()]);
+  // One after the other: if the second cannot start, the first is already in `a` for afterAll to stop.
+  a = await startTestDynamo();
+  b = await startTestDynamo();
   await Promise.all([ensureTables(a.ddb, stack), ensureTables(b.ddb, stack)]);
 });
 afterAll(async () => {
@@ -114,13 +115,7 @@ test('an abort stops the writes in flight: what is in the table is what was writ
   const tableName = 'abort-orders';
   await ensureTables(a.ddb, parseStack({ source_table: { name: tableName } }));
   const controller = new AbortController();
-  const client = await createDynamoDbClient({
-    region: 'us-east-1',
-    endpoint: a.endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
-  });
-  try {
+  await withSeedClient(a.endpoint, async (client) => {
     const result = await runSeed({
       client,
       tableName,
@@ -136,9 +131,7 @@ test('an abort stops the writes in flight: what is in the table is what was writ
     const scan = await a.ddb.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }));
     expect(scan.Count).toBeGreaterThanOrEqual(result.inserted);
     expect(scan.Count).toBeLessThanOrEqual(result.inserted + (result.unconfirmed ?? 0));
-  } finally {
-    client.destroy();
-  }
+  });
 });
 
 describe('through a fault-injecting proxy', () => {
@@ -160,13 +153,7 @@ describe('through a fault-injecting proxy', () => {
       if (n % 3 === 0) return { kind: 'unprocessed', keep: 10 };
       return undefined;
     };
-    const client = await createDynamoDbClient({
-      region: 'us-east-1',
-      endpoint: proxy.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
-    try {
+    await withSeedClient(proxy.endpoint, async (client) => {
       const tableName = 'faults-orders';
       const faultStack = parseStack({ source_table: { name: tableName } });
       await ensureTables(b.ddb, faultStack);
@@ -177,20 +164,12 @@ describe('through a fault-injecting proxy', () => {
       expect(result.retries).toBe(injected);
       const scan = await b.ddb.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }));
       expect(scan.Count).toBe(500);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('persistent throttling gives up after the capped attempts and says how many items were not written', async () => {
     proxy.decide = (op) => (op === 'BatchWriteItem' ? { kind: 'throttle' } : undefined);
-    const client = await createDynamoDbClient({
-      region: 'us-east-1',
-      endpoint: proxy.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
-    try {
+    await withSeedClient(proxy.endpoint, async (client) => {
       const error = await runSeed({
         client,
         tableName: TABLE,
@@ -201,20 +180,12 @@ describe('through a fault-injecting proxy', () => {
       expect(error).toBeInstanceOf(RuntimeError);
       expect((error as Error).message).toMatch(/100 of 100 items were not written/);
       expect((error as RuntimeError).hint).toContain('lower --concurrency');
-    } finally {
-      client.destroy();
-    }
+    });
   });
 
   test('persistent 5xx: a service failure with its own hint, not a throttling one', async () => {
     proxy.decide = (op) => (op === 'BatchWriteItem' ? { kind: 'serverError' } : undefined);
-    const client = await createDynamoDbClient({
-      region: 'us-east-1',
-      endpoint: proxy.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
-    try {
+    await withSeedClient(proxy.endpoint, async (client) => {
       const error = (await shownRejection(
         runSeed({ client, tableName: TABLE, count: 30, maxAttempts: 2, concurrency: 1 }),
       )) as RuntimeError;
@@ -226,28 +197,17 @@ describe('through a fault-injecting proxy', () => {
       );
       expect(error.hint).toContain('The emulator failed this call');
       expect(error.hint).not.toMatch(/throttl|--concurrency/);
-    } finally {
-      client.destroy();
-    }
+    });
   });
 });
 
 describe('a seed that cannot write says why, with a hint for that cause', () => {
-  async function seedWith(conn: { endpoint: string }, tableName: string) {
-    const client = await createDynamoDbClient({
-      region: 'us-east-1',
-      endpoint: conn.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
-    try {
-      return (await shownRejection(
-        runSeed({ client, tableName, count: 10, maxAttempts: 2 }),
-      )) as RuntimeError;
-    } finally {
-      client.destroy();
-    }
-  }
+  const seedWith = (conn: { endpoint: string }, tableName: string) =>
+    withSeedClient(
+      conn.endpoint,
+      async (client) =>
+        (await shownRejection(runSeed({ client, tableName, count: 10, maxAttempts: 2 }))) as RuntimeError,
+    );
 
   test('nothing listens at the endpoint', async () => {
     const error = await seedWith({ endpoint: 'http://127.0.0.1:1' }, TABLE);

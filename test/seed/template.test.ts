@@ -21,6 +21,7 @@ import { describeTableKeys } from '../../src/seed/tableKeys.js';
 import { compileTemplate, parseTemplate, readTemplate, type TemplateSpec } from '../../src/seed/template.js';
 import { getFreePort } from '../../src/util/net.js';
 import { runCli } from '../helpers/cli.js';
+import { withSeedClient } from '../helpers/dynamodb.js';
 import { shownError, shownRejection } from '../helpers/errors.js';
 
 let db: { endpoint: string; ddb: DynamoDBClient };
@@ -98,15 +99,6 @@ const spec = async (table: string, template: Record<string, unknown> = TEMPLATE)
   keys: await describeTableKeys(db.ddb, table),
 });
 
-async function seedClient() {
-  return createDynamoDbClient({
-    region: 'us-east-1',
-    endpoint: db.endpoint,
-    credentials: LOCAL_CREDENTIALS,
-    maxAttempts: 1,
-  });
-}
-
 test('keys come from DescribeTable, with their types', async () => {
   expect(await describeTableKeys(db.ddb, 'users-a')).toEqual({
     hash: { name: 'pk', type: 'S' },
@@ -142,8 +134,7 @@ test('values are typed for DynamoDB: one number-producing expression is N, text 
 });
 
 test('the same --seed fills two tables identically; updates regenerate non-key attributes; deletes remove items', async () => {
-  const client = await seedClient();
-  try {
+  await withSeedClient(db.endpoint, async (client) => {
     const options = { count: 600, updates: 200, deletes: 100, seed: 42, client };
     const [ra, rb] = await Promise.all([
       runSeed({ ...options, tableName: 'users-a', template: await spec('users-a') }),
@@ -178,14 +169,11 @@ test('the same --seed fills two tables identically; updates regenerate non-key a
     // Deletes and updates are picked independently: about a sixth of the updated items were deleted again.
     expect(changed).toBeGreaterThan(120);
     expect(changed).toBeLessThanOrEqual(200);
-  } finally {
-    client.destroy();
-  }
+  });
 }, 120_000);
 
 test('keys that repeat are written in order without a duplicate key in one batch', async () => {
-  const client = await seedClient();
-  try {
+  await withSeedClient(db.endpoint, async (client) => {
     const template = { pk: '{{number.int({"min":1,"max":5})}}', n: '{{number.int}}' };
     const result = await runSeed({
       client,
@@ -197,9 +185,7 @@ test('keys that repeat are written in order without a duplicate key in one batch
     expect(result.inserted).toBe(300);
     const items = await scanAll('tiny');
     expect(items.map((i) => i.pk?.S).sort()).toEqual(['1', '2', '3', '4', '5']);
-  } finally {
-    client.destroy();
-  }
+  });
 }, 60_000);
 
 test('bad templates are refused before anything is written, naming the problem', async () => {

@@ -15,6 +15,7 @@ import { type RunnerStatus, runLocalMappings } from '../../src/targets/local/map
 import { primaryTables } from '../../src/targets/local/stack.js';
 import type { LocalState } from '../../src/targets/local/state.js';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynamodb.js';
+import { CUSTOMERS_TABLE, ORDERS_TABLE } from '../helpers/stacks.js';
 
 let dynamo: TestDynamo;
 let dir: string;
@@ -69,8 +70,8 @@ test('two functions on one stream and one function on two streams each get every
   const { model } = parseStackModel({
     name: 'mappings-test',
     tables: {
-      orders: { hash_key: 'orderId', attributes: { orderId: 'S' }, stream_view_type: 'NEW_AND_OLD_IMAGES' },
-      customers: { hash_key: 'customerId', attributes: { customerId: 'S' }, stream_view_type: 'NEW_IMAGE' },
+      orders: ORDERS_TABLE,
+      customers: CUSTOMERS_TABLE,
       seen: { hash_key: 'pk', attributes: { pk: 'S' } },
     },
     functions: {
