@@ -4,6 +4,11 @@
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
+  // Jest 30 "soft-deletes" globals a test file left behind and wraps them in
+  // proxies; in one run a suite failed to load with a stack overflow inside
+  // that wrapper (test/esm/shardProcessor.test.ts, "Reflect.set"). Off is
+  // Jest 29's behaviour: each test file still gets a fresh global scope.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
