@@ -18,7 +18,8 @@ import { applyBatch, DEFAULT_MAX_ACTIONS, type RecordResult } from './applyBatch
 import { type DomainModel, MalformedRecordError } from './domain.js';
 import { MAX_TRANSACTION_ACTIONS } from './grouping.js';
 import { type PreparedRecord, prepareRecord } from './prepare.js';
-import { recordContext } from './records.js';
+import { changeContext, type RecordContext, recordContext } from './records.js';
+import { countingSink } from './roundTrips.js';
 import type { KeySource } from './secretKey.js';
 
 export interface StreamHandlerOptions {
@@ -76,24 +77,6 @@ function groupSizeOf(option: number | undefined): number {
   return value;
 }
 
-/** Counts the sink's round trips (SDK retries included), the cost grouping saves. */
-function countingSink(ddb: SinkClient): { sink: SinkClient; roundTrips: () => number } {
-  let trips = 0;
-  const attemptsOf = (value: unknown) =>
-    (value as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
-  const send = (async (command: never) => {
-    try {
-      const out = await ddb.send(command);
-      trips += attemptsOf(out);
-      return out;
-    } catch (err) {
-      trips += attemptsOf(err);
-      throw err;
-    }
-  }) as SinkClient['send'];
-  return { sink: { send }, roundTrips: () => trips };
-}
-
 export function createStreamHandler(options: StreamHandlerOptions): StreamHandler {
   const { domain, logger, metrics } = options;
   const now = options.now ?? Date.now;
@@ -119,11 +102,11 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       }
 
       const tally: Tally = { processed: new Map(), applied: 0, duplicate: 0, stale: 0, failed: 0 };
-      const fail = (record: DynamoDBRecord, err: unknown) => {
+      const fail = (record: RecordContext, err: unknown) => {
         tally.failed += 1;
         const error = err as Error;
         logger.error(error instanceof MalformedRecordError ? 'record malformed' : 'record failed', {
-          record: recordContext(record, domain.itemKey),
+          record,
           reason: error.message,
           errorName: error.name,
         });
@@ -136,7 +119,8 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
           try {
             return { record: prepareRecord(record, index, domain, secretKey) };
           } catch (error) {
-            fail(record, error);
+            // Not parsed: whatever identifiers the raw record has.
+            fail(recordContext(record, domain.itemKey), error);
             return { error };
           }
         },
@@ -157,8 +141,8 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
       }
       const onResult = (record: PreparedRecord, result: RecordResult) => {
         if (!settlers.has(record)) return;
-        const raw = event.Records[record.index] as DynamoDBRecord;
-        if ('error' in result) fail(raw, result.error);
+        const logContext = changeContext(record.change, record.key);
+        if ('error' in result) fail(logContext, result.error);
         else {
           tally[result.outcome] += 1;
           const { eventName, approximateCreationDateTime } = record.change;
@@ -168,7 +152,7 @@ export function createStreamHandler(options: StreamHandlerOptions): StreamHandle
             metrics.addMetric('ProcessingLag', MetricUnit.Milliseconds, lag);
           }
           logger.info(`record ${result.outcome}`, {
-            record: recordContext(raw, domain.itemKey),
+            record: logContext,
             outcome: result.outcome,
             attempts: result.attempts,
           });

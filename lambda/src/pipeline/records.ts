@@ -94,3 +94,8 @@ export function recordContext(record: DynamoDBRecord, itemKey: (keys: Image) => 
     ...(record.dynamodb?.SequenceNumber ? { sequenceNumber: record.dynamodb.SequenceNumber } : {}),
   };
 }
+
+/** Log context for a parsed record: the same fields, from what was parsed once. */
+export function changeContext(change: StreamChange, key: string): RecordContext {
+  return { eventID: change.eventID, eventName: change.eventName, key, sequenceNumber: change.sequenceNumber };
+}
