@@ -39,6 +39,11 @@ export interface AheadOptions {
 
 /** The generator thread's heap cap: its live data is faker's tables and a few batches. */
 const WORKER_OLD_GENERATION_MB = 48;
+/**
+ * Its young generation's cap: left alone it grows to tens of MB that stay
+ * resident (seed --template of 20,000 items: 178 -> 151 MB peak RSS with 8).
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
 const WORKER_URL = new URL('./generatorWorker.js', import.meta.url);
 
 export function workerAvailable(): boolean {
@@ -64,7 +69,10 @@ async function inlineSource(spec: GenerationSpec): Promise<BatchSource> {
 function workerSource(spec: GenerationSpec, buffer: number): BatchSource {
   const worker = new Worker(WORKER_URL, {
     workerData: spec,
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    resourceLimits: {
+      maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
+      maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+    },
   });
   const queue: BatchMessage[] = [];
   let failure: unknown;
