@@ -1,49 +1,24 @@
-# Discarded batches (retries exhausted, records too old) are reported here as
-# AWS's on-failure JSON; the records themselves stay in the stream for 24 h, so
-# `ddb-ingest replay --from-dlq` can fetch them again.
-resource "aws_sqs_queue" "on_failure" {
-  name                      = local.dlq_name
-  message_retention_seconds = 1209600 # 14 days, the SQS maximum
+# Every (function, table stream) mapping (modules/event_source_mapping), on the
+# function's `live` alias, reporting discarded batches to the function's queue.
+module "event_source_mapping" {
+  source   = "./modules/event_source_mapping"
+  for_each = local.mappings
 
-  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
-}
+  event_source_arn           = module.table[each.value.table].stream_arn
+  function_name              = module.function[each.value.function].live_alias_arn
+  on_failure_destination_arn = module.function[each.value.function].dlq_arn
 
-# The mapping targets the alias, not a version: its shard checkpoints belong to
-# the mapping, so moving the alias (deploy or rollback) keeps the stream position.
-resource "aws_lambda_event_source_mapping" "this" {
-  event_source_arn = aws_dynamodb_table.source.stream_arn
-  function_name    = aws_lambda_alias.live.arn
-  enabled          = local.stack.event_source_mapping.enabled
-
-  starting_position                  = local.stack.event_source_mapping.starting_position
-  batch_size                         = local.stack.event_source_mapping.batch_size
-  maximum_batching_window_in_seconds = local.stack.event_source_mapping.maximum_batching_window_in_seconds
-  parallelization_factor             = local.stack.event_source_mapping.parallelization_factor
-  bisect_batch_on_function_error     = local.stack.event_source_mapping.bisect_batch_on_function_error
-  maximum_retry_attempts             = local.stack.event_source_mapping.maximum_retry_attempts
-  maximum_record_age_in_seconds      = local.stack.event_source_mapping.maximum_record_age_in_seconds
-  function_response_types            = local.stack.event_source_mapping.function_response_types
-
-  dynamic "filter_criteria" {
-    for_each = length(local.stack.event_source_mapping.filters) > 0 ? [1] : []
-    content {
-      dynamic "filter" {
-        for_each = local.stack.event_source_mapping.filters
-        content {
-          pattern = filter.value
-        }
-      }
-    }
-  }
-
-  destination_config {
-    on_failure {
-      destination_arn = aws_sqs_queue.on_failure.arn
-    }
-  }
+  enabled                            = try(each.value.settings.enabled, null)
+  batch_size                         = try(each.value.settings.batch_size, null)
+  maximum_batching_window_in_seconds = try(each.value.settings.maximum_batching_window_in_seconds, null)
+  starting_position                  = try(each.value.settings.starting_position, null)
+  parallelization_factor             = try(each.value.settings.parallelization_factor, null)
+  bisect_batch_on_function_error     = try(each.value.settings.bisect_batch_on_function_error, null)
+  maximum_retry_attempts             = try(each.value.settings.maximum_retry_attempts, null)
+  maximum_record_age_in_seconds      = try(each.value.settings.maximum_record_age_in_seconds, null)
+  function_response_types            = try(tolist(each.value.settings.function_response_types), null)
+  filter_patterns                    = try([for f in each.value.settings.filter_criteria.filter : f.pattern], null)
 
   # Lambda checks the role's stream and queue permissions when the mapping is created.
-  depends_on = [aws_iam_role_policy.function]
+  depends_on = [module.function]
 }

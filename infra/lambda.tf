@@ -1,79 +1,88 @@
-resource "aws_cloudwatch_log_group" "function" {
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_days
-  kms_key_id        = local.log_kms_key_arn
+locals {
+  # The built-in pipeline's grant, as it has always been: the handler's one
+  # prefetch (BatchGetItem), GetItem, and its writes (TransactWriteItems is
+  # authorized per contained put and update). Removed orders become
+  # tombstones (PutItem), so it never deletes. The source only through its stream.
+  pipeline_statements = [{
+    sid = "WriteSink"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = ["${local.table_prefix}/${local.stack.sink_table.name}"]
+  }]
 }
 
-resource "aws_lambda_function" "this" {
-  function_name    = local.fn_name
-  description      = "ddb-ingest: ${local.stack.source_table.name} stream -> ${local.stack.sink_table.name}"
-  role             = aws_iam_role.function.arn
-  filename         = local.zip_path
-  source_code_hash = filebase64sha256(local.zip_path)
-  handler          = "index.${local.stack.function.handler}"
-  runtime          = local.stack.function.runtime
-  timeout          = local.stack.function.timeout
-  memory_size      = local.stack.function.memory_size
-  architectures    = ["arm64"]
-  # null keeps Lambda's own key for the environment (which holds names only).
-  kms_key_arn = var.kms_key_arn
+# Every function of the stack file (modules/function): Lambda with its role and
+# least-privilege policy derived from its `tables`, log group, on-failure
+# queue, alarms, `live` alias and (unless off) CodeDeploy.
+module "function" {
+  source   = "./modules/function"
+  for_each = local.functions
 
-  reserved_concurrent_executions = local.stack.function.reserved_concurrency
-
-  tracing_config {
-    mode = local.stack.function.tracing
+  name = each.value.name
+  description = (each.key == local.pipeline_key
+    ? "ddb-ingest: ${local.stack.source_table.name} stream -> ${local.stack.sink_table.name}"
+    : "ddb-ingest: ${local.stack.name} function ${each.value.name}"
+  )
+  zip_path             = each.value.zip_path
+  handler              = try(each.value.settings.handler, null)
+  runtime              = try(each.value.settings.runtime, null)
+  timeout              = try(each.value.settings.timeout, null)
+  memory_size          = try(each.value.settings.memory_size, null)
+  tracing              = try(each.value.settings.tracing, null)
+  reserved_concurrency = try(each.value.settings.reserved_concurrency, null)
+  environment          = try(tomap(each.value.settings.environment), null)
+  base_environment = {
+    POWERTOOLS_SERVICE_NAME      = local.stack.name
+    POWERTOOLS_METRICS_NAMESPACE = local.stack.name
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+  # Only the PII parameter's NAME, never the key: the handler reads it from SSM at cold start.
+  fixed_environment = each.key == local.pipeline_key ? merge(
+    {
+      SINK_TABLE_NAME   = local.stack.sink_table.name
+      PII_KEY_PARAMETER = local.pii_key_param
+    },
+    # The source's key attribute where it is not the contract's orderId (the
+    # handler's default), as the local target sets it (pipelineEnvironment).
+    local.stack.source_table.hash_key == "orderId" ? {} : { SOURCE_HASH_KEY = local.stack.source_table.hash_key },
+    ) : {
+    # The contract of shared/spec/cli.md: TABLE_ and the name in upper case, "-" and "." as "_".
+    for table in keys(each.value.tables) : "TABLE_${upper(replace(table, "/[-.]/", "_"))}" => table
   }
 
-  # Every change publishes a new immutable version; the `live` alias decides
-  # which one the event source mapping invokes.
-  publish = true
+  partition  = local.partition
+  region     = local.region
+  account_id = local.account_id
 
-  environment {
-    # Powertools defaults first so the stack file can override them; the
-    # pipeline variables last so it cannot. Only the parameter NAME is here,
-    # never the key: the handler reads it from SSM at cold start.
-    variables = merge(
-      {
-        POWERTOOLS_SERVICE_NAME      = local.stack.name
-        POWERTOOLS_METRICS_NAMESPACE = local.stack.name
-        POWERTOOLS_LOG_LEVEL         = var.log_level
-      },
-      local.stack.function.environment,
-      {
-        SINK_TABLE_NAME   = aws_dynamodb_table.sink.name
-        PII_KEY_PARAMETER = local.pii_key_param
-        # The zip carries index.*.map: stack traces name the handler's source
-        # files. Options the stack file sets are kept after it.
-        NODE_OPTIONS = trimspace("--enable-source-maps ${lookup(local.stack.function.environment, "NODE_OPTIONS", "")}")
-      },
-      # The source's key attribute where it is not the contract's orderId (the
-      # handler's default), as the local target sets it (pipelineEnvironment).
-      local.stack.source_table.hash_key == "orderId" ? {} : { SOURCE_HASH_KEY = local.stack.source_table.hash_key },
-    )
+  tables = {
+    for table, access in each.value.tables : table => {
+      arn    = "${local.table_prefix}/${table}"
+      access = access
+      has_indexes = (
+        length(try(local.tables[local.table_keys[table]].global_secondary_indexes, [])) +
+        length(try(local.tables[local.table_keys[table]].local_secondary_indexes, []))
+      ) > 0
+    }
   }
+  table_statements     = each.key == local.pipeline_key ? local.pipeline_statements : null
+  stream_table_arns    = [for source in each.value.event_sources : "${local.table_prefix}/${source.table}"]
+  stream_statement_sid = each.key == local.pipeline_key ? "ReadSourceStream" : null
 
-  # The log group must exist (with its retention) before the first invocation,
-  # or Lambda creates one that never expires.
-  depends_on = [
-    aws_cloudwatch_log_group.function,
-    aws_iam_role_policy.function,
-  ]
-}
+  queue_name            = local.queue_names[each.key]
+  kms_key_arn           = var.kms_key_arn
+  log_retention_days    = var.log_retention_days
+  log_kms_key_arn       = local.log_kms_key_arn
+  pii_key_parameter_arn = each.key == local.pipeline_key ? local.pii_key_arn : null
+  pii_key_kms_key_arn   = var.pii_key_kms_key_arn
 
-# Terraform creates the alias once, on the first published version; from then
-# on CodeDeploy moves it (infra/codedeploy.tf, `ddb-ingest up --target aws`):
-# a new version gets traffic only through a deployment that can roll back.
-# Without CodeDeploy (deployment.codedeploy = false) the CLI moves it and
-# records the move in its description, as CodeDeploy's history would.
-resource "aws_lambda_alias" "live" {
-  name             = "live"
-  description      = "The version the event source mapping invokes; CodeDeploy shifts it (ddb-ingest up / rollback)."
-  function_name    = aws_lambda_function.this.function_name
-  function_version = aws_lambda_function.this.version
+  alarm_name_prefix     = each.key == local.pipeline_key ? "${local.stack.name}-${var.environment}" : "${local.stack.name}-${var.environment}-${each.value.name}"
+  alarm_actions         = local.alarm_actions
+  iterator_age_alarm_ms = var.iterator_age_alarm_ms
 
-  lifecycle {
-    # A plan would otherwise move `live` to the new version at once (and undo
-    # a canary or a rollback half-way), or erase the CLI's record of a move.
-    ignore_changes = [function_version, routing_config, description]
-  }
+  codedeploy_enabled = local.codedeploy_enabled
+  deployment_config  = local.stack.deployment.config
 }

@@ -168,3 +168,15 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "function_zip_paths" {
+  description = "Handler bundle zip of each version 2 function, by function name (absolute paths; the CLI builds them). The built-in pipeline's function uses lambda_zip_path."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in values(var.function_zip_paths) : endswith(p, ".zip")])
+    error_message = "function_zip_paths values must be paths of .zip files."
+  }
+}

@@ -1,13 +1,11 @@
 # New versions go live through CodeDeploy's Lambda deployments: traffic on the
 # `live` alias shifts from the current version to the new one as
-# `deployment.config` of the stack file says, and the alarms on `live` stop and
-# roll back a deployment without a person. Terraform only publishes the
-# version; `ddb-ingest up --target aws` starts the deployment after apply.
-# With CodeDeploy off (the stack file's deployment.codedeploy, or its null on an
-# emulator's endpoint) none of this exists and the CLI moves the alias itself.
+# deployment_config says, and the alarms on `live` stop and roll back a
+# deployment without a person. Terraform only publishes the version;
+# `ddb-ingest up --target aws` starts the deployment after apply.
 resource "aws_codedeploy_app" "this" {
-  count            = local.codedeploy_enabled ? 1 : 0
-  name             = local.fn_name
+  count            = var.codedeploy_enabled ? 1 : 0
+  name             = var.name
   compute_platform = "Lambda"
 }
 
@@ -24,15 +22,15 @@ data "aws_iam_policy_document" "assume_codedeploy" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
-      values   = [local.account_id]
+      values   = [var.account_id]
     }
   }
 }
 
 resource "aws_iam_role" "codedeploy" {
-  count              = local.codedeploy_enabled ? 1 : 0
+  count              = var.codedeploy_enabled ? 1 : 0
   name               = local.codedeploy_role_name
-  description        = "CodeDeploy service role of ${local.fn_name}: shifts the live alias, reads its rollback alarms (ddb-ingest)"
+  description        = "CodeDeploy service role of ${var.name}: shifts the live alias, reads its rollback alarms (ddb-ingest)"
   assume_role_policy = data.aws_iam_policy_document.assume_codedeploy.json
 }
 
@@ -55,23 +53,23 @@ data "aws_iam_policy_document" "codedeploy" {
   statement {
     sid       = "ReadRollbackAlarms"
     actions   = ["cloudwatch:DescribeAlarms"]
-    resources = [for key in local.rollback_alarms : "${local.arn_prefix}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.alarm_names[key]}"]
+    resources = [for key in local.rollback_alarms : "${local.arn_prefix}:cloudwatch:${var.region}:${var.account_id}:alarm:${local.alarm_names[key]}"]
   }
 }
 
 resource "aws_iam_role_policy" "codedeploy" {
-  count  = local.codedeploy_enabled ? 1 : 0
-  name   = "${local.fn_name}-codedeploy-least-privilege"
+  count  = var.codedeploy_enabled ? 1 : 0
+  name   = "${var.name}-codedeploy-least-privilege"
   role   = aws_iam_role.codedeploy[0].id
   policy = data.aws_iam_policy_document.codedeploy.json
 }
 
 resource "aws_codedeploy_deployment_group" "live" {
-  count                  = local.codedeploy_enabled ? 1 : 0
+  count                  = var.codedeploy_enabled ? 1 : 0
   app_name               = aws_codedeploy_app.this[0].name
   deployment_group_name  = "live"
   service_role_arn       = aws_iam_role.codedeploy[0].arn
-  deployment_config_name = local.stack.deployment.config
+  deployment_config_name = var.deployment_config
 
   # The only style CodeDeploy offers for Lambda: shift the alias's traffic.
   deployment_style {

@@ -12,53 +12,53 @@ data "aws_iam_policy_document" "assume_lambda" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
-      values   = [local.account_id]
+      values   = [var.account_id]
     }
   }
 }
 
-resource "aws_iam_role" "function" {
+resource "aws_iam_role" "this" {
   name               = local.role_name
-  description        = "Execution role of ${local.fn_name} (ddb-ingest)"
+  description        = "Execution role of ${var.name} (ddb-ingest)"
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
-# Least privilege: each statement names the one resource it needs. The only
-# "*" are dynamodb:ListStreams and, with tracing Active, the X-Ray writes, which
-# have no resource-level permissions in IAM (AWS's own managed policies and the
-# CDK grant them on "*" too).
-data "aws_iam_policy_document" "function" {
-  statement {
-    sid = "ReadSourceStream"
-    actions = [
-      "dynamodb:DescribeStream",
-      "dynamodb:GetRecords",
-      "dynamodb:GetShardIterator",
-    ]
-    # The stream label is a timestamp chosen at creation; /stream/* matches
-    # only the streams of this one table.
-    resources = ["${local.source_table_arn}/stream/*"]
+# Least privilege: each statement names the resources it needs. The only "*"
+# are dynamodb:ListStreams and, with tracing Active, the X-Ray writes, which
+# have no resource-level permissions in IAM (AWS's own managed policies and
+# the CDK grant them on "*" too).
+data "aws_iam_policy_document" "this" {
+  dynamic "statement" {
+    for_each = length(var.stream_table_arns) == 0 ? [] : [1]
+    content {
+      sid = var.stream_statement_sid
+      actions = [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+      ]
+      # The stream label is a timestamp chosen at creation; <table>/stream/*
+      # matches only the streams of that one table.
+      resources = [for arn in var.stream_table_arns : "${arn}/stream/*"]
+    }
   }
 
-  statement {
-    sid       = "ListStreams"
-    actions   = ["dynamodb:ListStreams"]
-    resources = ["*"]
+  dynamic "statement" {
+    for_each = length(var.stream_table_arns) == 0 ? [] : [1]
+    content {
+      sid       = "ListStreams"
+      actions   = ["dynamodb:ListStreams"]
+      resources = ["*"]
+    }
   }
 
-  statement {
-    sid = "WriteSink"
-    # TransactWriteItems is authorized per contained action (its puts and
-    # updates; the handler sends no ConditionCheck); BatchGetItem is the
-    # handler's one prefetch per batch. Removed orders become tombstones
-    # (PutItem), so the function never deletes.
-    actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
-    resources = [local.sink_table_arn]
+  dynamic "statement" {
+    for_each = local.table_statements
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
   }
 
   statement {
@@ -70,17 +70,20 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "ReportFailedBatches"
     actions   = ["sqs:SendMessage"]
-    resources = [local.dlq_arn]
-  }
-
-  statement {
-    sid       = "ReadPiiKeyParameter"
-    actions   = ["ssm:GetParameter"]
-    resources = [local.pii_key_arn]
+    resources = [local.queue_arn]
   }
 
   dynamic "statement" {
-    for_each = var.pii_key_kms_key_arn == null ? [] : [var.pii_key_kms_key_arn]
+    for_each = var.pii_key_parameter_arn == null ? [] : [var.pii_key_parameter_arn]
+    content {
+      sid       = "ReadPiiKeyParameter"
+      actions   = ["ssm:GetParameter"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.pii_key_parameter_arn == null || var.pii_key_kms_key_arn == null ? [] : [var.pii_key_kms_key_arn]
     content {
       sid       = "DecryptPiiKeyThroughSsm"
       actions   = ["kms:Decrypt"]
@@ -88,7 +91,7 @@ data "aws_iam_policy_document" "function" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["ssm.${local.region}.amazonaws.com"]
+        values   = ["ssm.${var.region}.amazonaws.com"]
       }
     }
   }
@@ -96,7 +99,7 @@ data "aws_iam_policy_document" "function" {
   # X-Ray's write actions have no resource-level permissions: "*" is the only
   # resource they accept (AWS's AWSXRayDaemonWriteAccess grants them the same way).
   dynamic "statement" {
-    for_each = local.stack.function.tracing == "Active" ? [1] : []
+    for_each = var.tracing == "Active" ? [1] : []
     content {
       sid       = "WriteTraces"
       actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
@@ -115,13 +118,13 @@ data "aws_iam_policy_document" "function" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["lambda.${local.region}.amazonaws.com"]
+        values   = ["lambda.${var.region}.amazonaws.com"]
       }
     }
   }
 
   # With a customer managed key on the queue and the tables, sending to the
-  # queue and writing the sink need the key too, but only through those services.
+  # queue and using the tables need the key too, but only through those services.
   dynamic "statement" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
     content {
@@ -131,14 +134,14 @@ data "aws_iam_policy_document" "function" {
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = ["sqs.${local.region}.amazonaws.com", "dynamodb.${local.region}.amazonaws.com"]
+        values   = ["sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com"]
       }
     }
   }
 }
 
-resource "aws_iam_role_policy" "function" {
-  name   = "${local.fn_name}-least-privilege"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
+resource "aws_iam_role_policy" "this" {
+  name   = "${var.name}-least-privilege"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
 }
