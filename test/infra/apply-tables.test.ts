@@ -59,14 +59,16 @@ test('apply creates both tables with the stream; destroy removes them', async ()
   const stack = parseStack({});
   const plan = await terraformPlan(opts);
   expect(plan.resourceChanges).toEqual([
-    { address: 'aws_dynamodb_table.sink', actions: ['create'] },
-    { address: 'aws_dynamodb_table.source', actions: ['create'] },
+    { address: 'module.table["sink_table"].aws_dynamodb_table.this', actions: ['create'] },
+    { address: 'module.table["source_table"].aws_dynamodb_table.this', actions: ['create'] },
   ]);
   expect(plan).toMatchObject({ add: 2, change: 0, destroy: 0, hasChanges: true });
 
   const lines: string[] = [];
   const outputs = await terraformApply({ ...opts, confirmed: true, onOutput: (line) => lines.push(line) });
-  expect(lines.some((l) => l.includes('aws_dynamodb_table.source: Creation complete'))).toBe(true);
+  expect(
+    lines.some((l) => l.includes('module.table["source_table"].aws_dynamodb_table.this: Creation complete')),
+  ).toBe(true);
   // The saved plan is used up.
   await expect(stat(plan.planFile)).rejects.toThrow();
 

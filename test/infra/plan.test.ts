@@ -37,17 +37,39 @@ function planned(plan: TerraformPlanJson, address: string): Record<string, unkno
 }
 
 function policyStatements(plan: TerraformPlanJson): Statement[] {
-  const policy = planned(plan, 'aws_iam_role_policy.function').policy;
+  const policy = planned(plan, 'module.function["function"].aws_iam_role_policy.this').policy;
   expect(typeof policy).toBe('string'); // known at plan time, so reviewable
   return (JSON.parse(policy as string) as { Statement: Statement[] }).Statement;
 }
 
+interface ModuleConfig {
+  resources: { address: string; expressions: Record<string, unknown> }[];
+  module_calls?: Record<string, { expressions: Record<string, unknown>; module: ModuleConfig }>;
+  outputs?: Record<string, { expression?: unknown }>;
+}
+
+const rootConfig = (plan: TerraformPlanJson) =>
+  (plan.configuration as { root_module: ModuleConfig }).root_module;
+const refs = (expression: unknown) =>
+  JSON.stringify(expression ?? null).match(/"[a-z_.]+(\[[0-9]\])?\.[a-z_]+(\.[a-z_]+)?"/g) ?? [];
+
+/** References of a resource argument as written; `module.<call>[key].<address>` looks inside the module. */
 function configExpression(plan: TerraformPlanJson, address: string, attr: string): string[] {
-  const config = plan.configuration as {
-    root_module: { resources: { address: string; expressions: Record<string, unknown> }[] };
-  };
-  const res = config.root_module.resources.find((r) => r.address === address);
-  return JSON.stringify(res?.expressions[attr] ?? null).match(/"[a-z_.]+\.[a-z_]+(\.[a-z_]+)?"/g) ?? [];
+  const inModule = /^module\.(\w+)(?:\[[^\]]*\])?\.(.*)$/.exec(address);
+  const config = inModule ? rootConfig(plan).module_calls?.[inModule[1] as string]?.module : rootConfig(plan);
+  const local = inModule ? (inModule[2] as string) : address;
+  const res = config?.resources.find((r) => r.address === local);
+  return refs(res?.expressions[attr]);
+}
+
+/** References of an argument of a module call in the root module. */
+function callExpression(plan: TerraformPlanJson, call: string, attr: string): string[] {
+  return refs(rootConfig(plan).module_calls?.[call]?.expressions[attr]);
+}
+
+/** References of an output of a module. */
+function outputExpression(plan: TerraformPlanJson, call: string, output: string): string[] {
+  return refs(rootConfig(plan).module_calls?.[call]?.module.outputs?.[output]?.expression);
 }
 
 async function planWith(stack: unknown, vars: InfraVariables): Promise<TerraformPlanJson> {
@@ -88,32 +110,34 @@ afterAll(async () => {
 
 test('the plan creates the whole pipeline', () => {
   const addresses = (defaults.resource_changes ?? []).map((r) => r.address).sort();
-  expect(addresses).toEqual([
-    'aws_cloudwatch_dashboard.this',
-    'aws_cloudwatch_log_group.function',
-    'aws_cloudwatch_metric_alarm.this["dlq_messages"]',
-    'aws_cloudwatch_metric_alarm.this["errors"]',
-    'aws_cloudwatch_metric_alarm.this["iterator_age"]',
-    'aws_cloudwatch_metric_alarm.this["throttles"]',
-    'aws_codedeploy_app.this[0]',
-    'aws_codedeploy_deployment_group.live[0]',
-    'aws_dynamodb_table.sink',
-    'aws_dynamodb_table.source',
-    'aws_iam_role.codedeploy[0]',
-    'aws_iam_role.function',
-    'aws_iam_role_policy.codedeploy[0]',
-    'aws_iam_role_policy.function',
-    'aws_lambda_alias.live',
-    'aws_lambda_event_source_mapping.this',
-    'aws_lambda_function.this',
-    'aws_sqs_queue.on_failure',
-  ]);
+  expect(addresses).toEqual(
+    [
+      'aws_cloudwatch_dashboard.this',
+      'module.function["function"].aws_cloudwatch_log_group.this',
+      'module.function["function"].aws_cloudwatch_metric_alarm.this["dlq_messages"]',
+      'module.function["function"].aws_cloudwatch_metric_alarm.this["errors"]',
+      'module.function["function"].aws_cloudwatch_metric_alarm.this["iterator_age"]',
+      'module.function["function"].aws_cloudwatch_metric_alarm.this["throttles"]',
+      'module.function["function"].aws_codedeploy_app.this[0]',
+      'module.function["function"].aws_codedeploy_deployment_group.live[0]',
+      'module.table["sink_table"].aws_dynamodb_table.this',
+      'module.table["source_table"].aws_dynamodb_table.this',
+      'module.function["function"].aws_iam_role.codedeploy[0]',
+      'module.function["function"].aws_iam_role.this',
+      'module.function["function"].aws_iam_role_policy.codedeploy[0]',
+      'module.function["function"].aws_iam_role_policy.this',
+      'module.function["function"].aws_lambda_alias.live',
+      'module.event_source_mapping["function/source_table"].aws_lambda_event_source_mapping.this',
+      'module.function["function"].aws_lambda_function.this',
+      'module.function["function"].aws_sqs_queue.on_failure',
+    ].sort(),
+  );
   for (const rc of defaults.resource_changes ?? []) expect(rc.change.actions).toEqual(['create']);
 });
 
 test('without a stack file, names and settings are the CLI defaults', () => {
   const stack = parseStack({});
-  const source = planned(defaults, 'aws_dynamodb_table.source');
+  const source = planned(defaults, 'module.table["source_table"].aws_dynamodb_table.this');
   expect(source).toMatchObject({
     name: stack.source_table.name,
     hash_key: stack.source_table.hash_key,
@@ -123,15 +147,18 @@ test('without a stack file, names and settings are the CLI defaults', () => {
     point_in_time_recovery: [{ enabled: true }],
     server_side_encryption: [{ enabled: true }],
   });
-  expect(planned(defaults, 'aws_dynamodb_table.sink')).toMatchObject({
+  expect(planned(defaults, 'module.table["sink_table"].aws_dynamodb_table.this')).toMatchObject({
     name: stack.sink_table.name,
     hash_key: stack.sink_table.hash_key,
     point_in_time_recovery: [{ enabled: true }],
     server_side_encryption: [{ enabled: true }],
   });
-  const esm = planned(defaults, 'aws_lambda_event_source_mapping.this');
+  const planEsm = planned(
+    defaults,
+    'module.event_source_mapping["function/source_table"].aws_lambda_event_source_mapping.this',
+  );
   const s = stack.event_source_mapping;
-  expect(esm).toMatchObject({
+  expect(planEsm).toMatchObject({
     batch_size: s.batch_size,
     maximum_batching_window_in_seconds: s.maximum_batching_window_in_seconds,
     starting_position: s.starting_position,
@@ -145,17 +172,17 @@ test('without a stack file, names and settings are the CLI defaults', () => {
   });
   // The mapping invokes the alias (its checkpoints survive deploys), and
   // reports discarded batches to the queue.
-  expect(configExpression(defaults, 'aws_lambda_event_source_mapping.this', 'function_name')).toContain(
-    '"aws_lambda_alias.live.arn"',
-  );
-  expect(configExpression(defaults, 'aws_lambda_event_source_mapping.this', 'destination_config')).toContain(
-    '"aws_sqs_queue.on_failure.arn"',
-  );
-  expect(configExpression(defaults, 'aws_lambda_event_source_mapping.this', 'event_source_arn')).toContain(
-    '"aws_dynamodb_table.source.stream_arn"',
-  );
+  const esm = 'module.event_source_mapping["function/source_table"].aws_lambda_event_source_mapping.this';
+  expect(configExpression(defaults, esm, 'function_name')).toContain('"var.function_name"');
+  expect(callExpression(defaults, 'event_source_mapping', 'function_name')).toContain('"module.function"');
+  expect(outputExpression(defaults, 'function', 'live_alias_arn')).toContain('"aws_lambda_alias.live.arn"');
+  expect(configExpression(defaults, esm, 'destination_config')).toContain('"var.on_failure_destination_arn"');
+  expect(outputExpression(defaults, 'function', 'dlq_arn')).toContain('"aws_sqs_queue.on_failure.arn"');
+  expect(configExpression(defaults, esm, 'event_source_arn')).toContain('"var.event_source_arn"');
+  expect(callExpression(defaults, 'event_source_mapping', 'event_source_arn')).toContain('"module.table"');
+  expect(outputExpression(defaults, 'table', 'stream_arn')).toContain('"aws_dynamodb_table.this.stream_arn"');
 
-  const fn = planned(defaults, 'aws_lambda_function.this');
+  const fn = planned(defaults, 'module.function["function"].aws_lambda_function.this');
   expect(fn).toMatchObject({
     function_name: stack.function.name,
     handler: 'index.handler',
@@ -164,12 +191,16 @@ test('without a stack file, names and settings are the CLI defaults', () => {
     memory_size: stack.function.memory_size,
     publish: true,
   });
-  expect(planned(defaults, 'aws_lambda_alias.live')).toMatchObject({ name: 'live' });
+  expect(planned(defaults, 'module.function["function"].aws_lambda_alias.live')).toMatchObject({
+    name: 'live',
+  });
 });
 
 test('the function environment names where the key is, never a secret value', () => {
   const env = (
-    planned(defaults, 'aws_lambda_function.this').environment as { variables: Record<string, string> }[]
+    planned(defaults, 'module.function["function"].aws_lambda_function.this').environment as {
+      variables: Record<string, string>;
+    }[]
   )[0]?.variables;
   expect(env).toEqual({
     SINK_TABLE_NAME: 'ddb-ingest-ingested',
@@ -181,7 +212,9 @@ test('the function environment names where the key is, never a secret value', ()
     NODE_OPTIONS: '--enable-source-maps',
   });
   // Without kms_key_arn, Lambda's own key encrypts it.
-  expect(planned(defaults, 'aws_lambda_function.this').kms_key_arn ?? null).toBeNull();
+  expect(
+    planned(defaults, 'module.function["function"].aws_lambda_function.this').kms_key_arn ?? null,
+  ).toBeNull();
   // No SSM parameter or other resource carries a value.
   const types = (defaults.resource_changes ?? []).map((r) => r.type);
   expect(types).not.toContain('aws_ssm_parameter');
@@ -196,19 +229,23 @@ test('outputs hold names and ARNs only', () => {
     'dashboard_name',
     'dlq_arn',
     'dlq_url',
+    'dlq_urls',
     'event_source_mapping_uuid',
     'function_arn',
     'function_name',
     'function_version',
+    'functions',
     'live_alias_arn',
     'live_version',
     'log_group_name',
+    'mappings',
     'pii_key_parameter_name',
     'pii_key_setup_command',
     'region',
     'sink_table_name',
     'source_table_name',
     'stream_arn',
+    'tables',
   ]);
   for (const [name, change] of Object.entries(outputs)) {
     expect([name, change.after_sensitive]).toEqual([name, false]);
@@ -255,7 +292,9 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
   expect(wildcardResources).toEqual(['dynamodb:ListStreams']);
   for (const s of statements) for (const a of list(s.Action)) expect(a).not.toMatch(/\*/);
 
-  const assume = JSON.parse(planned(defaults, 'aws_iam_role.function').assume_role_policy as string) as {
+  const assume = JSON.parse(
+    planned(defaults, 'module.function["function"].aws_iam_role.this').assume_role_policy as string,
+  ) as {
     Statement: { Principal: unknown; Action: string }[];
   };
   expect(assume.Statement).toHaveLength(1);
@@ -266,12 +305,12 @@ test('IAM: every statement is scoped to its one resource; ListStreams is the onl
 });
 
 test('logs expire and the on-failure queue is encrypted and keeps messages 14 days', () => {
-  expect(planned(defaults, 'aws_cloudwatch_log_group.function')).toMatchObject({
+  expect(planned(defaults, 'module.function["function"].aws_cloudwatch_log_group.this')).toMatchObject({
     // The same name the CLI reads logs from (one definition in src/util/lambda.ts).
     name: lambdaLogGroupName('ddb-ingest-ingest'),
     retention_in_days: 30,
   });
-  expect(planned(defaults, 'aws_sqs_queue.on_failure')).toMatchObject({
+  expect(planned(defaults, 'module.function["function"].aws_sqs_queue.on_failure')).toMatchObject({
     name: 'ddb-ingest-esm-on-failure',
     sqs_managed_sse_enabled: true,
     message_retention_seconds: 1209600,
@@ -319,7 +358,12 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
   });
   const stack = parseStack(partial);
   const s = stack.event_source_mapping;
-  expect(planned(plan, 'aws_lambda_event_source_mapping.this')).toMatchObject({
+  expect(
+    planned(
+      plan,
+      'module.event_source_mapping["function/source_table"].aws_lambda_event_source_mapping.this',
+    ),
+  ).toMatchObject({
     batch_size: 25,
     maximum_batching_window_in_seconds: 3,
     starting_position: 'LATEST',
@@ -331,12 +375,12 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     enabled: false,
     filter_criteria: [{ filter: [{ pattern: '{"eventName":["INSERT"]}' }] }],
   });
-  expect(planned(plan, 'aws_dynamodb_table.source')).toMatchObject({
+  expect(planned(plan, 'module.table["source_table"].aws_dynamodb_table.this')).toMatchObject({
     name: 'shop-orders',
     hash_key: stack.source_table.hash_key,
     server_side_encryption: [{ enabled: true, kms_key_arn: key }],
   });
-  const fn = planned(plan, 'aws_lambda_function.this');
+  const fn = planned(plan, 'module.function["function"].aws_lambda_function.this');
   // kms_key_arn encrypts the function's environment too.
   expect(fn).toMatchObject({ timeout: 60, function_name: stack.function.name, kms_key_arn: key });
   // Without CodeDeploy (an emulator's stack file): none of its resources, null outputs.
@@ -353,8 +397,10 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
     // The user's options are kept, after source maps.
     NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=32',
   });
-  expect(planned(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({ retention_in_days: 14 });
-  expect(planned(plan, 'aws_sqs_queue.on_failure')).toMatchObject({
+  expect(planned(plan, 'module.function["function"].aws_cloudwatch_log_group.this')).toMatchObject({
+    retention_in_days: 14,
+  });
+  expect(planned(plan, 'module.function["function"].aws_sqs_queue.on_failure')).toMatchObject({
     name: 'shop-esm-on-failure',
     kms_master_key_id: key,
   });
@@ -392,11 +438,13 @@ test('a partial stack file and variables change the plan, with the CLI defaults 
 
 test('production options: X-Ray Active with its permission, reserved concurrency, log retention and the log-group key', async () => {
   // Defaults: no tracing beyond pass-through, no reservation, no X-Ray grant, logs under CloudWatch's key.
-  expect(planned(defaults, 'aws_lambda_function.this')).toMatchObject({
+  expect(planned(defaults, 'module.function["function"].aws_lambda_function.this')).toMatchObject({
     tracing_config: [{ mode: 'PassThrough' }],
     reserved_concurrent_executions: -1,
   });
-  expect(planned(defaults, 'aws_cloudwatch_log_group.function').kms_key_id).toBeNull();
+  expect(
+    planned(defaults, 'module.function["function"].aws_cloudwatch_log_group.this').kms_key_id,
+  ).toBeNull();
 
   const logKey = 'arn:aws:kms:us-east-1:123456789012:key/abababab-2222-3333-4444-555555555555';
   const plan = await planWith(
@@ -406,17 +454,18 @@ test('production options: X-Ray Active with its permission, reserved concurrency
     },
     { log_retention_days: 365, log_group_kms_key_arn: logKey },
   );
-  expect(planned(plan, 'aws_lambda_function.this')).toMatchObject({
+  expect(planned(plan, 'module.function["function"].aws_lambda_function.this')).toMatchObject({
     tracing_config: [{ mode: 'Active' }],
     reserved_concurrent_executions: 7,
   });
-  expect(planned(plan, 'aws_cloudwatch_log_group.function')).toMatchObject({
+  expect(planned(plan, 'module.function["function"].aws_cloudwatch_log_group.this')).toMatchObject({
     retention_in_days: 365,
     kms_key_id: logKey,
   });
-  expect(planned(plan, 'aws_codedeploy_deployment_group.live[0]').deployment_config_name).toBe(
-    'CodeDeployDefault.LambdaAllAtOnce',
-  );
+  expect(
+    planned(plan, 'module.function["function"].aws_codedeploy_deployment_group.live[0]')
+      .deployment_config_name,
+  ).toBe('CodeDeployDefault.LambdaAllAtOnce');
   const traces = policyStatements(plan).find((st) => st.Sid === 'WriteTraces');
   // X-Ray's write actions accept no resource but "*"; nothing else is granted with it.
   expect({ ...traces, Action: list(traces?.Action ?? []).sort() }).toEqual({
@@ -447,11 +496,13 @@ describe('canary deployments through CodeDeploy', () => {
   const alarm = (key: string) => `ddb-ingest-dev-${key}`;
 
   test('a Lambda CodeDeploy app and a deployment group with the default canary and auto-rollback', () => {
-    expect(planned(defaults, 'aws_codedeploy_app.this[0]')).toMatchObject({
+    expect(planned(defaults, 'module.function["function"].aws_codedeploy_app.this[0]')).toMatchObject({
       name: 'ddb-ingest-ingest',
       compute_platform: 'Lambda',
     });
-    expect(planned(defaults, 'aws_codedeploy_deployment_group.live[0]')).toMatchObject({
+    expect(
+      planned(defaults, 'module.function["function"].aws_codedeploy_deployment_group.live[0]'),
+    ).toMatchObject({
       app_name: 'ddb-ingest-ingest',
       deployment_group_name: 'live',
       deployment_config_name: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
@@ -460,7 +511,8 @@ describe('canary deployments through CodeDeploy', () => {
         { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
       ],
     });
-    const alarms = planned(defaults, 'aws_codedeploy_deployment_group.live[0]').alarm_configuration as {
+    const alarms = planned(defaults, 'module.function["function"].aws_codedeploy_deployment_group.live[0]')
+      .alarm_configuration as {
       enabled: boolean;
       alarms: string[];
       ignore_poll_alarm_failure: boolean;
@@ -471,27 +523,37 @@ describe('canary deployments through CodeDeploy', () => {
     expect([...(alarms[0]?.alarms ?? [])].sort()).toEqual(
       [alarm('errors'), alarm('iterator-age'), alarm('throttles')].sort(),
     );
-    expect(configExpression(defaults, 'aws_codedeploy_deployment_group.live', 'service_role_arn')).toContain(
-      '"aws_iam_role.codedeploy"',
-    );
+    expect(
+      configExpression(
+        defaults,
+        'module.function["function"].aws_codedeploy_deployment_group.live',
+        'service_role_arn',
+      ),
+    ).toContain('"aws_iam_role.codedeploy"');
   });
 
   test('the rollback alarms watch the live alias, not the whole function', () => {
     for (const key of ['errors', 'throttles', 'iterator_age']) {
-      expect(planned(defaults, `aws_cloudwatch_metric_alarm.this["${key}"]`)).toMatchObject({
+      expect(
+        planned(defaults, `module.function["function"].aws_cloudwatch_metric_alarm.this["${key}"]`),
+      ).toMatchObject({
         alarm_name: alarm(key.replace('_', '-')),
         dimensions: { FunctionName: 'ddb-ingest-ingest', Resource: 'ddb-ingest-ingest:live' },
       });
     }
     // The queue alarm is about discarded batches, not a version: it does not roll back.
-    expect(planned(defaults, 'aws_cloudwatch_metric_alarm.this["dlq_messages"]').dimensions).toEqual({
+    expect(
+      planned(defaults, 'module.function["function"].aws_cloudwatch_metric_alarm.this["dlq_messages"]')
+        .dimensions,
+    ).toEqual({
       QueueName: 'ddb-ingest-esm-on-failure',
     });
   });
 
   test('the service role: only CodeDeploy of this account may take it; the alias and its alarms, nothing else', () => {
     const trust = JSON.parse(
-      planned(defaults, 'aws_iam_role.codedeploy[0]').assume_role_policy as string,
+      planned(defaults, 'module.function["function"].aws_iam_role.codedeploy[0]')
+        .assume_role_policy as string,
     ) as {
       Statement: Statement[] & { Principal: unknown }[];
     };
@@ -504,7 +566,9 @@ describe('canary deployments through CodeDeploy', () => {
         Condition: { StringEquals: { 'aws:SourceAccount': FAKE_ACCOUNT_ID } },
       },
     ]);
-    const policy = JSON.parse(planned(defaults, 'aws_iam_role_policy.codedeploy[0]').policy as string) as {
+    const policy = JSON.parse(
+      planned(defaults, 'module.function["function"].aws_iam_role_policy.codedeploy[0]').policy as string,
+    ) as {
       Statement: Statement[];
     };
     const fn = `arn:aws:lambda:${PARTITION_REGION_ACCOUNT}:function:ddb-ingest-ingest`;
@@ -533,13 +597,13 @@ describe('canary deployments through CodeDeploy', () => {
   });
 
   test('Terraform publishes the version and creates live on it once, then leaves the alias to CodeDeploy', async () => {
-    expect(planned(defaults, 'aws_lambda_function.this').publish).toBe(true);
-    expect(configExpression(defaults, 'aws_lambda_alias.live', 'function_version')).toContain(
-      '"aws_lambda_function.this.version"',
-    );
+    expect(planned(defaults, 'module.function["function"].aws_lambda_function.this').publish).toBe(true);
+    expect(
+      configExpression(defaults, 'module.function["function"].aws_lambda_alias.live', 'function_version'),
+    ).toContain('"aws_lambda_function.this.version"');
     // `terraform show -json` does not carry lifecycle blocks: read the module as written.
     const { readFile } = await import('node:fs/promises');
-    const text = await readFile(path.join(infraDirForText, 'lambda.tf'), 'utf8');
+    const text = await readFile(path.join(infraDirForText, 'modules', 'function', 'lambda.tf'), 'utf8');
     const alias = /resource "aws_lambda_alias" "live" \{[\s\S]*?\n\}/.exec(text)?.[0] ?? '';
     expect(alias).toMatch(
       /lifecycle \{[^}]*ignore_changes = \[function_version, routing_config, description\]/,
@@ -559,20 +623,25 @@ test('CodeDeploy: off by default when its endpoint is an emulator, on when the s
     { aws_endpoints: { codedeploy: 'http://127.0.0.1:5000' } },
   );
   expect(codedeployAddresses(forced).sort()).toEqual([
-    'aws_codedeploy_app.this[0]',
-    'aws_codedeploy_deployment_group.live[0]',
-    'aws_iam_role.codedeploy[0]',
-    'aws_iam_role_policy.codedeploy[0]',
+    'module.function["function"].aws_codedeploy_app.this[0]',
+    'module.function["function"].aws_codedeploy_deployment_group.live[0]',
+    'module.function["function"].aws_iam_role.codedeploy[0]',
+    'module.function["function"].aws_iam_role_policy.codedeploy[0]',
   ]);
 }, 240_000);
 
 test('the role name fits the 64 characters IAM allows for every function name the stack file allows', async () => {
-  expect(planned(defaults, 'aws_iam_role.function').name).toBe('ddb-ingest-ingest-role');
+  expect(planned(defaults, 'module.function["function"].aws_iam_role.this').name).toBe(
+    'ddb-ingest-ingest-role',
+  );
   const names = ['f'.repeat(59), 'h'.repeat(64), `${'h'.repeat(63)}i`];
   const roles: string[] = [];
   for (const name of names) {
     const plan = await planWith({ function: { name } }, {});
-    for (const address of ['aws_iam_role.function', 'aws_iam_role.codedeploy[0]']) {
+    for (const address of [
+      'module.function["function"].aws_iam_role.this',
+      'module.function["function"].aws_iam_role.codedeploy[0]',
+    ]) {
       const role = planned(plan, address).name as string;
       expect({ name, address, fits: role.length <= 64 && /^[\w+=,.@-]+$/.test(role) }).toEqual({
         name,

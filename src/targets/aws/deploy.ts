@@ -28,7 +28,7 @@ import {
   terraformPlan,
   terraformShowPlan,
 } from './terraform.js';
-import { defaultInfraDir, functionZipPath, infraVariables } from './vars.js';
+import { defaultInfraDir, functionZipPath, functionZipPaths, infraVariables } from './vars.js';
 
 /** What `up`/`down --target aws` need besides the stack. */
 export interface AwsDeployOptions {
@@ -79,13 +79,21 @@ export interface CanaryStepOptions {
 }
 
 export type AwsDeployResult =
-  | { applied: true; outputs: AwsOutputs | undefined; plan: PlanResult; deployment?: DeployResult }
+  | {
+      applied: true;
+      outputs: AwsOutputs | undefined;
+      plan: PlanResult;
+      deployment?: DeployResult;
+      /** The release of each function other than the built-in pipeline's, by name. */
+      functionDeployments?: Record<string, DeployResult>;
+    }
   | {
       applied: false;
       reason: 'no-changes' | 'declined' | 'plan-only';
       plan: PlanResult;
       outputs?: AwsOutputs | undefined;
       deployment?: DeployResult;
+      functionDeployments?: Record<string, DeployResult>;
     };
 
 /**
@@ -97,7 +105,8 @@ async function releasePublishedVersion(
   outputs: AwsOutputs | undefined,
 ): Promise<DeployResult | undefined> {
   const canary = options.canary;
-  if (!canary || !outputs) return undefined;
+  // A version 2 stack without the built-in pipeline has no single-pipeline outputs.
+  if (!canary || !outputs?.function_name) return undefined;
   const { stack } = options.loaded;
   const clock = canary.clock ?? systemClock;
   const { deployVersion, moveAliasAtOnce } = await import('./canary/release.js');
@@ -160,6 +169,64 @@ async function releasePublishedVersion(
   });
 }
 
+/**
+ * The published version of every function other than the built-in
+ * pipeline's goes live too: through its CodeDeploy group (no pre-traffic
+ * check: that one replays the built-in pipeline's stream), or at once
+ * without CodeDeploy. One after the other, in file order; a failure stops.
+ */
+async function releaseOtherFunctions(
+  options: AwsDeployOptions,
+  outputs: AwsOutputs | undefined,
+): Promise<Record<string, DeployResult>> {
+  const canary = options.canary;
+  const functions = outputs?.functions;
+  if (!canary || !functions) return {};
+  const { model } = options.loaded;
+  const clock = canary.clock ?? systemClock;
+  const { deployVersion, moveAliasAtOnce } = await import('./canary/release.js');
+  const results: Record<string, DeployResult> = {};
+  for (const name of Object.keys(model.functions)) {
+    const fn = functions[name];
+    if (!fn || model.pipeline?.function === name) continue;
+    options.onStep?.(`Releasing version ${fn.function_version} of ${name}`);
+    const common = {
+      lambda: canary.lambda,
+      functionName: name,
+      version: fn.function_version,
+      clock,
+      confirmRolledBack: canary.confirmRolledBack,
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    results[name] =
+      fn.codedeploy_app_name && fn.codedeploy_deployment_group_name
+        ? await deployVersion({
+            ...common,
+            codedeploy: canary.codedeploy,
+            group: {
+              applicationName: fn.codedeploy_app_name,
+              deploymentGroupName: fn.codedeploy_deployment_group_name,
+            },
+            ...(canary.pollMs !== undefined ? { pollMs: canary.pollMs } : {}),
+          })
+        : await moveAliasAtOnce(common);
+  }
+  return results;
+}
+
+/** The pipeline's release, then every other function's. */
+async function releaseAll(
+  options: AwsDeployOptions,
+  outputs: AwsOutputs | undefined,
+): Promise<{ deployment?: DeployResult; functionDeployments?: Record<string, DeployResult> }> {
+  const deployment = await releasePublishedVersion(options, outputs);
+  const others = await releaseOtherFunctions(options, outputs);
+  return {
+    ...(deployment ? { deployment } : {}),
+    ...(Object.keys(others).length > 0 ? { functionDeployments: others } : {}),
+  };
+}
+
 /** Nothing for real AWS: the module's defaults keep every provider check. */
 function endpointVariables(endpoints: ServiceEndpoints | undefined) {
   const tf = terraformEndpoints(endpoints ?? {});
@@ -188,14 +255,7 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
   if (options.planFile) return applyHandedPlan(options, options.planFile);
   const step = options.onStep ?? (() => {});
   await requireTerraform();
-  const { stack, dir } = options.loaded;
-  step('Building the handler bundle');
-  const { buildBundle } = await import('../../bundle/build.js');
-  await buildBundle({
-    entry: resolveHandlerEntry(stack, dir),
-    outDir: path.dirname(functionZipPath(options.stateDir)),
-    handlerExport: stack.function.handler,
-  });
+  await buildFunctionBundles(options, step);
   const tf = terraformOptions(options);
   step('terraform init');
   await terraformInit(tf);
@@ -203,6 +263,35 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
   const plan = await terraformPlan(tf);
   if (options.planOnly) return { applied: false, reason: 'plan-only', plan };
   return applyAndRelease(options, tf, plan, false);
+}
+
+/**
+ * The bundle of every function the stack deploys, where the Terraform
+ * variables say (vars.ts): the built-in pipeline's at lambda_zip_path, every
+ * other function's at function_zip_paths[<name>].
+ */
+async function buildFunctionBundles(options: AwsDeployOptions, step: (message: string) => void) {
+  const { stack, dir, model } = options.loaded;
+  const { buildBundle } = await import('../../bundle/build.js');
+  const zips = functionZipPaths(options.loaded, options.stateDir);
+  if (model.pipeline) {
+    step('Building the handler bundle');
+    await buildBundle({
+      entry: resolveHandlerEntry(stack, dir),
+      outDir: path.dirname(functionZipPath(options.stateDir)),
+      handlerExport: stack.function.handler,
+    });
+  }
+  for (const [name, zip] of Object.entries(zips)) {
+    const fn = model.functions[name];
+    if (!fn) continue;
+    step(`Building the bundle of ${name}`);
+    await buildBundle({
+      entry: path.resolve(dir, fn.entry),
+      outDir: path.dirname(zip),
+      handlerExport: fn.handler,
+    });
+  }
 }
 
 /** Apply (asked first) unless there is nothing to change; then the deployment of the published version. */
@@ -214,8 +303,7 @@ async function applyAndRelease(
 ): Promise<AwsDeployResult> {
   if (!plan.hasChanges) {
     const outputs = await readAwsOutputs(options.stateDir);
-    const deployment = await releasePublishedVersion(options, outputs);
-    return { applied: false, reason: 'no-changes', plan, outputs, ...(deployment ? { deployment } : {}) };
+    return { applied: false, reason: 'no-changes', plan, outputs, ...(await releaseAll(options, outputs)) };
   }
   if (!(await options.confirm(plan))) return { applied: false, reason: 'declined', plan };
   options.onStep?.(handedIn ? 'terraform apply (the saved plan)' : 'terraform apply');
@@ -226,8 +314,7 @@ async function applyAndRelease(
     ...(handedIn ? { keepPlanFile: true } : {}),
   });
   const outputs = applied ?? (await readAwsOutputs(options.stateDir));
-  const deployment = await releasePublishedVersion(options, outputs);
-  return { applied: true, outputs, plan, ...(deployment ? { deployment } : {}) };
+  return { applied: true, outputs, plan, ...(await releaseAll(options, outputs)) };
 }
 
 /** `up --plan-file`: init the same way, check the bundle against the plan, apply exactly that file. */

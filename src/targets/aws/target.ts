@@ -127,8 +127,13 @@ export function awsTarget(settings: TargetSettings): Target {
       return { kind: 'deployment', destroyed: result.destroyed };
     },
 
-    async status(hooks = {}) {
-      const { awsStatus } = await import('./status.js');
+    async status(hooks = {}, options = {}) {
+      const [{ awsStatus }, { selectFunction }] = await Promise.all([
+        import('./status.js'),
+        import('../../config/select.js'),
+      ]);
+      const chosen =
+        options.function !== undefined ? selectFunction(model, options.function).name : undefined;
       // Nothing deployed from this state dir is an error, not a "stopped" stack: there is nothing to ask AWS about.
       await outputs();
       const [lambda, sqs] = await Promise.all([createLambdaClient(conn), createSqsClient(conn)]);
@@ -136,7 +141,9 @@ export function awsTarget(settings: TargetSettings): Target {
       try {
         return await awsStatus({
           stack,
+          model,
           stateDir,
+          ...(chosen !== undefined ? { function: chosen } : {}),
           lambda,
           sqs,
           ...(endpoint ? { endpoint } : {}),

@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InterruptedError } from '../../errors.js';
 import { TargetError } from '../errors.js';
@@ -15,6 +15,8 @@ import { STATE_ENTRIES } from '../local/paths.js';
 export interface InfraVariables {
   stack_file?: string;
   lambda_zip_path?: string;
+  /** Bundle zip of each function other than the built-in pipeline's, by name. */
+  function_zip_paths?: Record<string, string>;
   environment?: string;
   region?: string | null;
   account_id?: string | null;
@@ -98,8 +100,8 @@ export interface TerraformOptions {
   targets?: string[] | undefined;
 }
 
-/** The two tables alone: deployable against DynamoDB Local. */
-export const TABLE_TARGETS = ['aws_dynamodb_table.source', 'aws_dynamodb_table.sink'];
+/** The tables alone (every instance of modules/table): deployable against DynamoDB Local. */
+export const TABLE_TARGETS = ['module.table'];
 
 export interface ResourceChange {
   address: string;
@@ -140,6 +142,37 @@ export interface AwsOutputs {
   pii_key_setup_command: string;
   alarm_topic_arn: string | null;
   dashboard_name: string;
+  /**
+   * Every function, table and mapping (any stack file version). Outputs saved
+   * before the module had them lack them; the single-pipeline fields above
+   * are null for a version 2 stack without the built-in pipeline.
+   */
+  dlq_urls?: Record<string, string>;
+  functions?: Record<string, DeployedFunction>;
+  tables?: Record<string, { arn: string; stream_arn: string | null }>;
+  /** Keyed "<function>/<table>". */
+  mappings?: Record<string, DeployedMapping>;
+}
+
+/** One function of the `functions` output. */
+export interface DeployedFunction {
+  function_arn: string;
+  function_version: string;
+  live_alias_arn: string;
+  log_group_name: string;
+  dlq_url: string;
+  dlq_arn: string;
+  codedeploy_app_name: string | null;
+  codedeploy_deployment_group_name: string | null;
+}
+
+/** One event source mapping of the `mappings` output. */
+export interface DeployedMapping {
+  function: string;
+  table: string;
+  uuid: string;
+  stream_arn: string;
+  dlq_url: string;
 }
 
 export const AWS_OUTPUTS_FILE = STATE_ENTRIES.awsOutputs;
@@ -248,9 +281,12 @@ export function terraformErrorText(stderr: string, stdout = ''): string {
 /** The module's dependency lock file: committed, so every init verifies the same provider checksums. */
 export const LOCK_FILE = '.terraform.lock.hcl';
 
+/** The root module's own modules (infra/modules/<name>/*.tf), copied along with it. */
+export const MODULES_DIR = 'modules';
+
 /**
- * Copies the module's *.tf files and its lock file into the working copy,
- * dropping files the module no longer has.
+ * Copies the module's *.tf files, its modules/ and its lock file into the
+ * working copy, dropping files the module no longer has.
  */
 async function syncModule(infraDir: string, moduleDir: string, backend: BackendConfig): Promise<void> {
   let entries: string[];
@@ -273,6 +309,20 @@ async function syncModule(infraDir: string, moduleDir: string, backend: BackendC
     if (old.endsWith('.tf') && !entries.includes(old)) await rm(path.join(moduleDir, old));
   }
   for (const file of entries) await copyFile(path.join(infraDir, file), path.join(moduleDir, file));
+  // Copied whole each time: a module the root no longer has must not linger.
+  await rm(path.join(moduleDir, MODULES_DIR), { recursive: true, force: true });
+  const modules = path.join(infraDir, MODULES_DIR);
+  if (
+    await stat(modules).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  ) {
+    await cp(modules, path.join(moduleDir, MODULES_DIR), {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}.terraform`),
+    });
+  }
   // Without the module's lock, init would pick and record whatever provider
   // build it finds; with it, plan and apply machines install the same,
   // checksummed provider or fail.
