@@ -1,0 +1,195 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GetEventSourceMappingCommand,
+  type GetEventSourceMappingCommandOutput,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type AwsOutputs,
+  type TerraformOptions,
+  terraformApply,
+  terraformInit,
+  terraformPlan,
+} from '../../src/targets/aws/terraform.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import { MOTO_ENV, startTestMoto, type TestMoto } from '../helpers/moto.js';
+import { makeWorkDir, requireTerraform } from '../infra/env.js';
+
+// The aws target with version 2 stacks, against moto server:
+// - a state the single-pipeline module (before infra/modules/) applied moves
+//   to the current module without destroying or replacing anything;
+// - examples/fan-out (two functions, three mappings on two streams) deploys
+//   with `up --target aws`, and `status` shows every mapping.
+
+const { pluginDir, infraDir } = requireTerraform();
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const fixture = path.join(repoRoot, 'test', 'fixtures', 'infra-single-pipeline');
+
+let moto: TestMoto;
+let cwd: string;
+let upResult: CliResult;
+let outputs: AwsOutputs;
+
+const env = () => ({ ...MOTO_ENV, TF_PLUGIN_DIR: pluginDir });
+const cli = (args: string[]) =>
+  runCli(['--target', 'aws', '--endpoint-url', moto.endpoint, ...args], {
+    cwd,
+    env: env(),
+    timeoutMs: 480_000,
+  });
+const ok = (r: CliResult) => ({ code: r.exitCode, stderr: r.exitCode === 0 ? '' : r.stderr });
+
+beforeAll(async () => {
+  moto = await startTestMoto();
+  cwd = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-v2-moto-'));
+  await cp(path.join(repoRoot, 'examples', 'fan-out'), cwd, { recursive: true });
+  upResult = await cli(['up', '--yes']);
+  if (upResult.exitCode === 0) {
+    outputs = JSON.parse(
+      await readFile(path.join(cwd, '.ddb-ingest', 'aws-outputs.json'), 'utf8'),
+    ) as AwsOutputs;
+  }
+}, 600_000);
+
+afterAll(async () => {
+  await moto?.stop();
+  if (cwd) await rm(cwd, { recursive: true, force: true });
+});
+
+test('up --target aws deploys every table, function and mapping of examples/fan-out', async () => {
+  expect(ok(upResult)).toEqual({ code: 0, stderr: '' });
+  expect(Object.keys(outputs.functions ?? {}).sort()).toEqual(['fanout-audit', 'fanout-ingest']);
+  expect(Object.keys(outputs.tables ?? {}).sort()).toEqual([
+    'fanout-app',
+    'fanout-customers',
+    'fanout-orders',
+  ]);
+  expect(Object.keys(outputs.dlq_urls ?? {}).sort()).toEqual(['fanout-audit', 'fanout-ingest']);
+  const mappings = Object.values(outputs.mappings ?? {});
+  expect(mappings.map((m) => `${m.function}/${m.table}`).sort()).toEqual([
+    'fanout-audit/fanout-customers',
+    'fanout-audit/fanout-orders',
+    'fanout-ingest/fanout-orders',
+  ]);
+  const lambda = new LambdaClient({
+    region: MOTO_ENV.AWS_REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  try {
+    for (const m of mappings) {
+      const got: GetEventSourceMappingCommandOutput = await lambda.send(
+        new GetEventSourceMappingCommand({ UUID: m.uuid }),
+      );
+      expect({ m: `${m.function}/${m.table}`, stream: got.EventSourceArn }).toEqual({
+        m: `${m.function}/${m.table}`,
+        stream: outputs.tables?.[m.table]?.stream_arn,
+      });
+      // Each function's mappings report to that function's own queue.
+      expect(m.dlq_url).toBe(outputs.dlq_urls?.[m.function]);
+    }
+  } finally {
+    lambda.destroy();
+  }
+});
+
+test("status --json shows every mapping; --function only that function's", async () => {
+  const sqs = new SQSClient({
+    region: MOTO_ENV.AWS_REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  try {
+    // One on-failure message on audit's queue: its mappings show it, ingest's does not.
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: outputs.dlq_urls?.['fanout-audit'], MessageBody: '{}' }),
+    );
+  } finally {
+    sqs.destroy();
+  }
+  const all = await cli(['status', '--json']);
+  expect(ok(all)).toEqual({ code: 0, stderr: '' });
+  const report = JSON.parse(all.stdout) as {
+    target: string;
+    mappings: {
+      function: string;
+      table: string;
+      streamArn: string;
+      esm: { state: string };
+      dlq: { messages: number };
+    }[];
+  };
+  expect(report.target).toBe('aws');
+  const summary = report.mappings
+    .map((m) => ({
+      m: `${m.function}/${m.table}`,
+      stream: m.streamArn,
+      deployed: m.esm.state !== 'NotDeployed' && m.esm.state !== 'Unknown',
+      dlq: m.dlq.messages,
+    }))
+    .sort((a, b) => a.m.localeCompare(b.m));
+  expect(summary).toEqual([
+    {
+      m: 'fanout-audit/fanout-customers',
+      stream: outputs.tables?.['fanout-customers']?.stream_arn,
+      deployed: true,
+      dlq: 1,
+    },
+    {
+      m: 'fanout-audit/fanout-orders',
+      stream: outputs.tables?.['fanout-orders']?.stream_arn,
+      deployed: true,
+      dlq: 1,
+    },
+    {
+      m: 'fanout-ingest/fanout-orders',
+      stream: outputs.tables?.['fanout-orders']?.stream_arn,
+      deployed: true,
+      dlq: 0,
+    },
+  ]);
+  const one = await cli(['status', '--json', '--function', 'fanout-ingest']);
+  expect(ok(one)).toEqual({ code: 0, stderr: '' });
+  expect((JSON.parse(one.stdout) as typeof report).mappings.map((m) => `${m.function}/${m.table}`)).toEqual([
+    'fanout-ingest/fanout-orders',
+  ]);
+  const unknown = await cli(['status', '--json', '--function', 'nope']);
+  expect(unknown.exitCode).toBe(2);
+  expect(unknown.stderr).toContain('nope');
+}, 300_000);
+
+test('a state the single-pipeline module applied moves to the current module: nothing destroyed or replaced', async () => {
+  const work = await makeWorkDir();
+  try {
+    const stackFile = path.join(work.dir, 'ddb-ingest.json');
+    await writeFile(
+      stackFile,
+      JSON.stringify({
+        name: 'moved-v1',
+        source_table: { name: 'moved-orders' },
+        sink_table: { name: 'moved-copy' },
+        function: { name: 'moved-ingest' },
+      }),
+    );
+    const vars = { stack_file: stackFile, lambda_zip_path: work.zip, aws_endpoint_url: moto.endpoint };
+    const stateDir = path.join(work.dir, 'state');
+    const old: TerraformOptions = { infraDir: fixture, stateDir, env: MOTO_ENV, pluginDir, vars };
+    await terraformInit(old);
+    await terraformPlan(old);
+    await terraformApply({ ...old, confirmed: true });
+    // The same state dir (state file), now with the current module.
+    const now: TerraformOptions = { ...old, infraDir };
+    await terraformInit(now);
+    const plan = await terraformPlan(now);
+    const destructive = plan.resourceChanges.filter((rc) => rc.actions.includes('delete'));
+    expect(destructive).toEqual([]);
+    expect(plan.destroy).toBe(0);
+    expect(plan.add).toBe(0);
+  } finally {
+    await rm(work.dir, { recursive: true, force: true });
+  }
+}, 600_000);
