@@ -144,16 +144,18 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
     if (ctx.output.json)
       return ctx.output.jsonLine({ target: 'aws', ...result, plan: undefined, planSummary: result.plan });
     const o = result.outputs;
-    if (o) {
+    type Release = NonNullable<typeof result.deployment>;
+    const versionAfter = (d: Release | undefined, fallback: string) =>
+      d?.result === 'succeeded' || d?.result === 'moved'
+        ? d.to
+        : d?.result === 'up-to-date'
+          ? d.version
+          : fallback;
+    if (o?.function_name) {
       // Terraform's live_version is what the alias had when it was read; the deployment moved it since.
-      const d = result.deployment;
-      const liveVersion =
-        d?.result === 'succeeded' || d?.result === 'moved'
-          ? d.to
-          : d?.result === 'up-to-date'
-            ? d.version
-            : o.live_version;
-      ctx.output.line(`function    ${o.function_name} (live -> version ${liveVersion})`);
+      ctx.output.line(
+        `function    ${o.function_name} (live -> version ${versionAfter(result.deployment, o.live_version)})`,
+      );
       ctx.output.line(`source      ${o.source_table_name}`);
       ctx.output.line(`sink        ${o.sink_table_name}`);
       ctx.output.line(`stream      ${o.stream_arn}`);
@@ -161,6 +163,24 @@ async function upAws(ctx: RunContext, opts: UpOptions): Promise<void> {
       const { awsCliCommand } = await import('../aws/endpoints.js');
       const setup = awsCliCommand(o.pii_key_setup_command, 'ssm', ctx.aws.endpoints);
       ctx.output.info(ctx.output.style.dim(`PII key: set it once with: ${setup}`));
+    }
+    // The other functions of a version 2 stack, each with its mappings and queue.
+    for (const [name, fn] of Object.entries(o?.functions ?? {})) {
+      if (name === o?.function_name) continue;
+      const d = result.functionDeployments?.[name];
+      ctx.output.line(`function    ${name} (live -> version ${versionAfter(d, fn.function_version)})`);
+      for (const m of Object.values(o?.mappings ?? {}).filter((m) => m.function === name)) {
+        ctx.output.line(`  stream    ${m.table} ${m.stream_arn}`);
+      }
+      ctx.output.line(`  dlq       ${fn.dlq_url}`);
+    }
+    for (const [name, d] of Object.entries(result.functionDeployments ?? {})) {
+      if (d.result === 'moved')
+        ctx.output.info(`${name}: live moved from version ${d.from} to ${d.to} at once (no CodeDeploy).`);
+      if (d.result === 'succeeded')
+        ctx.output.info(
+          `${name}: live moved from version ${d.from} to ${d.to} (deployment ${d.deploymentId}).`,
+        );
     }
     if (result.deployment?.result === 'succeeded') {
       const d = result.deployment;

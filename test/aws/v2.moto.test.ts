@@ -62,6 +62,11 @@ afterAll(async () => {
 
 test('up --target aws deploys every table, function and mapping of examples/fan-out', async () => {
   expect(ok(upResult)).toEqual({ code: 0, stderr: '' });
+  // Each function is listed with the version live points at, its streams and its queue; no pipeline lines.
+  expect(upResult.stdout).toContain('function    fanout-ingest (live -> version 1)');
+  expect(upResult.stdout).toContain('function    fanout-audit (live -> version 1)');
+  expect(upResult.stdout).toContain(`  dlq       ${outputs.dlq_urls?.['fanout-audit']}`);
+  expect(upResult.stdout).not.toContain('null');
   expect(Object.keys(outputs.functions ?? {}).sort()).toEqual(['fanout-audit', 'fanout-ingest']);
   expect(Object.keys(outputs.tables ?? {}).sort()).toEqual([
     'fanout-app',
