@@ -63,6 +63,20 @@ export interface EventSourceModel extends EsmSettingsBlock {
 /** The keys of the single-pipeline (version 1) shape. */
 export const PIPELINE_KEYS = ['source_table', 'sink_table', 'function', 'event_source_mapping'] as const;
 
+/**
+ * The keys the built-in pipeline's table and function instances have in the
+ * Terraform module (infra/locals.tf; fixed so infra/moved.tf can name them).
+ * Other entries are keyed by name, so next to the built-in pipeline these
+ * names are taken.
+ */
+export const PIPELINE_INSTANCE_KEYS = {
+  tables: ['source_table', 'sink_table'],
+  function: 'function',
+} as const;
+
+const reservedName = (name: string) =>
+  `"${name}" is the key of the built-in pipeline's ${name === 'function' ? 'function' : name} in the aws target's Terraform (module.${name === 'function' ? 'function' : 'table'}["${name}"]): rename it, or drop the single-pipeline keys`;
+
 /** AWS throttles the third concurrent reader of a DynamoDB stream. */
 export const MAX_STREAM_READERS = 2;
 
@@ -160,6 +174,10 @@ export function buildStackModel(
   const functions: Record<string, FunctionModel> = { ...base.functions };
 
   for (const [name, spec] of Object.entries(stack.tables ?? {})) {
+    if (withPipeline && (PIPELINE_INSTANCE_KEYS.tables as readonly string[]).includes(name)) {
+      issues.push({ path: ['tables', name], message: reservedName(name) });
+      continue;
+    }
     if (tables[name]) {
       issues.push({
         path: ['tables', name],
@@ -170,6 +188,10 @@ export function buildStackModel(
     tables[name] = { name, ...spec };
   }
   for (const [name, spec] of Object.entries(stack.functions ?? {})) {
+    if (withPipeline && name === PIPELINE_INSTANCE_KEYS.function) {
+      issues.push({ path: ['functions', name], message: reservedName(name) });
+      continue;
+    }
     if (functions[name]) {
       issues.push({
         path: ['functions', name],

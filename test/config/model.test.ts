@@ -375,6 +375,16 @@ test.each<[string, unknown, string]>([
     'tables.orders: table "orders" is also the single-pipeline source_table: declare it once',
   ],
   [
+    "a table named like the built-in pipeline's Terraform key, next to it",
+    { source_table: {}, tables: { sink_table: { hash_key: 'id', attributes: { id: 'S' } } } },
+    'tables.sink_table: "sink_table" is the key of the built-in pipeline\'s sink_table in the aws target\'s Terraform',
+  ],
+  [
+    "a function named like the built-in pipeline's Terraform key, next to it",
+    { function: {}, functions: { function: { entry: 'a.ts' } } },
+    'functions.function: "function" is the key of the built-in pipeline\'s function',
+  ],
+  [
     'a function declared twice',
     { function: { name: 'audit' }, functions: { audit: { entry: 'a.ts' } } },
     'functions.audit: function "audit" is also the single-pipeline function.name: declare it once',
