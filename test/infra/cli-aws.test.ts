@@ -20,7 +20,7 @@ const env = {
 test('up --target aws builds, plans, shows the plan and refuses to apply without --yes off a TTY', async () => {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'cli-aws-'));
   const r = await runCli(['up', '--target', 'aws'], { cwd, env, timeoutMs: 600_000 });
-  expect(r.stderr).toMatch(/\+ aws_lambda_function\.ingest|\+ aws_lambda_function\./);
+  expect(r.stderr).toContain('+ module.function["function"].aws_lambda_function.this');
   expect(r.stderr).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
   expect(r.stderr).toContain('Pass --yes to confirm.');
   expect(r.exitCode).toBe(2);
