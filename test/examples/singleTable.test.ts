@@ -5,7 +5,8 @@
  * order left to expire. DynamoDB Local deletes the expired order itself; its
  * REMOVE must arrive marked as a TTL delete and be dropped by the mapping's
  * filter, so the stats count the user's deletes only. The orders seed, verify
- * and demo refuse (the stack has no built-in pipeline). Then `down --purge`.
+ * and demo refuse (the stack has no built-in pipeline). Then `down --purge`,
+ * and the same file planned offline for AWS with the real Terraform provider.
  */
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -28,6 +29,7 @@ import type { RunnerStatus } from '../../src/targets/local/mappings.js';
 import type { StatusReport } from '../../src/targets/types.js';
 import { getFreePort } from '../../src/util/net.js';
 import { runCli } from '../helpers/cli.js';
+import { grants, implied, planned, planStackFileOffline } from '../helpers/offlinePlan.js';
 
 const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/single-table');
 const TABLE = 'shop';
@@ -302,3 +304,46 @@ test('down --purge removes every file the stack wrote', async () => {
   expect(down.stderr).not.toContain('did not create');
   expect(existsSync(path.join(cwd, '.ddb-ingest'))).toBe(false);
 }, 120_000);
+
+test('planned offline for AWS: the table as declared, the filter, and IAM exactly as `tables` implies', async () => {
+  const plan = await planStackFileOffline(path.join(example, 'ddb-ingest.json'));
+  const top = [...new Set((plan.resource_changes ?? []).map((r) => r.address.replace(/\]\..*$/, ']')))];
+  expect(top.sort()).toEqual([
+    'aws_cloudwatch_dashboard.this',
+    'module.event_source_mapping["shop-stats/shop"]',
+    'module.function["shop-stats"]',
+    'module.table["shop"]',
+  ]);
+  expect(planned(plan, 'module.table["shop"].aws_dynamodb_table.this')).toMatchObject({
+    name: TABLE,
+    hash_key: 'pk',
+    range_key: 'sk',
+    stream_enabled: true,
+    stream_view_type: 'NEW_AND_OLD_IMAGES',
+    ttl: [{ attribute_name: 'expiresAt', enabled: true }],
+    global_secondary_index: [
+      expect.objectContaining({ name: 'by-status', hash_key: 'gsi1pk', range_key: 'gsi1sk' }),
+    ],
+  });
+  const stack = JSON.parse(await readFile(path.join(example, 'ddb-ingest.json'), 'utf8'));
+  const [source] = stack.functions['shop-stats'].event_sources;
+  const mapping = planned(
+    plan,
+    'module.event_source_mapping["shop-stats/shop"].aws_lambda_event_source_mapping.this',
+  );
+  expect(mapping).toMatchObject({ batch_size: 50 });
+  const patterns = (mapping.filter_criteria as { filter: { pattern: string }[] }[])[0]?.filter.map(
+    (f) => f.pattern,
+  );
+  expect(patterns?.sort()).toEqual(
+    source.filter_criteria.filter.map((f: { pattern: string }) => f.pattern).sort(),
+  );
+  // "tables": ["shop"] is read and write on the table (and its index), the stream it maps, its own queue and logs.
+  expect(grants(plan, 'shop-stats')).toEqual(
+    implied('shop-stats', { shop: 'read_write' }, [TABLE], [TABLE], 'single-table-shop-stats-on-failure'),
+  );
+  const lambda = planned(plan, 'module.function["shop-stats"].aws_lambda_function.this');
+  expect((lambda.environment as { variables: Record<string, string> }[])[0]?.variables).toMatchObject({
+    TABLE_SHOP: TABLE,
+  });
+}, 600_000);

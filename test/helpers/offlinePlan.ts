@@ -46,3 +46,69 @@ export async function planStackFileOffline(
     await rm(work.dir, { recursive: true, force: true });
   }
 }
+
+type Resource = NonNullable<TerraformPlanJson['resource_changes']>[number];
+interface Statement {
+  Sid: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const TABLE_ARN_PREFIX = `arn:aws:dynamodb:us-east-1:${FAKE_ACCOUNT_ID}:table`;
+
+// What each access means, written out here independently of the module.
+const READ = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+];
+const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const STREAM = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
+
+export function planned(plan: TerraformPlanJson, address: string): Record<string, unknown> {
+  const rc = plan.resource_changes?.find((r: Resource) => r.address === address);
+  if (!rc?.change.after) throw new Error(`${address} is not in the plan`);
+  return rc.change.after;
+}
+
+/** Every (action, resource) pair the function's policy allows, sorted. */
+export function grants(plan: TerraformPlanJson, fn: string): string[] {
+  const policy = planned(plan, `module.function["${fn}"].aws_iam_role_policy.this`).policy as string;
+  const statements = (JSON.parse(policy) as { Statement: Statement[] }).Statement;
+  return statements
+    .flatMap((s) => list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${a} ${r}`)))
+    .sort();
+}
+
+/** The pairs a function's `tables` and `event_sources` imply, plus what every function has. */
+export function implied(
+  fn: string,
+  access: Record<string, 'read' | 'write' | 'read_write'>,
+  indexed: string[],
+  streams: string[],
+  queue: string,
+): string[] {
+  const pairs: string[] = [];
+  for (const [table, a] of Object.entries(access)) {
+    if (a !== 'write') pairs.push(...READ.map((x) => `${x} ${TABLE_ARN_PREFIX}/${table}`));
+    if (a !== 'write' && indexed.includes(table)) {
+      pairs.push(
+        `dynamodb:Query ${TABLE_ARN_PREFIX}/${table}/index/*`,
+        `dynamodb:Scan ${TABLE_ARN_PREFIX}/${table}/index/*`,
+      );
+    }
+    if (a !== 'read') pairs.push(...WRITE.map((x) => `${x} ${TABLE_ARN_PREFIX}/${table}`));
+  }
+  for (const table of streams) pairs.push(...STREAM.map((x) => `${x} ${TABLE_ARN_PREFIX}/${table}/stream/*`));
+  // ListStreams has no resource-level permission: "*" is all IAM accepts.
+  if (streams.length > 0) pairs.push('dynamodb:ListStreams *');
+  pairs.push(
+    `logs:CreateLogStream arn:aws:logs:us-east-1:${FAKE_ACCOUNT_ID}:log-group:/aws/lambda/${fn}:*`,
+    `logs:PutLogEvents arn:aws:logs:us-east-1:${FAKE_ACCOUNT_ID}:log-group:/aws/lambda/${fn}:*`,
+    `sqs:SendMessage arn:aws:sqs:us-east-1:${FAKE_ACCOUNT_ID}:${queue}`,
+  );
+  return pairs.sort();
+}
