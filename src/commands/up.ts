@@ -274,10 +274,6 @@ async function upLocal(ctx: RunContext, opts: UpOptions): Promise<void> {
   const prefix = commandPrefix(ctx.flags);
   const spinner = await ctx.output.spinner('Starting the local stack');
   let result: UpResult;
-  const cleaned: string[] = [];
-  const sayCleaned = () => {
-    if (cleaned.length) ctx.output.info(`Stopped what this up had started: ${cleaned.join(', ')}.`);
-  };
   try {
     const outcome = await ctx.target.up(
       { port: opts.port, persist: Boolean(opts.persist), foreground: Boolean(opts.foreground) },
@@ -294,14 +290,9 @@ async function upLocal(ctx: RunContext, opts: UpOptions): Promise<void> {
   } catch (err) {
     if (ctx.signal.aborted) {
       spinner.stop();
-      throw new InterruptedError(
-        cleaned.length
-          ? `up stopped; it had started ${cleaned.join(', ')}, stopped again.`
-          : 'up stopped before it started anything.',
-      );
+      throw new InterruptedError('up stopped before it started anything.');
     }
     spinner.fail('Could not start the local stack');
-    sayCleaned();
     throw err;
   }
   spinner.succeed(result.alreadyRunning ? 'Local stack already up' : 'Local stack up');

@@ -11,12 +11,12 @@ import {
   terraformValidate,
 } from '../../src/targets/aws/terraform.js';
 import { lambdaLogGroupName } from '../../src/util/lambda.js';
+import { planned } from '../helpers/offlinePlan.js';
 import { FAKE_ACCOUNT_ID, makeWorkDir, OFFLINE_ENV, requireTerraform } from './env.js';
 
 // Offline plans of the whole module with the real provider: what would be
 // deployed, read from `terraform show -json`.
 
-type Resource = NonNullable<TerraformPlanJson['resource_changes']>[number];
 interface Statement {
   Sid: string;
   Action: string | string[];
@@ -29,12 +29,6 @@ const PARTITION_REGION_ACCOUNT = `us-east-1:${FAKE_ACCOUNT_ID}`;
 
 let work: { dir: string; zip: string };
 let base: TerraformOptions;
-
-function planned(plan: TerraformPlanJson, address: string): Record<string, unknown> {
-  const rc = plan.resource_changes?.find((r: Resource) => r.address === address);
-  if (!rc?.change.after) throw new Error(`${address} is not in the plan`);
-  return rc.change.after;
-}
 
 function policyStatements(plan: TerraformPlanJson): Statement[] {
   const policy = planned(plan, 'module.function["function"].aws_iam_role_policy.this').policy;
