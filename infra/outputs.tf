@@ -86,11 +86,13 @@ output "dlq_urls" {
 }
 
 output "functions" {
-  description = "Every function by name: ARN, latest version, live alias, log group, on-failure queue, CodeDeploy application and group (null without CodeDeploy)."
+  description = "Every function by name: its Lambda name, ARN, latest version, live alias (name and ARN), log group, on-failure queue, CodeDeploy application and group (null without CodeDeploy): what `ddb-ingest rollback --function` moves back."
   value = {
     for key, fn in module.function : fn.function_name => {
+      function_name                    = fn.function_name
       function_arn                     = fn.function_arn
       function_version                 = fn.function_version
+      live_alias_name                  = fn.live_alias_name
       live_alias_arn                   = fn.live_alias_arn
       log_group_name                   = fn.log_group_name
       dlq_url                          = fn.dlq_url

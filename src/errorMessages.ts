@@ -350,6 +350,13 @@ const RENDERINGS: Record<ErrorCode, Rendering> = {
     exit: 1,
     hint: 'Run `ddb-ingest up --target aws` again to refresh the outputs.',
   },
+  'targets.function-not-deployed': {
+    exit: 1,
+    hint: (d) => {
+      const deployed = Array.isArray(d.deployed) ? d.deployed.filter((n) => typeof n === 'string') : [];
+      return `Deploy it with \`ddb-ingest up --target aws\`${deployed.length > 0 ? ` (deployed: ${deployed.join(', ')})` : ''}.`;
+    },
+  },
   'targets.runner-not-started': { exit: 1 },
   'targets.runner-failed': { exit: 1, hint: (d) => `See ${String(d.logFile)}.` },
   'targets.entry-missing': {

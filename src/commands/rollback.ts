@@ -8,13 +8,18 @@ import { intOption } from './options.js';
 
 interface RollbackOptions {
   toVersion?: number;
+  function?: string;
   yes?: boolean;
 }
 
 export function rollbackCommand(): Command {
   return new Command('rollback')
     .description(
-      'aws: stop the running deployment (CodeDeploy rolls back), or move live back to the previous version',
+      "aws: stop a function's running deployment (CodeDeploy rolls back), or move its live alias back to the previous version",
+    )
+    .option(
+      '--function <name>',
+      'whose live alias to roll back; required where the stack has several functions',
     )
     .option(
       '--to-version <n>',
@@ -25,6 +30,9 @@ export function rollbackCommand(): Command {
     .addHelpText(
       'after',
       `
+Rollback works on one function: the stack's only one, or the one --function
+names (the other functions keep the version they serve).
+
 With a deployment running, rollback stops it and CodeDeploy moves all of
 live's traffic back to the version it started from. With none running, it
 moves live from its version back to the version it had before, through a new
@@ -39,7 +47,8 @@ moved back at once, with a warning; the alias's description keeps the record.
 Examples:
   $ ddb-ingest rollback --target aws
   $ ddb-ingest rollback --target aws --yes --json
-  $ ddb-ingest rollback --target aws --to-version 7`,
+  $ ddb-ingest rollback --target aws --to-version 7
+  $ ddb-ingest rollback --target aws --function audit --yes`,
     )
     .action(
       action<RollbackOptions>(async (ctx, opts) => {
@@ -55,7 +64,10 @@ Examples:
         let report: ((p: DeploymentProgress) => void) | undefined;
         try {
           const result = await target.rollback(
-            { ...(opts.toVersion !== undefined ? { toVersion: String(opts.toVersion) } : {}) },
+            {
+              ...(opts.toVersion !== undefined ? { toVersion: String(opts.toVersion) } : {}),
+              function: opts.function,
+            },
             {
               signal: ctx.signal,
               // Started once the deployment is found: "No deployment found" comes without a failed spinner.
@@ -68,13 +80,13 @@ Examples:
                 spinner?.stop();
                 const question =
                   'stop' in plan
-                    ? `Deployment ${plan.stop} is running. Stop it (CodeDeploy rolls live back)?`
-                    : `Move live from version ${plan.from} back to version ${plan.to}?`;
+                    ? `Deployment ${plan.stop} of ${plan.function} is running. Stop it (CodeDeploy rolls live back)?`
+                    : `Move ${plan.function}'s live from version ${plan.from} back to version ${plan.to}?`;
                 return confirm(ctx.output, question, opts.yes, ctx.signal);
               },
             },
           );
-          const done = (text: string) => spinner?.succeed(text);
+          const done = (text: string) => spinner?.succeed(`${result.function}: ${text}`);
           if (result.result === 'declined') {
             done('Nothing rolled back');
           } else if (result.result === 'stopped') {
@@ -89,7 +101,13 @@ Examples:
               `live moved back from version ${result.from} to ${result.to} (deployment ${result.deploymentId})`,
             );
           }
-          if (ctx.output.json) ctx.output.jsonLine({ target: 'aws', ...result });
+          if (ctx.output.json) {
+            // As status does: the function is named where there is a choice (several, or --function).
+            const named =
+              opts.function !== undefined || Object.keys(ctx.stackFile.model.functions).length > 1;
+            const { function: fn, ...rest } = result;
+            ctx.output.jsonLine({ target: 'aws', ...(named ? { function: fn } : {}), ...rest });
+          }
         } catch (err) {
           spinner?.fail('Rollback failed');
           throw err;

@@ -8,6 +8,8 @@ export type TargetErrorCode =
   | 'targets.endpoint-with-local-up'
   | 'targets.no-stream-recorded'
   | 'targets.outputs-no-dlq'
+  /** The stack file names a function the saved outputs do not have (declared after the last up). */
+  | 'targets.function-not-deployed'
   | 'targets.runner-not-started'
   | 'targets.runner-failed'
   | 'targets.entry-missing'

@@ -73,8 +73,8 @@ export interface ReleaseHooks {
 /** aws: what `rollback` asks and says. */
 export interface RollbackHooks {
   signal?: AbortSignal;
-  /** Shown what will happen; resolves true to go ahead. */
-  confirm(plan: { stop: string } | { from: string; to: string }): Promise<boolean>;
+  /** Shown what will happen to `function`'s live alias; resolves true to go ahead. */
+  confirm(plan: ({ stop: string } | { from: string; to: string }) & { function: string }): Promise<boolean>;
   /** The deployment is found and the clients are made: the search begins. */
   onStart?(): Promise<void>;
   onProgress?: CanaryStepOptions['onProgress'];
@@ -162,11 +162,15 @@ export interface Target {
     rebuilt: boolean;
     functions?: Record<string, { bundleFile: string; rebuilt: boolean }>;
   }>;
-  /** aws only: stops the running deployment, or moves live back to an earlier version. */
+  /**
+   * aws only: stops the running deployment of a function, or moves its live
+   * alias back to an earlier version; `function` is required where the stack
+   * has several. The result names the function.
+   */
   rollback?(
-    request: { toVersion?: string },
+    request: { toVersion?: string | undefined; function?: string | undefined },
     hooks: RollbackHooks,
-  ): Promise<RollbackResult | { result: 'declined' }>;
+  ): Promise<(RollbackResult | { result: 'declined' }) & { function: string }>;
   /** local only: rebuilds the handler when its sources change, until the signal aborts. */
   watch?(hooks: WatchHooks): Promise<void>;
   /** local only: runs the event source mapping in this process until the signal aborts, then stops the stack. */

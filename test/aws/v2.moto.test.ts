@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  GetAliasCommand,
   GetEventSourceMappingCommand,
   type GetEventSourceMappingCommandOutput,
   LambdaClient,
@@ -23,7 +24,11 @@ import { makeWorkDir, requireTerraform } from '../infra/env.js';
 // - a state the single-pipeline module (before infra/modules/) applied moves
 //   to the current module without destroying or replacing anything;
 // - examples/fan-out (two functions, three mappings on two streams) deploys
-//   with `up --target aws`, and `status` shows every mapping.
+//   with `up --target aws`, and `status` shows every mapping;
+// - a second `up` releases a new version of each function, and
+//   `rollback --function` moves back only the one it names (moto runs no
+//   CodeDeploy deployments: on a custom endpoint the stack has none, so
+//   live moves at once).
 
 const { pluginDir, infraDir } = requireTerraform();
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -166,6 +171,68 @@ test("status --json shows every mapping; --function only that function's", async
   expect(unknown.exitCode).toBe(2);
   expect(unknown.stderr).toContain('nope');
 }, 300_000);
+
+test('rollback --function moves back only that function; a second version of each went live with up', async () => {
+  // A second version of both functions (an environment change publishes one), so rolling back
+  // the wrong function, or both, would show.
+  const file = path.join(cwd, 'ddb-ingest.json');
+  const stack = JSON.parse(await readFile(file, 'utf8')) as { functions: Record<string, object> };
+  for (const fn of Object.values(stack.functions)) Object.assign(fn, { environment: { RELEASE: '2' } });
+  await writeFile(file, JSON.stringify(stack, null, 2));
+  const second = await cli(['up', '--yes']);
+  expect(ok(second)).toEqual({ code: 0, stderr: '' });
+  expect(second.stdout).toContain('function    fanout-ingest (live -> version 2)');
+  expect(second.stdout).toContain('function    fanout-audit (live -> version 2)');
+
+  const lambda = new LambdaClient({
+    region: MOTO_ENV.AWS_REGION,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  const live = async (name: string) => {
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: 'live' }));
+    return { version: alias.FunctionVersion, description: alias.Description };
+  };
+  try {
+    const ingestBefore = await live('fanout-ingest');
+    expect(ingestBefore.version).toBe('2');
+    expect((await live('fanout-audit')).version).toBe('2');
+
+    // Two functions: which one must be said, and the message lists both; nothing moves.
+    const unnamed = await cli(['rollback', '--yes', '--json']);
+    expect(unnamed.exitCode).toBe(2);
+    expect(unnamed.stderr).toContain('fanout-ingest');
+    expect(unnamed.stderr).toContain('fanout-audit');
+    expect(unnamed.stderr).toContain('--function');
+    const unknown = await cli(['rollback', '--function', 'nope', '--yes']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('"nope"');
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+
+    const back = await cli(['rollback', '--function', 'fanout-audit', '--yes', '--json']);
+    expect(ok(back)).toEqual({ code: 0, stderr: '' });
+    expect(back.stderr).toContain('live was moved back at once');
+    expect(JSON.parse(back.stdout)).toEqual({
+      target: 'aws',
+      function: 'fanout-audit',
+      result: 'moved-back',
+      from: '2',
+      to: '1',
+    });
+    expect((await live('fanout-audit')).version).toBe('1');
+    // The other function's alias is exactly as it was: same version, same recorded move.
+    expect(await live('fanout-ingest')).toEqual(ingestBefore);
+    // audit's mappings invoke its alias, so they now run version 1.
+    const auditMappings = Object.values(outputs.mappings ?? {}).filter((m) => m.function === 'fanout-audit');
+    expect(auditMappings).toHaveLength(2);
+    for (const m of auditMappings) {
+      const got = await lambda.send(new GetEventSourceMappingCommand({ UUID: m.uuid }));
+      expect(got.FunctionArn).toMatch(/function:fanout-audit:(live|1)$/);
+    }
+  } finally {
+    lambda.destroy();
+  }
+}, 600_000);
 
 test('a state the single-pipeline module applied moves to the current module: nothing destroyed or replaced', async () => {
   const work = await makeWorkDir();

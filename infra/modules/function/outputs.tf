@@ -18,6 +18,11 @@ output "live_alias_arn" {
   value       = aws_lambda_alias.live.arn
 }
 
+output "live_alias_name" {
+  description = "Name of the alias the event source mappings invoke, that deployments and `ddb-ingest rollback` move."
+  value       = aws_lambda_alias.live.name
+}
+
 output "live_version" {
   description = "Version `live` pointed at when Terraform last read it (CodeDeploy or the CLI moves it)."
   value       = aws_lambda_alias.live.function_version

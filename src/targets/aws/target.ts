@@ -89,33 +89,41 @@ export function awsTarget(settings: TargetSettings): Target {
     },
 
     async rollback(request, hooks) {
-      const [{ rollback, rollbackAtOnce }, { systemClock }] = await Promise.all([
-        import('./canary/release.js'),
-        import('../../util/time.js'),
-      ]);
+      const [{ rollback, rollbackAtOnce }, { systemClock }, { selectFunction }, { deployedRelease }, tf] =
+        await Promise.all([
+          import('./canary/release.js'),
+          import('../../util/time.js'),
+          import('../../config/select.js'),
+          import('./deployedFunction.js'),
+          import('./terraform.js'),
+        ]);
+      // The function is chosen before anything is read: a missing --function is a usage error either way.
+      const fn = selectFunction(model, request.function).name;
       const o = await outputs();
+      const release = deployedRelease(o, model, fn, tf.terraformPaths(stateDir).outputsFile);
       const clients = await releaseClients(conn);
       try {
         await hooks.onStart?.();
         const common = {
           lambda: clients.api.lambda,
-          functionName: o.function_name,
+          functionName: release.functionName,
+          ...(release.alias ? { alias: release.alias } : {}),
           clock: systemClock,
           signal: hooks.signal,
           toVersion: request.toVersion,
-          confirm: hooks.confirm,
+          confirm: (plan: { stop: string } | { from: string; to: string }) =>
+            hooks.confirm({ ...plan, function: fn }),
         };
-        const applicationName = o.codedeploy_app_name;
-        const deploymentGroupName = o.codedeploy_deployment_group_name;
         // Without CodeDeploy (deployment.codedeploy false) live moves back at once.
-        return applicationName && deploymentGroupName
+        const result = release.group
           ? await rollback({
               ...common,
               codedeploy: clients.api.codedeploy,
-              group: { applicationName, deploymentGroupName },
+              group: release.group,
               onProgress: hooks.onProgress,
             })
           : await rollbackAtOnce(common);
+        return { function: fn, ...result };
       } finally {
         clients.destroy();
       }
@@ -163,6 +171,9 @@ export function awsTarget(settings: TargetSettings): Target {
     },
 
     async tables() {
+      // As on the local target: a stack without the built-in pipeline has no source and sink to name.
+      const { requirePipeline } = await import('../../config/select.js');
+      requirePipeline(model);
       const o = await outputs();
       return { source: o.source_table_name, sink: o.sink_table_name };
     },

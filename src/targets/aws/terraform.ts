@@ -156,8 +156,12 @@ export interface AwsOutputs {
 
 /** One function of the `functions` output. */
 export interface DeployedFunction {
+  /** Absent in outputs saved before the module had it: the map's key is the same name. */
+  function_name?: string;
   function_arn: string;
   function_version: string;
+  /** Absent in outputs saved before the module had it (the alias was `live` then too). */
+  live_alias_name?: string;
   live_alias_arn: string;
   log_group_name: string;
   dlq_url: string;
