@@ -155,7 +155,8 @@ export interface Target {
    * The handler bundles this target runs, built from the current sources
    * (`rebuilt` false when one was current): `bundleFile`/`rebuilt` are the
    * built-in pipeline's (else the first function's), `functions` every
-   * function's (local; absent where the target builds only the pipeline's).
+   * function's (both targets fill it; aws builds every bundle each time, as
+   * `up` uploads them).
    */
   bundle(hooks?: TargetHooks): Promise<{
     bundleFile: string;

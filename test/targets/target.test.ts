@@ -1,11 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseStackModel } from '../../src/config/stack.js';
+import type { ConfigError } from '../../src/config/errors.js';
+import { loadStack, parseStackModel } from '../../src/config/stack.js';
 import { toCliError } from '../../src/errorMessages.js';
 import { UsageError } from '../../src/errors.js';
+import { functionZipPaths } from '../../src/targets/aws/vars.js';
 import { TargetError } from '../../src/targets/errors.js';
 import { createTarget, type TargetSettings } from '../../src/targets/target.js';
+import { ORDERS_TABLE } from '../helpers/stacks.js';
 
 let dir: string;
 let settings: TargetSettings;
@@ -86,6 +89,74 @@ test('the aws target reads names and the queue from the saved outputs', async ()
   const queue = await aws.onFailureQueue();
   expect(queue.queue.location).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/dlq');
   queue.close();
+});
+
+test('the aws target refuses source and sink tables for a stack without the built-in pipeline, as local does', async () => {
+  const v2dir = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-target-v2-'));
+  try {
+    const { stack, model } = parseStackModel({
+      tables: { 'v2-orders': ORDERS_TABLE },
+      functions: {
+        'v2-fn': { entry: 'fn.mjs', tables: ['v2-orders'], event_sources: [{ table: 'v2-orders' }] },
+      },
+    });
+    const v2: TargetSettings = {
+      stack,
+      stackFile: { stack, model, file: path.join(v2dir, 'ddb-ingest.json'), dir: v2dir, exists: true },
+      stateDir: path.join(v2dir, '.ddb-ingest'),
+      aws: { region: 'eu-west-1' },
+    };
+    // What `up --target aws` saves for such a stack: the single-pipeline outputs are null.
+    await mkdir(v2.stateDir, { recursive: true });
+    await writeFile(
+      path.join(v2.stateDir, 'aws-outputs.json'),
+      JSON.stringify({ source_table_name: null, sink_table_name: null, tables: { 'v2-orders': {} } }),
+    );
+    for (const name of ['local', 'aws'] as const) {
+      const target = await createTarget(name, v2);
+      const refused = await target.tables().catch((e: unknown) => e);
+      expect({ name, code: (refused as ConfigError).code }).toEqual({
+        name,
+        code: 'config.pipeline-required',
+      });
+    }
+  } finally {
+    await rm(v2dir, { recursive: true, force: true });
+  }
+});
+
+test("the aws target's bundle() builds every function where up uploads it, and names each", async () => {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'ddb-ingest-target-bundle-'));
+  try {
+    await cp(path.resolve(import.meta.dirname, '../../examples/fan-out'), work, { recursive: true });
+    const stackFile = await loadStack(undefined, work);
+    const stateDir = path.join(work, '.ddb-ingest');
+    const aws = await createTarget('aws', {
+      stack: stackFile.stack,
+      stackFile,
+      stateDir,
+      aws: { region: 'us-east-1' },
+    });
+    const steps: string[] = [];
+    const bundles = await aws.bundle({ onStep: (m) => steps.push(m) });
+    expect(Object.keys(bundles.functions ?? {})).toEqual(['fanout-ingest', 'fanout-audit']);
+    const zips = functionZipPaths(stackFile, stateDir);
+    for (const [name, b] of Object.entries(bundles.functions ?? {})) {
+      // Beside the zip Terraform reads for that function (function_zip_paths).
+      expect({ name, dir: path.dirname(b.bundleFile), rebuilt: b.rebuilt }).toEqual({
+        name,
+        dir: path.dirname(zips[name] as string),
+        rebuilt: true,
+      });
+      expect((await stat(zips[name] as string)).size).toBeGreaterThan(0);
+      expect(await readFile(b.bundleFile, 'utf8')).toContain('handler');
+    }
+    // No built-in pipeline: the first function's bundle is the primary one.
+    expect(bundles.bundleFile).toBe(bundles.functions?.['fanout-ingest']?.bundleFile);
+    expect(steps).toEqual(['Building the bundle of fanout-ingest', 'Building the bundle of fanout-audit']);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 });
 
 test('commands go through ctx.target: no SDK client, no target branch, no other command', async () => {

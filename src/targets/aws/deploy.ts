@@ -255,7 +255,7 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
   if (options.planFile) return applyHandedPlan(options, options.planFile);
   const step = options.onStep ?? (() => {});
   await requireTerraform();
-  await buildFunctionBundles(options, step);
+  await buildFunctionBundles(options.loaded, options.stateDir, step);
   const tf = terraformOptions(options);
   step('terraform init');
   await terraformInit(tf);
@@ -265,33 +265,48 @@ export async function awsUp(options: AwsDeployOptions): Promise<AwsDeployResult>
   return applyAndRelease(options, tf, plan, false);
 }
 
+/** One function's bundle as `up --target aws` uploads it. */
+export interface BuiltFunction {
+  function: string;
+  bundleFile: string;
+  zipFile: string;
+}
+
 /**
  * The bundle of every function the stack deploys, where the Terraform
  * variables say (vars.ts): the built-in pipeline's at lambda_zip_path, every
- * other function's at function_zip_paths[<name>].
+ * other function's at function_zip_paths[<name>]. Always built: the zip is
+ * what Terraform hashes and uploads.
  */
-async function buildFunctionBundles(options: AwsDeployOptions, step: (message: string) => void) {
-  const { stack, dir, model } = options.loaded;
+export async function buildFunctionBundles(
+  loaded: LoadedStack,
+  stateDir: string,
+  step: (message: string) => void,
+): Promise<BuiltFunction[]> {
+  const { stack, dir, model } = loaded;
   const { buildBundle } = await import('../../bundle/build.js');
-  const zips = functionZipPaths(options.loaded, options.stateDir);
+  const built: BuiltFunction[] = [];
   if (model.pipeline) {
     step('Building the handler bundle');
-    await buildBundle({
+    const result = await buildBundle({
       entry: resolveHandlerEntry(stack, dir),
-      outDir: path.dirname(functionZipPath(options.stateDir)),
+      outDir: path.dirname(functionZipPath(stateDir)),
       handlerExport: stack.function.handler,
     });
+    built.push({ function: model.pipeline.function, bundleFile: result.bundleFile, zipFile: result.zipFile });
   }
-  for (const [name, zip] of Object.entries(zips)) {
+  for (const [name, zip] of Object.entries(functionZipPaths(loaded, stateDir))) {
     const fn = model.functions[name];
     if (!fn) continue;
     step(`Building the bundle of ${name}`);
-    await buildBundle({
+    const result = await buildBundle({
       entry: path.resolve(dir, fn.entry),
       outDir: path.dirname(zip),
       handlerExport: fn.handler,
     });
+    built.push({ function: name, bundleFile: result.bundleFile, zipFile: result.zipFile });
   }
+  return built;
 }
 
 /** Apply (asked first) unless there is nothing to change; then the deployment of the published version. */

@@ -262,20 +262,18 @@ export function awsTarget(settings: TargetSettings): Target {
     invoker: (kind, hooks, options) => startInvoker(kind, settings, hooks, options),
 
     async bundle(hooks = {}) {
-      // What `up` uploads: built into the directory of the zip Terraform reads.
-      const [{ buildBundle }, { resolveHandlerEntry }, { functionZipPath }, path] = await Promise.all([
-        import('../../bundle/build.js'),
-        import('../local/pipeline.js'),
-        import('./vars.js'),
-        import('node:path'),
-      ]);
-      hooks.onStep?.('Building the handler bundle');
-      const result = await buildBundle({
-        entry: resolveHandlerEntry(stack, settings.stackFile.dir),
-        outDir: path.dirname(functionZipPath(stateDir)),
-        handlerExport: stack.function.handler,
-      });
-      return { bundleFile: result.bundleFile, rebuilt: true };
+      // What `up` uploads, every function's: built into the directories of the zips Terraform reads.
+      const { buildFunctionBundles } = await import('./deploy.js');
+      const { primaryBundle } = await import('../local/bundle.js');
+      const built = await buildFunctionBundles(settings.stackFile, stateDir, (m) => hooks.onStep?.(m));
+      const first = primaryBundle(model, built);
+      return {
+        bundleFile: first.bundleFile,
+        rebuilt: true,
+        functions: Object.fromEntries(
+          built.map((b) => [b.function, { bundleFile: b.bundleFile, rebuilt: true }]),
+        ),
+      };
     },
   };
 }
