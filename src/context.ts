@@ -70,10 +70,20 @@ export async function createContext(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Context> {
   const target = parseTarget(opts.target);
-  // zod (the stack file's schema) costs more to load than the whole CLI: only commands that run pay for it.
-  const { loadStack } = await import('./config/stack.js');
-  const stackFile = await loadStack(opts.config);
-  const stateDir = path.resolve(opts.stateDir ?? path.join(stackFile.dir, '.ddb-ingest'));
+  const [{ loadStackCached }, { STATE_DIR_NAME, STATE_ENTRIES }, { ownsEntry }] = await Promise.all([
+    import('./config/modelCache.js'),
+    import('./targets/local/paths.js'),
+    import('./targets/local/manifest.js'),
+  ]);
+  const stateDirOf = (dir: string) => path.resolve(opts.stateDir ?? path.join(dir, STATE_DIR_NAME));
+  // zod (the stack file's schema) costs more to load than the whole CLI: a model validated before is read back.
+  const stackFile = await loadStackCached(opts.config, {
+    cacheFor: async (dir) => ({
+      file: path.join(stateDirOf(dir), STATE_ENTRIES.stackModel),
+      writable: await ownsEntry(stateDirOf(dir), STATE_ENTRIES.stackModel),
+    }),
+  });
+  const stateDir = stateDirOf(stackFile.dir);
   // The local target has its own endpoint (DynamoDB Local): AWS_ENDPOINT_URL* are for AWS.
   const endpoints =
     target === 'aws'

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ENVIRONMENT_KEY_PATTERN, reservedKeysIn } from '../runtime/environment.js';
+import { DEFAULT_BATCH_SIZE } from './constants.js';
 
 /**
  * The pieces both stack file shapes share: the single-pipeline keys
@@ -20,9 +21,6 @@ export const functionName = z
 
 export const STREAM_VIEW_TYPES = ['NEW_AND_OLD_IMAGES', 'NEW_IMAGE', 'OLD_IMAGE', 'KEYS_ONLY'] as const;
 export const streamViewType = z.enum(STREAM_VIEW_TYPES);
-
-/** The default handler source; the pre-traffic check is on by default only for it. */
-export const BUILT_IN_HANDLER_ENTRY = 'lambda/src/handler.ts';
 
 const filterPattern = z.object({ pattern: z.string() }).strict();
 
@@ -90,9 +88,6 @@ export const functionSettingsShape = {
    */
   reserved_concurrency: z.number().int().min(1).max(10000).nullable().default(null),
 };
-
-/** Lambda's default batch size for a DynamoDB stream mapping. */
-export const DEFAULT_BATCH_SIZE = 100;
 
 /** An event source mapping's settings under Terraform's names, with AWS's ranges and our defaults. */
 export const esmSettingsShape = {

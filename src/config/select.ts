@@ -1,4 +1,4 @@
-import { DEFAULT_BATCH_SIZE } from './blocks.js';
+import { DEFAULT_BATCH_SIZE } from './constants.js';
 import { ConfigError } from './errors.js';
 import type { BuiltInPipeline, FunctionModel, StackModel } from './model.js';
 

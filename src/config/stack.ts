@@ -1,20 +1,19 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SOURCE_HASH_KEY, SINK_HASH_KEY } from '../../lambda/src/domain/keys.js';
 import {
-  BUILT_IN_HANDLER_ENTRY,
   esmSettingsShape,
   functionName,
   functionSettingsShape,
   streamViewType,
   tableName,
 } from './blocks.js';
+import { BUILT_IN_HANDLER_ENTRY } from './constants.js';
 import { ConfigError } from './errors.js';
 import { buildStackModel, type StackModel } from './model.js';
+import { readStackFile, STACK_FILE_NAME, type StackFileText, stackFileJson } from './stackFile.js';
 import { v2Shape } from './v2.js';
 
-export { BUILT_IN_HANDLER_ENTRY } from './blocks.js';
+export { BUILT_IN_HANDLER_ENTRY } from './constants.js';
 
 /** CodeDeploy's predefined configurations for Lambda (compute platform Lambda). */
 export const DEPLOYMENT_CONFIGS = [
@@ -149,7 +148,7 @@ export function preTrafficCheckEnabled(stack: Stack): boolean {
   return stack.deployment.pre_traffic_check ?? stack.function.entry === BUILT_IN_HANDLER_ENTRY;
 }
 
-export const STACK_FILE_NAME = 'ddb-ingest.json';
+export { STACK_FILE_NAME } from './stackFile.js';
 
 export interface LoadedStack {
   stack: Stack;
@@ -217,31 +216,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Loads `ddb-ingest.json` (or `configPath`); a missing default file means the default stack. */
 export async function loadStack(configPath: string | undefined, cwd = process.cwd()): Promise<LoadedStack> {
-  const file = path.resolve(cwd, configPath ?? STACK_FILE_NAME);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && configPath === undefined) {
-      return { ...parseStackModel({}), file, dir: path.dirname(file), exists: false };
-    }
-    throw new ConfigError('config.unreadable', `Cannot read stack file ${file}: ${(err as Error).message}`, {
-      cause: err,
-      details: { file },
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(
-      'config.bad-json',
-      `Stack file ${file} is not valid JSON: ${(err as Error).message}`,
-      {
-        cause: err,
-        details: { file },
-      },
-    );
-  }
-  return { ...parseStackModel(raw, file), file, dir: path.dirname(file), exists: true };
+  return validateStackFile(await readStackFile(configPath, cwd));
+}
+
+/** Validates a stack file as read (stackFile.ts) into its {@link LoadedStack}. */
+export function validateStackFile(read: StackFileText): LoadedStack {
+  const raw = stackFileJson(read);
+  const parsed = read.text === undefined ? parseStackModel(raw) : parseStackModel(raw, read.file);
+  return { ...parsed, file: read.file, dir: read.dir, exists: read.text !== undefined };
 }

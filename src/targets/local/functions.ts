@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SOURCE_HASH_KEY } from '../../../lambda/src/domain/keys.js';
-import { BUILT_IN_HANDLER_ENTRY } from '../../config/blocks.js';
+import { BUILT_IN_HANDLER_ENTRY } from '../../config/constants.js';
 import { type FunctionModel, type StackModel, tableEnvironment } from '../../config/model.js';
 import { packageRoot } from '../../util/packageRoot.js';
 import { TargetError } from '../errors.js';

@@ -145,6 +145,11 @@ interface Manifest {
   created: string[];
 }
 
+/** Whether the manifest says the tool created `entry`, so the tool may write it. */
+export async function ownsEntry(stateDir: string, entry: string): Promise<boolean> {
+  return (await readManifest(stateDir))?.created.includes(entry) ?? false;
+}
+
 async function readManifest(stateDir: string): Promise<Manifest | undefined> {
   try {
     const m = JSON.parse(await readFile(path.join(stateDir, MANIFEST_FILE), 'utf8')) as Manifest;

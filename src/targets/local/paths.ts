@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { CHECKPOINTS_FILE } from '../../esm/checkpointStore.js';
 
+/** The state dir's name beside the stack file, unless --state-dir names another. */
+export const STATE_DIR_NAME = '.ddb-ingest';
+
 /**
  * The state dir's layout, each name written once: every module that makes a
  * path in the state dir takes its name from here, and manifest.ts derives what
@@ -29,6 +32,8 @@ export const STATE_ENTRIES = {
   /** The aws target's Terraform module copy, data dir, state and plans. */
   terraform: 'terraform',
   awsOutputs: 'aws-outputs.json',
+  /** The validated stack model, so that later commands need not load the validator (config/modelCache.ts). */
+  stackModel: 'stack-model.json',
 } as const;
 
 /** What a mapping writes in its esm/ directory. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { BUILT_IN_HANDLER_ENTRY } from '../../config/constants.js';
 import { pipelineModel, type StackModel, singlePipelineModel } from '../../config/model.js';
-import { BUILT_IN_HANDLER_ENTRY, type Stack } from '../../config/stack.js';
+import type { Stack } from '../../config/stack.js';
 import { countMessages } from '../../esm/onFailureQueue.js';
 import { isSameProcess, type ProcessIdentity } from '../../util/processes.js';
 import { TargetError } from '../errors.js';
