@@ -2,7 +2,7 @@
  * Item templates for `seed --template`: a JSON document whose string values
  * may hold faker expressions (`{{person.firstName}}`,
  * `{{number.int({"min":1,"max":9})}}`). Expressions are evaluated by faker's
- * own `helpers.fake`; this module only decides the DynamoDB type of each
+ * own `helpers.fake` (compiled once, fakeExpression.ts); this module only decides the DynamoDB type of each
  * value (docs/seeding.md, "Typing"):
  *
  * - JSON numbers, booleans, null, arrays and objects are N, BOOL, NULL, L, M;
@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Faker } from '@faker-js/faker';
 import { SeedError } from './errors.js';
+import { compileFake } from './fakeExpression.js';
 
 export type KeyType = 'S' | 'N' | 'B';
 
@@ -223,7 +224,7 @@ function checkedExpression(value: string, path: string, probe: Faker): (faker: F
       { cause: err, details: { attribute: path, value } },
     );
   }
-  return (faker) => faker.helpers.fake(value);
+  return compileFake(value, probe);
 }
 
 /** `{{...}}` and nothing else, where the first `}}` (faker's end of an expression) is the last. */
