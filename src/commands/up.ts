@@ -274,13 +274,17 @@ async function upLocal(ctx: RunContext, opts: UpOptions): Promise<void> {
   const prefix = commandPrefix(ctx.flags);
   const spinner = await ctx.output.spinner('Starting the local stack');
   let result: UpResult;
+  let undone = false;
   try {
     const outcome = await ctx.target.up(
       { port: opts.port, persist: Boolean(opts.persist), foreground: Boolean(opts.foreground) },
       {
         onStep: (m) => spinner.update(m),
         onNotice: (m) => ctx.output.info(m),
-        onCleanup: (stopped) => ctx.output.info(`Stopped what this up had started: ${stopped.join(', ')}.`),
+        onCleanup: (stopped) => {
+          undone = true;
+          ctx.output.info(`Stopped what this up had started: ${stopped.join(', ')}.`);
+        },
         signal: ctx.signal,
       },
     );
@@ -290,7 +294,11 @@ async function upLocal(ctx: RunContext, opts: UpOptions): Promise<void> {
   } catch (err) {
     if (ctx.signal.aborted) {
       spinner.stop();
-      throw new InterruptedError('up stopped before it started anything.');
+      throw new InterruptedError(
+        undone
+          ? 'up stopped; everything it had started is stopped again.'
+          : 'up stopped before it started anything.',
+      );
     }
     spinner.fail('Could not start the local stack');
     throw err;

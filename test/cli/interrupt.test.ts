@@ -133,6 +133,12 @@ test('up: Ctrl-C while it starts exits 130 within 2 s and leaves no process behi
     expect(r.code).toBe(130);
     expect(r.ms).toBeLessThan(WITHIN_MS);
     expect(r.screen).toMatch(/interrupted: up stopped/);
+    // The last line agrees with the cleanup line: it says nothing was started only when nothing was.
+    expect(r.screen).toMatch(
+      /Stopped what this up had started: .*DynamoDB Local/.test(r.screen)
+        ? /interrupted: up stopped; everything it had started is stopped again\./
+        : /interrupted: up stopped before it started anything\./,
+    );
     expect(await processesOf(path.join(cwd, '.ddb-ingest'))).toEqual([]);
     const status = JSON.parse((await runCli(['status', '--json'], { cwd })).stdout);
     expect(status.running).toBe(false);
