@@ -24,6 +24,10 @@ export const SIZES = {
     runs: 3,
     seedItems: 20_000,
     seedCommandItems: 30_000,
+    // The template command's ~1.5 s of fixed start (two node starts, DescribeTable, faker, the generator
+    // thread) would be 6% of a 30,000-item run: at 100,000 it weighs what it does in real use.
+    templateRatioItems: 100_000,
+    templateRuns: 2,
     rssCounts: [100_000, 300_000, 1_000_000],
     latencyRates: [100, 500, 1000],
     latencySeconds: 15,
@@ -37,6 +41,8 @@ export const SIZES = {
     runs: 2,
     seedItems: 2_000,
     seedCommandItems: 3_000,
+    templateRatioItems: 3_000,
+    templateRuns: 2,
     rssCounts: [5_000, 20_000],
     latencyRates: [100, 500],
     latencySeconds: 3,
