@@ -181,36 +181,39 @@ async function releaseOtherFunctions(
   outputs: AwsOutputs | undefined,
 ): Promise<Record<string, DeployResult>> {
   const canary = options.canary;
-  const functions = outputs?.functions;
-  if (!canary || !functions) return {};
+  if (!canary || !outputs?.functions) return {};
+  const functions = outputs.functions;
   const { model } = options.loaded;
   const clock = canary.clock ?? systemClock;
-  const { deployVersion, moveAliasAtOnce } = await import('./canary/release.js');
+  const [{ deployVersion, moveAliasAtOnce }, { deployedRelease }] = await Promise.all([
+    import('./canary/release.js'),
+    import('./deployedFunction.js'),
+  ]);
+  const outputsFile = terraformPaths(options.stateDir).outputsFile;
   const results: Record<string, DeployResult> = {};
   for (const name of Object.keys(model.functions)) {
     const fn = functions[name];
     if (!fn || model.pipeline?.function === name) continue;
+    // The same names `rollback --function` moves back.
+    const release = deployedRelease(outputs, model, name, outputsFile);
     options.onStep?.(`Releasing version ${fn.function_version} of ${name}`);
     const common = {
       lambda: canary.lambda,
-      functionName: name,
+      functionName: release.functionName,
+      ...(release.alias ? { alias: release.alias } : {}),
       version: fn.function_version,
       clock,
       confirmRolledBack: canary.confirmRolledBack,
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    results[name] =
-      fn.codedeploy_app_name && fn.codedeploy_deployment_group_name
-        ? await deployVersion({
-            ...common,
-            codedeploy: canary.codedeploy,
-            group: {
-              applicationName: fn.codedeploy_app_name,
-              deploymentGroupName: fn.codedeploy_deployment_group_name,
-            },
-            ...(canary.pollMs !== undefined ? { pollMs: canary.pollMs } : {}),
-          })
-        : await moveAliasAtOnce(common);
+    results[name] = release.group
+      ? await deployVersion({
+          ...common,
+          codedeploy: canary.codedeploy,
+          group: release.group,
+          ...(canary.pollMs !== undefined ? { pollMs: canary.pollMs } : {}),
+        })
+      : await moveAliasAtOnce(common);
   }
   return results;
 }
