@@ -299,7 +299,7 @@ Wall time of the whole process, measured with ${c.tool === 'hyperfine' ? 'hyperf
 ${c.logsMs ? `| \`ddb-ingest logs --since 5m\` (local; target within 100 ms of \`--help\`) | ${spread(c.logsMs)} — ${verdict(c.logsMs.median - c.helpMs.median <= 100)} |\n` : ''}| \`ddb-ingest status\` | ${spread(c.statusMs)} |
 | \`node -e 0\` | ${spread(c.bareNodeMs)} |
 
-\`--help\` loads only commander and the command declarations; the work modules (AWS SDK, faker, esbuild) are imported inside each action. The stack-file schema (zod, about 60 ms of module loading) is imported inside \`createContext\`, so only commands that run pay for it. A local \`logs\` is one of them: it validates the stack file like every command that runs, and zod is about 95 of the 166 modules it loads (\`--help\`: 42). chalk is the next (about 20 ms).
+\`--help\` loads only commander and the command declarations; the work modules (AWS SDK, faker, esbuild) are imported inside each action. The stack-file schema (zod: about 140 ms of module loading and 45 ms to build the schemas) is loaded only to validate a stack file whose model is not yet kept in the state dir (\`stack-model.json\`, keyed by the file's bytes and the tool's build): the benchmark's warm-up runs write it, so the measured \`logs\` and \`status\` read the model back, as every command after the first does for a user. A local \`logs\` then loads about 30 small modules of its own beyond \`--help\`'s and no SDK.
 
 Load average when the CLI benchmark started: ${load(c)}.
 `;
@@ -429,6 +429,14 @@ function summary(r) {
       '< 150 ms',
       `${fmt(r.cli.helpMs.median)} ms`,
       verdict(r.cli.helpMs.median < 150),
+      '',
+    ]);
+  if (r.cli?.logsMs)
+    rows.push([
+      'local `ddb-ingest logs` − `--help`',
+      '≤ 100 ms',
+      `${fmt(r.cli.logsMs.median - r.cli.helpMs.median)} ms`,
+      verdict(r.cli.logsMs.median - r.cli.helpMs.median <= 100),
       '',
     ]);
   return `## Targets at a glance
