@@ -36,6 +36,38 @@ function processTree(root) {
   return tree;
 }
 
+/**
+ * CPU seconds of a command's process tree (a launcher and the child it
+ * re-executes): `sample()` while it runs, as each process's time is gone
+ * from /proc once it exits; `seconds()` sums every process's last reading.
+ */
+export function treeCpuMeter(root) {
+  const last = new Map();
+  return {
+    sample() {
+      for (const pid of processTree(root)) {
+        const s = cpuSeconds(pid);
+        if (s !== undefined) last.set(pid, s);
+      }
+    },
+    seconds: () => [...last.values()].reduce((a, b) => a + b, 0),
+  };
+}
+
+/** How many cores the whole machine kept busy from now until `stop()` (every process, not only ours). */
+export function machineBusyCores() {
+  const busy0 = machineBusySeconds();
+  const t0 = performance.now();
+  return { stop: () => (machineBusySeconds() - busy0) / ((performance.now() - t0) / 1000) };
+}
+
+/** CPU seconds DynamoDB Local (its JVM and anything it started) spends from now until `stop()`. */
+export function dynamodbLocalCpu(state) {
+  const total = () => processTree(state.dynamodb.pid).reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
+  const start = total();
+  return { stop: () => total() - start };
+}
+
 /** The machine's busy CPU seconds so far, from /proc/stat. */
 function machineBusySeconds() {
   const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

@@ -250,6 +250,19 @@ Load average when it started: ${load(sc)}.
   return parts.join('\n');
 }
 
+/** Why the ratio is what it is, from the CPU each variant spent per item (empty for results without it). */
+function seedTemplateWhy(t) {
+  const c = t.cpuMsPerItem;
+  if (!c) return '';
+  const raw = c.rawWriter.median + c.rawDynamodbLocal.median;
+  const cmd = c.command.median + c.commandDynamodbLocal.median;
+  const rawCores = (raw * t.raw.median) / 1000;
+  const busy = c.rawMachineBusyCores?.median ?? rawCores;
+  return `CPU per item (median of the runs, from /proc): the command ${fmt(c.command.median, 3)} ms (its process tree: main thread, generator thread, start) and DynamoDB Local ${fmt(c.commandDynamodbLocal.median, 3)} ms; the raw writer ${fmt(c.rawWriter.median, 3)} ms and DynamoDB Local ${fmt(c.rawDynamodbLocal.median, 3)} ms. During the raw runs the writer and DynamoDB Local kept ${fmt(rawCores, 2)} cores busy and the whole machine ${fmt(busy, 2)} of its ${c.cores}, so ${busy >= c.cores * 0.85 ? `the cores are the bound, and the best ratio their CPU allows is ${fmt(raw, 3)} ÷ ${fmt(cmd, 3)} = ${fmt(raw / cmd, 2)}: generating the items (faker) is CPU the raw ceiling does not spend, and on ${c.cores} cores it competes with DynamoDB Local for the same cores. On a machine with a core to spare for the generator thread, the ratio is bound by the writer instead` : 'the cores were not the bound: the difference is the command itself'}.
+
+`;
+}
+
 function seedTemplateSection(t) {
   if (!t || t.error) return `## seed --template\n\nNot measured: ${t?.error ?? 'not run'}.\n`;
   const load = t.loadAverage ? ` Load average when it started: ${t.loadAverage.join(' ')}.` : '';
@@ -267,7 +280,7 @@ function seedTemplateSection(t) {
 | raw BatchWriteItem ceiling | ${spreadCells(t.raw)}
 | ratio command ÷ raw | ${spreadCells(t.ratioCommandToRaw, { digits: 2, runs: false })}
 
-Memory: \`seed --template\` of ${fmt(t.rss.count)} items peaked at ${fmt(t.rss.peakRssMb, 1)} MB RSS (the largest of the CLI process and its re-started child, sampled every 50 ms from /proc VmHWM) and took ${fmt(t.rss.seconds, 1)} s (${fmt(t.rss.itemsPerSecond)} items/s).${t.rss.ordersPeakRssMb ? ` The built-in orders seed of the same count, in the same run: ${fmt(t.rss.ordersPeakRssMb, 1)} MB.` : ''}${t.rss.count < 1_000_000 ? ` **Run with ${fmt(t.rss.count)} items, not 1,000,000**, because the machine was shared (\`BENCH_TEMPLATE_RSS_COUNT\`): the 150 MB target is for 1,000,000 and is not shown met by this figure.` : ''}
+${seedTemplateWhy(t)}Memory: \`seed --template\` of ${fmt(t.rss.count)} items peaked at ${fmt(t.rss.peakRssMb, 1)} MB RSS (the largest of the CLI process and its re-started child, sampled every 50 ms from /proc VmHWM) and took ${fmt(t.rss.seconds, 1)} s (${fmt(t.rss.itemsPerSecond)} items/s).${t.rss.ordersPeakRssMb ? ` The built-in orders seed of the same count, in the same run: ${fmt(t.rss.ordersPeakRssMb, 1)} MB.` : ''}${t.rss.count < 1_000_000 ? ` **Run with ${fmt(t.rss.count)} items, not 1,000,000**, because the machine was shared (\`BENCH_TEMPLATE_RSS_COUNT\`): the 150 MB target is for 1,000,000 and is not shown met by this figure.` : ''}
 `;
 }
 

@@ -7,6 +7,9 @@
 // table the other has grown.
 //   node bench/seed-command.mjs [count] [runs]
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { dynamodbLocalCpu, machineBusyCores } from './cpu.mjs';
 import { alternateRuns, BIN, dist, rawWriteRate, round, SIZES, summarize, withStoringStack } from './lib.mjs';
 
 const CONCURRENCY = 16;
@@ -26,21 +29,36 @@ export async function prebuilt(count) {
  * table) of a fresh storing-only stack by seed's BatchWriter from this
  * process. bench/seed-template.mjs measures its ceiling with it too.
  */
-export async function raw(items, table) {
+export async function raw(items, table, cpu) {
   const clients = await dist('src/aws/clients.js');
-  return withStoringStack(async (_stack, up) => {
+  return withStoringStack(async (stack, up) => {
     const client = await clients.createDynamoDbClient({
       region: up.region,
       endpoint: up.endpoint,
       credentials: clients.LOCAL_CREDENTIALS,
       maxAttempts: 1,
     });
+    // With `cpu` (an object), the CPU ms per item of this process's writer and of DynamoDB Local go into it.
+    const ddb = cpu ? dynamodbLocalCpu(await localState(stack)) : undefined;
+    const machine = machineBusyCores();
+    const own = process.cpuUsage();
     try {
       return await rawWriteRate(client, table ?? up.tables.source, items, CONCURRENCY);
     } finally {
+      if (cpu && ddb) {
+        const used = process.cpuUsage(own);
+        cpu.writerMsPerItem = (used.user + used.system) / 1000 / items.length;
+        cpu.dynamodbLocalMsPerItem = (ddb.stop() * 1000) / items.length;
+        cpu.machineBusyCores = machine.stop();
+      }
       client.destroy();
     }
   });
+}
+
+/** A running stack's local.json (the pids of DynamoDB Local and the runner). */
+export async function localState(stack) {
+  return JSON.parse(await readFile(path.join(stack.stateDir, 'local.json'), 'utf8'));
 }
 
 export async function command(count, env = {}) {

@@ -10,7 +10,9 @@
 // built-in orders seed at the large count as a memory control.
 //   node bench/seed-template.mjs [ratioCount] [rssCount] [runs]
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
+import { dynamodbLocalCpu, treeCpuMeter } from './cpu.mjs';
 import {
   alternateRuns,
   BIN,
@@ -23,7 +25,7 @@ import {
   treePeakRssMb,
   withStoringStack,
 } from './lib.mjs';
-import { raw } from './seed-command.mjs';
+import { localState, raw } from './seed-command.mjs';
 
 const CONCURRENCY = 16;
 const SEED = 42;
@@ -81,17 +83,28 @@ async function command(count, { orders = false } = {}) {
       err += d;
     });
     let peak = 0;
+    const cpu = treeCpuMeter(child.pid);
+    const ddb = dynamodbLocalCpu(await localState(stack));
     const timer = setInterval(() => {
       const hwm = treePeakRssMb(child.pid);
       if (Number.isFinite(hwm)) peak = Math.max(peak, hwm);
+      cpu.sample();
     }, 50);
     const code = await new Promise((resolve) => child.on('close', resolve));
     clearInterval(timer);
+    const ddbSeconds = ddb.stop();
     if (code !== 0) throw new Error(`seed --template exited ${code}: ${err.slice(-500)}`);
     const result = JSON.parse(out.trim().split('\n').pop());
     if (result.inserted !== count) throw new Error(`seed --template inserted ${result.inserted} of ${count}`);
     const seconds = (performance.now() - started) / 1000;
-    return { itemsPerSecond: count / seconds, peakRssMb: round(peak, 1), seconds: round(seconds, 1) };
+    return {
+      itemsPerSecond: count / seconds,
+      peakRssMb: round(peak, 1),
+      seconds: round(seconds, 1),
+      // The last 50 ms before each process exits are not seen: a few ms in a run of tens of seconds.
+      commandMsPerItem: (cpu.seconds() * 1000) / count,
+      dynamodbLocalMsPerItem: (ddbSeconds * 1000) / count,
+    };
   });
 }
 
@@ -101,14 +114,33 @@ export async function benchSeedTemplate(
   runs = SIZES.templateRuns,
 ) {
   const items = await prebuilt(ratioCount);
+  // What each variant costs in CPU per item, this side and in DynamoDB Local: on two cores, where
+  // DynamoDB Local alone keeps them busy, the ratio cannot beat the CPU the command adds.
+  const cpu = { command: [], raw: [] };
   const results = await alternateRuns(
     runs,
     [
-      ['command', async () => (await command(ratioCount)).itemsPerSecond],
-      ['raw', () => raw(items, TABLE)],
+      [
+        'command',
+        async () => {
+          const run = await command(ratioCount);
+          cpu.command.push(run);
+          return run.itemsPerSecond;
+        },
+      ],
+      [
+        'raw',
+        async () => {
+          const used = {};
+          const rate = await raw(items, TABLE, used);
+          cpu.raw.push(used);
+          return rate;
+        },
+      ],
     ],
     'seed-template',
   );
+  const ms = (runs, key) => summarize(runs.map((r) => round(r[key], 3)));
   const large = await command(rssCount);
   log(`seed-template ${rssCount} items: ${JSON.stringify(large)}`);
   // With BENCH_TEMPLATE_ORDERS=1, the built-in orders seed at the same count as a control (the machine's
@@ -123,6 +155,14 @@ export async function benchSeedTemplate(
     command: summarize(results.map((r) => round(r.command))),
     raw: summarize(results.map((r) => round(r.raw))),
     ratioCommandToRaw: summarize(results.map((r) => round(r.command / r.raw, 3))),
+    cpuMsPerItem: {
+      command: ms(cpu.command, 'commandMsPerItem'),
+      commandDynamodbLocal: ms(cpu.command, 'dynamodbLocalMsPerItem'),
+      rawWriter: ms(cpu.raw, 'writerMsPerItem'),
+      rawDynamodbLocal: ms(cpu.raw, 'dynamodbLocalMsPerItem'),
+      rawMachineBusyCores: ms(cpu.raw, 'machineBusyCores'),
+      cores: os.cpus().length,
+    },
     rss: {
       count: rssCount,
       peakRssMb: large.peakRssMb,
