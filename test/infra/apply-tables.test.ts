@@ -55,6 +55,7 @@ test('apply needs an explicit confirmation', async () => {
   expect(await shownRejection(terraformApply({ ...opts, confirmed: false }))).toBeInstanceOf(UsageError);
 });
 
+// Plan, apply and destroy: 56 s on an idle machine, over 120 s at load 6 (a clean CI run): 360 s.
 test('apply creates both tables with the stream; destroy removes them', async () => {
   const stack = parseStack({});
   const plan = await terraformPlan(opts);
@@ -97,4 +98,4 @@ test('apply creates both tables with the stream; destroy removes them', async ()
   expect(await describeTable(dynamo.ddb, stack.source_table.name)).toBeUndefined();
   expect(await describeTable(dynamo.ddb, stack.sink_table.name)).toBeUndefined();
   expect(await readAwsOutputs(opts.stateDir)).toBeUndefined();
-}, 120_000);
+}, 360_000);
