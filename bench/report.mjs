@@ -442,7 +442,8 @@ function summary(r) {
       '< 150 ms',
       `${fmt(r.cli.helpMs.median)} ms`,
       verdict(r.cli.helpMs.median < 150),
-      '',
+      // Node's own start is the floor under it, and it moves with the machine.
+      r.cli.bareNodeMs ? `\`node -e 0\` alone took ${fmt(r.cli.bareNodeMs.median)} ms in the same run` : '',
     ]);
   if (r.cli?.logsMs)
     rows.push([
