@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../util/atomicWrite.js';
 import type { LoadedStack } from './stack.js';
 import { readStackFile, type StackFileText } from './stackFile.js';
 
@@ -80,10 +81,8 @@ async function readCache(file: string, key: string): Promise<CacheContent | unde
 }
 
 async function writeCache(file: string, content: CacheContent): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    await writeFile(tmp, JSON.stringify(content));
-    await rename(tmp, file);
+    await writeFileAtomically(file, JSON.stringify(content));
   } catch {
     // Only a speed-up: a state dir that cannot be written is the command's own business to report.
   }

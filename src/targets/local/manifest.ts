@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { lstat, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../util/atomicWrite.js';
 import { MAPPING_FILES, MAPPINGS_DIR, PII_KEY_FILE, STATE_ENTRIES } from './paths.js';
 
 /**
@@ -177,10 +178,7 @@ export async function claimEntries(
     changed = true;
   }
   if (!changed) return;
-  const file = path.join(stateDir, MANIFEST_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileAtomically(path.join(stateDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 export interface PurgeResult {

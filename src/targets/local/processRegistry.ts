@@ -1,5 +1,6 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../util/atomicWrite.js';
 import { isSameProcess, type ProcessIdentity } from '../../util/processes.js';
 import { STATE_ENTRIES } from './paths.js';
 
@@ -31,10 +32,7 @@ export async function readRegistry(stateDir: string): Promise<RegisteredProcess[
 }
 
 async function writeRegistry(stateDir: string, list: RegisteredProcess[]): Promise<void> {
-  const target = file(stateDir);
-  const tmp = `${target}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(list, null, 2)}\n`);
-  await rename(tmp, target);
+  await writeFileAtomically(file(stateDir), `${JSON.stringify(list, null, 2)}\n`);
 }
 
 /** Records a process just started (callers hold the state dir's lock). */

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../util/atomicWrite.js';
 import { STATE_ENTRIES } from './paths.js';
 
 /** What `up` started, recorded so that later commands (and `down`) find it. */
@@ -51,8 +52,5 @@ export async function readLocalState(stateDir: string): Promise<LocalState | und
 /** Written to a temp file and renamed, so a crash never leaves half a state file. */
 export async function writeLocalState(stateDir: string, state: LocalState): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  const file = stateFile(stateDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileAtomically(stateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
 }
