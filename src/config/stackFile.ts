@@ -9,7 +9,7 @@ import { ConfigError } from './errors.js';
  */
 export const STACK_FILE_NAME = 'ddb-ingest.json';
 
-/** The stack file as read: its parsed JSON, or none when the default file is absent. */
+/** The stack file as read: its text, or none when the default file is absent. */
 export interface StackFileText {
   /** Absolute path of the stack file (it may not exist: then the defaults apply). */
   file: string;
