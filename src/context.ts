@@ -70,11 +70,11 @@ export async function createContext(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Context> {
   const target = parseTarget(opts.target);
-  const [{ loadStackCached }, { STATE_DIR_NAME, STATE_ENTRIES }, { ownsEntry }] = await Promise.all([
-    import('./config/modelCache.js'),
-    import('./targets/local/paths.js'),
-    import('./targets/local/manifest.js'),
-  ]);
+  // One after the other: jest's ESM loader (the tests) can fail two parallel imports that share a module
+  // ("request for 'node:fs/promises' is not in cache"); Node itself has no such race, and these are small.
+  const { loadStackCached } = await import('./config/modelCache.js');
+  const { STATE_DIR_NAME, STATE_ENTRIES } = await import('./targets/local/paths.js');
+  const { ownsEntry } = await import('./targets/local/manifest.js');
   const stateDirOf = (dir: string) => path.resolve(opts.stateDir ?? path.join(dir, STATE_DIR_NAME));
   // zod (the stack file's schema) costs more to load than the whole CLI: a model validated before is read back.
   const stackFile = await loadStackCached(opts.config, {
